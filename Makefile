@@ -1,0 +1,52 @@
+# VoxIndex: the two commands are `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+VX     := $(VENV)/bin/voxindex
+PY     := $(VENV)/bin/python
+SEED   ?= 7
+DAYS   ?= 90
+DATA   ?= demo-data
+PYTEST_ARGS ?=
+
+.PHONY: demo test install es-start es-stop setup demo-data ingest bench eval clean-data help
+
+help:
+	@echo "make demo   - install, start Elasticsearch, generate demo data, ingest, run detectors, serve the API"
+	@echo "make test   - run the test suite against a real Elasticsearch (started if needed)"
+	@echo "make bench  - benchmarks (ingest, search, detectors)"
+	@echo "make eval   - print every quality metric"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+es-start: install
+	$(VX) es start
+
+es-stop:
+	$(VX) es stop
+
+setup: es-start
+	$(VX) setup
+
+demo: install
+	$(VX) demo --seed $(SEED) --days $(DAYS) --out $(DATA)
+
+test: install
+	$(VX) es start
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(VX) es start
+	$(VX) bench all
+
+eval: install
+	$(VX) eval
+
+clean-data:
+	rm -rf $(DATA)

@@ -1,0 +1,1 @@
+"""Indexers: sources -> feedback units -> enriched units -> Elasticsearch."""

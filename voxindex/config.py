@@ -1,0 +1,119 @@
+"""All configuration in one place, read from the environment once.
+
+Every knob has a default that works on a fresh clone; the README lists them.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ES_VERSION = "8.19.21"  # newest integ-test-zip on Maven Central that runs on JDK 17
+EMBEDDING_DIMS = 384
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _repo_root() -> Path:
+    here = Path(__file__).resolve().parent.parent
+    return here if (here / "setup.cfg").exists() else Path.cwd()
+
+
+@dataclass(frozen=True)
+class IndexNames:
+    """Physical names are `<alias>-v<N>`; code reads and writes through the aliases only."""
+
+    prefix: str
+
+    def alias(self, kind: str) -> str:
+        return f"{self.prefix}-{kind}"
+
+    def write_alias(self, kind: str) -> str:
+        return f"{self.prefix}-{kind}-write"
+
+    @property
+    def feedback(self) -> str:
+        return self.alias("feedback")
+
+    @property
+    def feedback_write(self) -> str:
+        return self.write_alias("feedback")
+
+    @property
+    def accounts(self) -> str:
+        return self.alias("accounts")
+
+    @property
+    def people(self) -> str:
+        return self.alias("people")
+
+    @property
+    def identities(self) -> str:
+        return self.alias("identities")
+
+    @property
+    def alerts(self) -> str:
+        return self.alias("alerts")
+
+    @property
+    def watches(self) -> str:
+        return self.alias("watches")
+
+    @property
+    def audit(self) -> str:
+        return self.alias("audit")
+
+    @property
+    def deadletter(self) -> str:
+        return self.alias("deadletter")
+
+    @property
+    def state(self) -> str:
+        return self.alias("state")
+
+    def pattern(self) -> str:
+        return f"{self.prefix}-*"
+
+
+@dataclass(frozen=True)
+class Settings:
+    es_url: str = field(default_factory=lambda: _env("VOXINDEX_ES_URL", "http://127.0.0.1:9200"))
+    es_api_key: str | None = field(default_factory=lambda: _env("VOXINDEX_ES_API_KEY"))
+    es_username: str | None = field(default_factory=lambda: _env("VOXINDEX_ES_USERNAME"))
+    es_password: str | None = field(default_factory=lambda: _env("VOXINDEX_ES_PASSWORD"))
+    es_ca_certs: str | None = field(default_factory=lambda: _env("VOXINDEX_ES_CA_CERTS"))
+    es_request_timeout: float = field(default_factory=lambda: float(_env("VOXINDEX_ES_TIMEOUT", "60")))
+    index_prefix: str = field(default_factory=lambda: _env("VOXINDEX_INDEX_PREFIX", "voxindex"))
+    home: Path = field(default_factory=lambda: Path(_env("VOXINDEX_HOME", str(_repo_root() / ".voxindex"))))
+    es_version: str = field(default_factory=lambda: _env("VOXINDEX_ES_VERSION", ES_VERSION))
+    es_heap: str = field(default_factory=lambda: _env("VOXINDEX_ES_HEAP", "1g"))
+    es_user: str = field(default_factory=lambda: _env("VOXINDEX_ES_USER", "voxindex-es"))
+    es_java_home: str | None = field(default_factory=lambda: _env("VOXINDEX_ES_JAVA_HOME"))
+    api_host: str = field(default_factory=lambda: _env("VOXINDEX_API_HOST", "127.0.0.1"))
+    api_port: int = field(default_factory=lambda: int(_env("VOXINDEX_API_PORT", "8000")))
+    torch_threads: int = field(default_factory=lambda: int(_env("VOXINDEX_TORCH_THREADS", "1")))
+    bulk_chunk_size: int = field(default_factory=lambda: int(_env("VOXINDEX_BULK_CHUNK", "500")))
+    bulk_max_retries: int = field(default_factory=lambda: int(_env("VOXINDEX_BULK_RETRIES", "8")))
+
+    @property
+    def indices(self) -> IndexNames:
+        return IndexNames(self.index_prefix)
+
+    @property
+    def es_managed(self) -> bool:
+        """True when VoxIndex runs the node itself (the local default), false for a real cluster."""
+        return self.es_url.rstrip("/") in ("http://127.0.0.1:9200", "http://localhost:9200") and not (
+            self.es_api_key or self.es_username
+        )
+
+
+def get_settings(**overrides) -> Settings:
+    settings = Settings()
+    if overrides:
+        from dataclasses import replace
+
+        settings = replace(settings, **overrides)
+    return settings
