@@ -9,6 +9,7 @@ import sys
 # Each module exposes register(subparsers). Order is the order of `voxindex --help`.
 COMMAND_MODULES = (
     "voxindex.commands",
+    "voxindex.demo",
     "indexer.demo.cli",
     "indexer.cli",
     "indexer.evals.cli",
