@@ -1,0 +1,369 @@
+"""What every connector shares: file readers, the Parsed/Bad results, and turning the parts of
+one record (a ticket's comments, a call's turns, a review's body) into feedback units.
+
+A connector only knows its format: `parse(record)` turns one decoded record (a JSON object or a
+CSV row as a dict) into `Part`s plus record-level fields, or raises `ValidationError` with a
+human-readable reason. Everything else (line numbers, payload text, hashing, context windows,
+deterministic ids) lives here so the six connectors stay small and agree with each other.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from voxindex.model import (
+    SPEAKER_ROLES,
+    ContextTurn,
+    FeedbackUnit,
+    Provenance,
+    ValidationError,
+    parse_time,
+    stable_id,
+    to_jsonable,
+)
+
+CONTEXT_BEFORE = 3
+CONTEXT_AFTER = 1
+CONTEXT_CHARS = 500
+
+
+@dataclass
+class Part:
+    """One attributed piece of a record: a comment, a call turn, a review body."""
+
+    part: str  # "c3", "t12", "body"
+    speaker_role: str
+    text: str
+    author_name: str | None = None
+    author_email: str | None = None
+    created_at: datetime | None = None
+    position: int = 0
+    author_id: str | None = None
+
+
+@dataclass
+class Parsed:
+    """A well-formed record: its parts (every speaker) and the units (customer parts only)."""
+
+    record_id: str
+    cursor_value: str  # normalised ISO-8601 UTC
+    raw_ref: str  # "tickets.jsonl#L12"
+    raw_hash: str  # hash of the decoded record, independent of whitespace and key order
+    parts: list[Part]
+    units: list[FeedbackUnit]
+    payload: str = ""  # raw text of the record, for dead letters
+    fields: frozenset[str] = frozenset()  # field names seen, for schema-change detection
+
+    @property
+    def cursor_time(self) -> datetime:
+        return parse_time(self.cursor_value, "cursor")
+
+
+@dataclass
+class Bad:
+    """A malformed record: kept with its raw text and the reason, never silently dropped."""
+
+    raw_ref: str
+    payload: str
+    reason: str
+
+
+@dataclass
+class RawRecord:
+    raw_ref: str
+    payload: str
+    record: dict[str, Any] | None = None
+    error: str | None = None  # set when the record cannot even be decoded
+
+
+# ------------------------------------------------------------------ readers (thin I/O edges)
+
+
+def read_jsonl(path: Path) -> Iterator[RawRecord]:
+    name = Path(path).name
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            text = line.rstrip("\r\n")
+            if not text.strip():
+                continue
+            ref = f"{name}#L{lineno}"
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield RawRecord(ref, text, error=f"bad JSON: {exc.msg} (column {exc.colno})")
+                continue
+            if not isinstance(obj, dict):
+                yield RawRecord(ref, text, error=f"bad JSON: expected an object, got {type(obj).__name__}")
+                continue
+            yield RawRecord(ref, text, obj)
+
+
+class _LineTap:
+    """Feeds lines to csv.reader and remembers them, so a row's raw text (which may span
+    several lines inside quotes) can be dead-lettered exactly as it was written."""
+
+    def __init__(self, fh: io.TextIOBase):
+        self.fh = fh
+        self.taken: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.fh)
+        self.taken.append(line)
+        return line
+
+    def drain(self) -> str:
+        text = "".join(self.taken).rstrip("\r\n")
+        self.taken = []
+        return text
+
+
+def read_csv(path: Path) -> Iterator[RawRecord]:
+    name = Path(path).name
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        tap = _LineTap(fh)
+        reader = csv.reader(tap)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield RawRecord(f"{name}#L1", tap.drain(), error=f"bad CSV header: {exc}")
+            return
+        tap.drain()
+        header = [h.strip() for h in header]
+        start = 2
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                payload = tap.drain()
+                yield RawRecord(f"{name}#L{start}", payload, error=f"bad CSV: {exc}")
+                start = reader.line_num + 1
+                continue
+            payload = tap.drain()
+            ref = f"{name}#L{start}"
+            start = reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                yield RawRecord(
+                    ref, payload, error=f"wrong column count: expected {len(header)}, got {len(row)}"
+                )
+                continue
+            yield RawRecord(ref, payload, dict(zip(header, row)))
+
+
+# ------------------------------------------------------------------ value helpers
+
+
+def blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text_or_none(value: Any) -> str | None:
+    if blank(value):
+        return None
+    return str(value).strip()
+
+
+def require(record: dict, name: str, label: str | None = None) -> Any:
+    value = record.get(name)
+    if blank(value):
+        raise ValidationError(f"{label or name}: required field missing")
+    return value
+
+
+def parse_number(value: Any, name: str, low: float | None = None, high: float | None = None) -> float | None:
+    if blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(f"{name}: {value!r} is not a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{name}: {value!r} is not a number") from None
+    if number != number:  # NaN
+        raise ValidationError(f"{name}: NaN is not a number")
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise ValidationError(f"{name}: {value!r} is outside {low:g}..{high:g}")
+    return number
+
+
+def iso(dt: datetime) -> str:
+    return to_jsonable(dt)
+
+
+def record_hash(record: dict) -> str:
+    canon = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(canon.encode("utf-8")).hexdigest()
+
+
+def payload_hash(payload: str) -> str:
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+def field_names(record: dict) -> frozenset[str]:
+    """Top-level keys plus one level of nested object keys (custom_fields.app_version)."""
+    names = set()
+    for key, value in record.items():
+        names.add(str(key))
+        if isinstance(value, dict):
+            names.update(f"{key}.{sub}" for sub in value)
+    return frozenset(names)
+
+
+# Fields that change without the words or their meaning changing; left out of the unit hash so
+# that a re-export (new line numbers, a later updated_at) does not re-run enrichment.
+_VOLATILE = ("ingested_at", "updated_at", "provenance")
+
+
+def unit_hash(unit: FeedbackUnit) -> str:
+    """Fingerprint of everything enrichment reads (text, context, metadata, identity inputs)."""
+    doc = to_jsonable(unit)
+    for key in _VOLATILE:
+        doc.pop(key, None)
+    canon = json.dumps(doc, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha1(canon.encode("utf-8")).hexdigest()
+
+
+# ------------------------------------------------------------------ parts -> units
+
+
+@dataclass
+class RecordInfo:
+    """Record-level fields copied onto every unit of the record."""
+
+    record_id: str
+    created_at: datetime
+    updated_at: datetime | None = None
+    cursor: str | None = None
+    thread_id: str | None = None
+    title: str | None = None
+    tags: list[str] = field(default_factory=list)
+    locale: str | None = None
+    app_version: str | None = None
+    product_area: str | None = None
+    rating: float | None = None
+    account_id: str | None = None
+    source_url: str | None = None
+
+
+def context_for(parts: list[Part], index: int) -> list[ContextTurn]:
+    """Up to 3 turns before and 1 after, any speaker, truncated, for reading only."""
+    spoken = [(i, p) for i, p in enumerate(parts) if p.text.strip()]
+    at = next(k for k, (i, _) in enumerate(spoken) if i == index)
+    window = spoken[max(0, at - CONTEXT_BEFORE) : at] + spoken[at + 1 : at + 1 + CONTEXT_AFTER]
+    return [ContextTurn(speaker_role=p.speaker_role, text=p.text[:CONTEXT_CHARS], part=p.part) for _, p in window]
+
+
+class Connector:
+    """One export format. Subclasses set the class attributes and implement `parse`."""
+
+    name: str = ""
+    source: str = ""
+    channel: str = ""
+    default_filename: str = ""
+    cursor_field: str = ""
+    file_format: str = "jsonl"  # or "csv"
+
+    # -- the format-specific part
+
+    def parse(self, record: dict[str, Any]) -> tuple[RecordInfo, list[Part]]:
+        raise NotImplementedError
+
+    # -- shared
+
+    def records(self, path: Path) -> Iterator[RawRecord]:
+        return read_csv(path) if self.file_format == "csv" else read_jsonl(path)
+
+    def read(self, path: str | Path) -> Iterator[Parsed | Bad]:
+        for raw in self.records(Path(path)):
+            yield self.parse_raw(raw)
+
+    def read_dicts(self, records: Iterable[dict[str, Any]], ref_prefix: str) -> Iterator[Parsed | Bad]:
+        """Records already decoded (the search API's POST /v1/ingest)."""
+        for i, record in enumerate(records):
+            ref = f"{ref_prefix}#{i}"
+            payload = json.dumps(record, ensure_ascii=False, default=str)
+            if not isinstance(record, dict):
+                yield Bad(ref, payload, f"expected an object, got {type(record).__name__}")
+                continue
+            yield self.parse_raw(RawRecord(ref, payload, record))
+
+    def parse_raw(self, raw: RawRecord) -> Parsed | Bad:
+        if raw.error is not None or raw.record is None:
+            return Bad(raw.raw_ref, raw.payload, raw.error or "undecodable record")
+        try:
+            info, parts = self.parse(raw.record)
+        except ValidationError as exc:
+            return Bad(raw.raw_ref, raw.payload, str(exc))
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            # a field of the wrong shape (a string where a list belongs, ...)
+            return Bad(raw.raw_ref, raw.payload, f"wrong type: {exc}")
+        cursor = info.cursor or iso(info.updated_at or info.created_at)
+        units = self.units_for(info, parts, raw.raw_ref, cursor)
+        return Parsed(
+            record_id=info.record_id,
+            cursor_value=cursor,
+            raw_ref=raw.raw_ref,
+            raw_hash=record_hash(raw.record),
+            parts=parts,
+            units=units,
+            payload=raw.payload,
+            fields=field_names(raw.record),
+        )
+
+    def units_for(self, info: RecordInfo, parts: list[Part], raw_ref: str, cursor: str) -> list[FeedbackUnit]:
+        units = []
+        for index, part in enumerate(parts):
+            if part.speaker_role != "customer" or not part.text.strip():
+                continue
+            unit = FeedbackUnit(
+                unit_id=stable_id(self.source, info.record_id, part.part, 0),
+                source_record_id=info.record_id,
+                source=self.source,
+                channel=self.channel,
+                connector=self.name,
+                text=part.text.strip(),
+                created_at=part.created_at or info.created_at,
+                speaker_role="customer",
+                is_customer_signal=True,
+                thread_id=info.thread_id,
+                position=part.position,
+                segment_index=0,
+                title=info.title,
+                updated_at=info.updated_at or info.created_at,
+                locale=info.locale,
+                product_area=info.product_area,
+                app_version=info.app_version,
+                rating=info.rating,
+                tags=list(info.tags),
+                author_name=part.author_name,
+                author_email=part.author_email,
+                account_id=info.account_id,
+                context=context_for(parts, index),
+                provenance=Provenance(
+                    raw_ref=raw_ref,
+                    source_url=info.source_url,
+                    record_part=part.part,
+                    cursor=cursor,
+                ),
+            )
+            unit.provenance.raw_hash = unit_hash(unit)
+            units.append(unit)
+        return units
+
+
+def known_role(role: str) -> str:
+    return role if role in SPEAKER_ROLES else "unknown"
