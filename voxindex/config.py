@@ -97,6 +97,10 @@ class Settings:
     torch_threads: int = field(default_factory=lambda: int(_env("VOXINDEX_TORCH_THREADS", "1")))
     bulk_chunk_size: int = field(default_factory=lambda: int(_env("VOXINDEX_BULK_CHUNK", "500")))
     bulk_max_retries: int = field(default_factory=lambda: int(_env("VOXINDEX_BULK_RETRIES", "8")))
+    # ingest: records per batch (the cursor advances after each batch is indexed) and how long an
+    # Elasticsearch outage is retried before the run stops (resumable from its cursor)
+    ingest_batch_size: int = field(default_factory=lambda: int(_env("VOXINDEX_INGEST_BATCH", "200")))
+    ingest_outage_s: float = field(default_factory=lambda: float(_env("VOXINDEX_INGEST_OUTAGE_S", "120")))
 
     @property
     def indices(self) -> IndexNames:
