@@ -1,0 +1,335 @@
+"""PII redaction: the first enrichment stage, so nothing downstream (embeddings, classifiers,
+the index) ever sees a clear email, phone number, card, key, address or name.
+
+Built on presidio-analyzer without any downloaded NER model: a spaCy *blank* English
+pipeline supplies tokens for presidio's context enhancer, presidio's own pattern recognizers
+find emails, phones (python-phonenumbers), cards (Luhn), IBANs and IPs, and
+`pii_recognizers` adds secrets, account numbers, street addresses and names.
+
+Redaction replaces each span with its type, e.g. `<EMAIL_ADDRESS>`, `<PERSON>`.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable
+
+from voxindex.model import FeedbackUnit
+
+from .pii_recognizers import FIRST_NAMES, NOT_NAMES, PersonNameRecognizer, custom_recognizers, known_name_patterns
+
+log = logging.getLogger(__name__)
+
+# Types the stage looks for; the first eight need a digit, an '@' or a long token to exist at all.
+STRUCTURED_TYPES = (
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "API_KEY",
+    "ACCOUNT_NUMBER",
+    "ADDRESS",
+)
+ALL_TYPES = STRUCTURED_TYPES + ("PERSON",)
+
+# When two detections overlap, the union is redacted and labelled with the most specific type.
+TYPE_PRIORITY = {t: i for i, t in enumerate(
+    ("EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "API_KEY", "IP_ADDRESS", "PHONE_NUMBER", "ADDRESS", "ACCOUNT_NUMBER", "PERSON")
+)}
+
+SCORE_THRESHOLD = 0.35  # presidio's phone recognizer scores 0.4 before context; keep it
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "CA", "AU", "BR", "ES", "IT", "NL", "MX")
+
+# Cheap pre-filter: without any of these the structured recognizers cannot fire.
+_PREFILTER = re.compile(r"[0-9@]|bearer|[A-Za-z0-9_\-]{20,}", re.IGNORECASE)
+_CAPITALISED = re.compile(r"[A-Z][a-z]")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    type: str
+    score: float = 1.0
+    source: str = ""
+
+
+# ------------------------------------------------------------------ engine
+
+
+def _blank_nlp_engine():
+    """A presidio NlpEngine over `spacy.blank("en")`: tokens and lower-cased 'lemmas', no NER.
+    Enough for presidio's context-word enhancer; needs no model download."""
+    import spacy
+    from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
+
+    class BlankSpacyNlpEngine(SpacyNlpEngine):
+        engine_name = "spacy_blank"
+
+        def __init__(self):
+            super().__init__(models=[{"lang_code": "en", "model_name": "blank:en"}])
+
+        def load(self) -> None:
+            self.nlp = {"en": spacy.blank("en")}
+
+        def get_supported_entities(self) -> list[str]:
+            return []
+
+        def _doc_to_nlp_artifact(self, doc, language):
+            return NlpArtifacts(
+                entities=[],
+                tokens=doc,
+                tokens_indices=[t.idx for t in doc],
+                lemmas=[t.lower_ for t in doc],
+                nlp_engine=self,
+                language=language,
+                scores=[],
+            )
+
+    engine = BlankSpacyNlpEngine()
+    engine.load()
+    return engine
+
+
+@lru_cache(maxsize=1)
+def build_analyzer():
+    """One AnalyzerEngine per process (building it costs ~0.5 s; analysing reuses it)."""
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.predefined_recognizers import (
+        CreditCardRecognizer,
+        EmailRecognizer,
+        IbanRecognizer,
+        IpRecognizer,
+        PhoneRecognizer,
+    )
+
+    import tldextract
+
+    # presidio's email validator calls tldextract, which by default fetches the public-suffix
+    # list over the network; use the snapshot bundled with tldextract instead (offline, instant).
+    offline_tld = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+    class OfflineEmailRecognizer(EmailRecognizer):
+        def validate_result(self, pattern_text: str):
+            return offline_tld(pattern_text).fqdn != ""
+
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    registry = RecognizerRegistry(supported_languages=["en"])
+    for recognizer in (
+        OfflineEmailRecognizer(),
+        PhoneRecognizer(supported_regions=PHONE_REGIONS),
+        CreditCardRecognizer(),
+        IbanRecognizer(),
+        IpRecognizer(),
+        *custom_recognizers(),
+    ):
+        registry.add_recognizer(recognizer)
+    return AnalyzerEngine(
+        registry=registry,
+        nlp_engine=_blank_nlp_engine(),
+        supported_languages=["en"],
+        default_score_threshold=SCORE_THRESHOLD,
+    )
+
+
+@lru_cache(maxsize=1)
+def _person_recognizer() -> PersonNameRecognizer:
+    return PersonNameRecognizer()
+
+
+# ------------------------------------------------------------------ detection and redaction
+
+
+def merge_spans(spans: Iterable[Span]) -> list[Span]:
+    """Union overlapping spans; the merged span takes the most specific type among them."""
+    ordered = sorted(spans, key=lambda s: (s.start, -s.end))
+    out: list[Span] = []
+    for s in ordered:
+        if out and s.start < out[-1].end:
+            prev = out[-1]
+            best = min((prev, s), key=lambda x: (TYPE_PRIORITY.get(x.type, 99), -x.score))
+            out[-1] = Span(prev.start, max(prev.end, s.end), best.type, max(prev.score, s.score), best.source)
+        else:
+            out.append(s)
+    return out
+
+
+def _name_variant_patterns(names: Iterable[str | None], split_parts: bool = True) -> list[re.Pattern]:
+    """Patterns for a unit's own known names. A person-like name (1-3 alphabetic words) also
+    yields its parts; a handle or nickname only ever matches exactly."""
+    person_names: list[str] = []
+    exact: list[re.Pattern] = []
+    for name in names:
+        if not name or not name.strip():
+            continue
+        tokens = re.sub(r"\(.*?\)", " ", name).split()
+        person_like = 1 <= len(tokens) <= 3 and all(re.fullmatch(r"[A-Za-zÀ-ÿ'\-\.]+", t) for t in tokens)
+        if split_parts and person_like:
+            person_names.append(name)
+        elif len(name.strip()) >= 3:
+            exact.append(re.compile(r"(?<![\w@.])" + re.escape(name.strip()) + r"(?![\w@])"))
+    return exact + known_name_patterns(person_names)
+
+
+def detect(
+    text: str,
+    known_names: Iterable[str | None] = (),
+    gazetteer: "NameGazetteer | None" = None,
+    split_names: bool = True,
+) -> list[Span]:
+    """Every PII span in `text`, merged so that spans never overlap."""
+    if not text or not text.strip():
+        return []
+    spans: list[Span] = []
+    if _PREFILTER.search(text):
+        for r in build_analyzer().analyze(text=text, language="en", entities=list(ALL_TYPES)):
+            spans.append(Span(r.start, r.end, r.entity_type, r.score, "presidio"))
+    elif _CAPITALISED.search(text):
+        for r in _person_recognizer().analyze(text, ["PERSON"]):
+            spans.append(Span(r.start, r.end, "PERSON", r.score, "names"))
+    for pattern in _name_variant_patterns(known_names, split_names):
+        for m in pattern.finditer(text):
+            spans.append(Span(m.start(), m.end(), "PERSON", 0.9, "known-name"))
+    if gazetteer is not None:
+        spans.extend(gazetteer.find(text))
+    return merge_spans(spans)
+
+
+def redact(text: str, spans: list[Span]) -> str:
+    out, pos = [], 0
+    for s in merge_spans(spans):
+        out.append(text[pos : s.start])
+        out.append(f"<{s.type}>")
+        pos = s.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def redact_text(text: str, known_names: Iterable[str | None] = (), gazetteer=None) -> tuple[str, set[str]]:
+    spans = detect(text, known_names, gazetteer)
+    return (redact(text, spans) if spans else text), {s.type for s in spans}
+
+
+class NameGazetteer:
+    """Full names of known people (CRM contacts), found in O(len(text)) by looking up every
+    run of 2-3 capitalised words in a set — not a giant regex alternation."""
+
+    RUN = re.compile(r"[A-Z][a-zà-ÿ'\-]+(?:\s+[A-Z][a-zà-ÿ'\-]+){1,2}")
+
+    def __init__(self, names: Iterable[str] = ()):
+        self.names: set[str] = set()
+        for n in names:
+            tokens = (n or "").split()
+            if len(tokens) >= 2 and not (tokens[0].lower() in NOT_NAMES):
+                self.names.add(" ".join(tokens).lower())
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def find(self, text: str) -> list[Span]:
+        out = []
+        if not self.names:
+            return out
+        for m in self.RUN.finditer(text):
+            words = [(w.start(), w.end()) for w in re.finditer(r"\S+", m.group(0))]
+            # try the longest sub-run first at each start
+            i = 0
+            while i < len(words):
+                for j in range(len(words), i + 1, -1):
+                    cand = " ".join(m.group(0)[a:b] for a, b in words[i:j]).lower()
+                    if cand in self.names:
+                        out.append(Span(m.start() + words[i][0], m.start() + words[j - 1][1], "PERSON", 0.85, "gazetteer"))
+                        i = j - 1
+                        break
+                i += 1
+        return out
+
+
+def load_gazetteer(es, settings, limit: int = 200_000) -> NameGazetteer:
+    """Names from the people index (CRM contacts and resolved authors)."""
+    from elasticsearch import helpers
+
+    names: list[str] = []
+    try:
+        for hit in helpers.scan(es, index=settings.indices.people, query={"query": {"match_all": {}}}, _source=["names"]):
+            names.extend(hit["_source"].get("names") or [])
+            if len(names) >= limit:
+                break
+    except Exception as exc:  # no people index yet: the stage still works on patterns
+        log.info("no person-name gazetteer (%s)", exc)
+    return NameGazetteer(names)
+
+
+# ------------------------------------------------------------------ the stage
+
+
+@dataclass
+class PiiRedactor:
+    """Redacts unit.title, unit.text and every context turn; records which types were found.
+    The author's own name (known from the connector) is always redacted wherever it appears."""
+
+    gazetteer: NameGazetteer | None = None
+    name: str = "pii"
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self):
+        build_analyzer()  # build once, up front, not inside the first batch
+
+    def redact_unit(self, unit: FeedbackUnit) -> FeedbackUnit:
+        names = [unit.author_name]
+        split = unit.source != "appstore"  # review nicknames are handles, not names to split
+        found: set[str] = set()
+
+        def clean(value: str | None) -> str | None:
+            if not value:
+                return value
+            spans = detect(value, names, self.gazetteer, split)
+            if not spans:
+                return value
+            found.update(s.type for s in spans)
+            return redact(value, spans)
+
+        unit.text = clean(unit.text)
+        unit.title = clean(unit.title)
+        for turn in unit.context:
+            turn.text = clean(turn.text)
+        for t in found:
+            self.counts[t] = self.counts.get(t, 0) + 1
+        unit.pii_types = sorted(set(unit.pii_types) | found)
+        unit.pii_redacted = bool(unit.pii_types)
+        return unit
+
+    def __call__(self, units: list[FeedbackUnit]) -> list[FeedbackUnit]:
+        return [self.redact_unit(u) for u in units]
+
+
+def pii_stage(settings=None, es=None, use_gazetteer: bool = True) -> PiiRedactor:
+    """The PII stage; with Elasticsearch reachable it also redacts every known contact's full name."""
+    gazetteer = None
+    if use_gazetteer and settings is not None:
+        try:
+            if es is None:
+                from voxindex.es import client
+
+                es = client(settings)
+            gazetteer = load_gazetteer(es, settings)
+        except Exception as exc:
+            log.info("PII stage without gazetteer: %s", exc)
+    return PiiRedactor(gazetteer=gazetteer)
+
+
+__all__ = [
+    "ALL_TYPES",
+    "FIRST_NAMES",
+    "NameGazetteer",
+    "PiiRedactor",
+    "Span",
+    "build_analyzer",
+    "detect",
+    "pii_stage",
+    "redact",
+    "redact_text",
+]

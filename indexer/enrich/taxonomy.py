@@ -1,0 +1,233 @@
+"""Taxonomy labels: a versioned YAML of themes -> sub-themes, and a classifier for it.
+
+The classifier needs no training data. Each sub-theme gets prototype vectors from its own
+description, examples and keyword list (embedded with the same MiniLM model as the units), and
+a keyword rule score from word-boundary matches of its keywords. A unit's score for a sub-theme is
+
+    score = cosine(unit, prototypes) + KW_WEIGHT * keyword_score
+
+and a softmax over sub-themes turns scores into a confidence. Embeddings carry paraphrase
+("my notes vanished" ~ data-loss) where keywords carry precision on short, jargon-heavy text
+("SAML", "429"). Changing the YAML (and its `version`) changes labels without touching code;
+`voxindex taxonomy apply` re-labels history.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from voxindex.model import FeedbackUnit, TaxonomyLabels
+
+DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent.parent / "taxonomy" / "taxonomy.yaml"
+KW_WEIGHT = 0.22  # how much one sure keyword hit is worth next to a cosine (0..1) similarity
+TEMPERATURE = 0.04  # softmax sharpness over sub-theme scores
+REVIEW_FLOOR = 0.45  # below this confidence a unit is flagged needs_review (and feeds `emerging`)
+SECONDARY_RATIO = 0.6  # a second label is kept when its probability is this close to the first
+MIN_SCORE = 0.22  # below this raw score nothing in the taxonomy fits
+
+
+@dataclass(frozen=True)
+class SubTheme:
+    theme: str
+    name: str
+    description: str
+    keywords: tuple[str, ...]
+    examples: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.theme}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    version: str
+    themes: dict[str, str]  # theme -> description
+    sub_themes: tuple[SubTheme, ...]
+    path: str = ""
+
+    def theme_of(self, sub_theme: str) -> str:
+        for s in self.sub_themes:
+            if s.name == sub_theme:
+                return s.theme
+        raise KeyError(sub_theme)
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    p = Path(path) if path else DEFAULT_TAXONOMY
+    if not p.exists():
+        raise FileNotFoundError(f"taxonomy file {p} does not exist")
+    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    if "version" not in data or not data.get("themes"):
+        raise ValueError(f"{p}: a taxonomy needs `version` and `themes`")
+    themes: dict[str, str] = {}
+    subs: list[SubTheme] = []
+    for theme, body in data["themes"].items():
+        themes[theme] = (body or {}).get("description", theme)
+        for name, sub in ((body or {}).get("sub_themes") or {}).items():
+            sub = sub or {}
+            subs.append(
+                SubTheme(
+                    theme=theme,
+                    name=name,
+                    description=sub.get("description", name),
+                    keywords=tuple(str(k) for k in sub.get("keywords", [])),
+                    examples=tuple(str(e) for e in sub.get("examples", [])),
+                )
+            )
+    if not subs:
+        raise ValueError(f"{p}: no sub_themes defined")
+    return Taxonomy(version=str(data["version"]), themes=themes, sub_themes=tuple(subs), path=str(p))
+
+
+def normalize(text: str) -> str:
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return re.sub(r"\s+", " ", text)
+
+
+def _kw_pattern(keyword: str) -> re.Pattern:
+    kw = normalize(keyword).strip()
+    body = re.escape(kw).replace("'", "['’]?")  # can't / cant / can’t
+    return re.compile(rf"(?<![\w]){body}(?![\w])")
+
+
+@dataclass
+class Prediction:
+    sub_themes: list[str]
+    themes: list[str]
+    confidence: float
+    score: float
+    probs: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def primary_sub_theme(self) -> str | None:
+        return self.sub_themes[0] if self.sub_themes else None
+
+    @property
+    def primary_theme(self) -> str | None:
+        return self.themes[0] if self.themes else None
+
+
+class TaxonomyClassifier:
+    def __init__(self, taxonomy: Taxonomy, embed):
+        self.taxonomy = taxonomy
+        self.embed = embed
+        self.subs = list(taxonomy.sub_themes)
+        self.patterns = [[(_kw_pattern(k), len(k.split())) for k in s.keywords] for s in self.subs]
+        self._protos: list[np.ndarray] | None = None
+        self._centroids: np.ndarray | None = None
+
+    def _prototypes(self):
+        if self._protos is None:
+            texts, owner = [], []
+            for i, s in enumerate(self.subs):
+                theme_desc = self.taxonomy.themes.get(s.theme, "")
+                items = [f"{s.description}", f"{theme_desc} {s.description}", *s.examples]
+                if s.keywords:
+                    items.append(", ".join(s.keywords))
+                texts.extend(items)
+                owner.extend([i] * len(items))
+            vecs = self.embed(texts)
+            owner_arr = np.array(owner)
+            self._protos = [vecs[owner_arr == i] for i in range(len(self.subs))]
+            cents = np.stack([p.mean(0) for p in self._protos])
+            self._centroids = cents / np.linalg.norm(cents, axis=1, keepdims=True)
+        return self._protos, self._centroids
+
+    def keyword_scores(self, text: str) -> np.ndarray:
+        t = normalize(text)
+        out = np.zeros(len(self.subs), dtype=np.float32)
+        for i, pats in enumerate(self.patterns):
+            hits = [n for p, n in pats if p.search(t)]
+            if hits:
+                # multi-word phrases are more specific than single words; several hits add up
+                out[i] = min(1.0, sum(0.6 if n == 1 else 0.85 for n in hits))
+        return out
+
+    def scores(self, texts: list[str], vectors: np.ndarray | None = None) -> np.ndarray:
+        protos, cents = self._prototypes()
+        if vectors is None:
+            vectors = self.embed(texts)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if len(texts) == 0:
+            return np.zeros((0, len(self.subs)), dtype=np.float32)
+        best = np.stack([(vectors @ p.T).max(1) for p in protos], axis=1)
+        cent = vectors @ cents.T
+        sim = 0.5 * best + 0.5 * cent
+        kw = np.stack([self.keyword_scores(t) for t in texts])
+        return sim + KW_WEIGHT * kw
+
+    def predict(self, texts: list[str], vectors: np.ndarray | None = None) -> list[Prediction]:
+        scores = self.scores(texts, vectors)
+        preds = []
+        for row in scores:
+            z = (row - row.max()) / TEMPERATURE
+            p = np.exp(z)
+            p /= p.sum()
+            order = np.argsort(-p)
+            top = order[0]
+            chosen = [top] + [j for j in order[1:3] if p[j] >= SECONDARY_RATIO * p[top]]
+            conf = float(p[top])
+            if row[top] < MIN_SCORE:
+                conf = min(conf, float(row[top]))  # nothing fits: force review
+            subs = [self.subs[j].name for j in chosen]
+            themes: list[str] = []
+            for j in chosen:
+                if self.subs[j].theme not in themes:
+                    themes.append(self.subs[j].theme)
+            preds.append(
+                Prediction(subs, themes, round(conf, 4), float(row[top]),
+                           {self.subs[j].name: float(p[j]) for j in order[:5]})
+            )
+        return preds
+
+    def labels(self, pred: Prediction) -> TaxonomyLabels:
+        return TaxonomyLabels(
+            version=self.taxonomy.version,
+            theme=pred.themes,
+            sub_theme=pred.sub_themes,
+            primary_theme=pred.primary_theme,
+            primary_sub_theme=pred.primary_sub_theme,
+            confidence=pred.confidence,
+            needs_review=pred.confidence < REVIEW_FLOOR,
+        )
+
+
+_CLASSIFIERS: dict[tuple, TaxonomyClassifier] = {}
+
+
+def get_classifier(taxonomy_path=None, embedder=None, settings=None) -> TaxonomyClassifier:
+    from .embed import get_embedder
+
+    emb = embedder or get_embedder(settings)
+    tax = load_taxonomy(taxonomy_path)
+    key = (tax.path, tax.version, id(emb))
+    if key not in _CLASSIFIERS:
+        _CLASSIFIERS[key] = TaxonomyClassifier(tax, emb)
+    return _CLASSIFIERS[key]
+
+
+def taxonomy_stage(settings=None, classifier: TaxonomyClassifier | None = None, taxonomy_path=None):
+    """Stage: customer units get `taxonomy`; others are left unlabeled."""
+    from indexer.pipeline import FunctionStage
+
+    from . import is_signal
+
+    clf = classifier or get_classifier(taxonomy_path, settings=settings)
+
+    def run(units: list[FeedbackUnit]) -> list[FeedbackUnit]:
+        todo = [u for u in units if is_signal(u)]
+        if todo:
+            vecs = None
+            if all(u.embedding is not None for u in todo):
+                vecs = np.asarray([u.embedding for u in todo], dtype=np.float32)
+            for u, pred in zip(todo, clf.predict([u.text for u in todo], vecs)):
+                u.taxonomy = clf.labels(pred)
+        return units
+
+    return FunctionStage("taxonomy", run)

@@ -1,0 +1,33 @@
+"""The eval tasks, in the order `voxindex eval --task all` runs them.
+
+A task is a module exposing `run(data_dir, limit) -> dict` and `format(metrics) -> str`.
+Another area adds its own task by appending `(name, module path)` here.
+"""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+TASKS: list[tuple[str, str]] = [
+    ("taxonomy", "indexer.evals.taxonomy"),
+    ("sentiment", "indexer.evals.sentiment"),
+    ("pii", "indexer.evals.pii"),
+    ("identity", "indexer.evals.identity"),
+    ("duplicates", "indexer.evals.duplicates"),
+    ("attribution", "indexer.evals.attribution"),
+]
+
+
+def task_names() -> list[str]:
+    return [name for name, _ in TASKS]
+
+
+def load_task(name: str) -> ModuleType | None:
+    """The task module, or None when that area has not been built yet."""
+    path = dict(TASKS)[name]
+    try:
+        return importlib.import_module(path)
+    except ModuleNotFoundError as exc:
+        if exc.name and path.startswith(exc.name):
+            return None
+        raise
