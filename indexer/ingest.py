@@ -1,0 +1,600 @@
+"""The ingest runner: read a source file, skip what the cursor says is done, skip units whose
+content is unchanged, enrich the rest, bulk-index them, then advance the cursor.
+
+Guarantees:
+- Resumable: the cursor advances only after a batch is indexed (or dead-lettered), so an
+  interrupted run resumes where it stopped, losing nothing.
+- Idempotent: unit ids are deterministic and a unit whose stored `provenance.raw_hash` matches
+  is not enriched or written again, so re-running the same data writes nothing.
+- Nothing silently dropped: malformed records and per-document failures go to the dead-letter
+  index with their payload and a reason, and the run goes on.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from elasticsearch import Elasticsearch
+
+from voxindex.model import FeedbackUnit, ValidationError, to_jsonable, utcnow
+
+from .bulk import ElasticsearchOutage, RetryPolicy, bulk_write, with_retry
+from .cursors import load_cursor, save_cursor, source_key
+from .deadletter import DeadLetter, dead_letter_actions
+from .pipeline import Pipeline, default_pipeline
+from .sources import FEEDBACK_CONNECTORS, AccountsConnector, Connector, get_connector
+from .sources.base import Bad, Parsed
+
+log = logging.getLogger("voxindex.ingest")
+
+
+class IngestAborted(RuntimeError):
+    """The run stopped before the end of the file; the cursor marks the last safe batch."""
+
+    def __init__(self, message: str, summary: "IngestSummary | None" = None):
+        super().__init__(message)
+        self.summary = summary
+
+
+class EnrichmentFailed(RuntimeError):
+    """Every unit of a batch failed enrichment: a broken stage, not bad data."""
+
+
+@dataclass
+class IngestSummary:
+    source: str
+    path: str
+    run_id: str
+    status: str = "running"
+    records_read: int = 0  # records in the file, well-formed or not
+    skipped_by_cursor: int = 0  # before the stored cursor: done by an earlier run
+    empty: int = 0  # well-formed records with no customer words (blank survey verbatim...)
+    units_seen: int = 0  # customer units parsed from the records after the cursor
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    dead_lettered: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    fields_seen: list[str] = field(default_factory=list)
+
+    @property
+    def indexed(self) -> int:
+        return self.new + self.changed
+
+    @property
+    def units_per_s(self) -> float:
+        return self.indexed / self.seconds if self.seconds > 0 else 0.0
+
+    def counts(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("fields_seen")
+        data["indexed"] = self.indexed
+        return data
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def _optional(module: str, attr: str) -> Callable | None:
+    """A hook from another area, if it is installed; its absence is not an error."""
+    try:
+        mod = __import__(module, fromlist=[attr])
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None
+        log.warning("could not import %s: %s", module, exc)
+        return None
+    return getattr(mod, attr, None)
+
+
+# ------------------------------------------------------------------ one run over one source
+
+
+class _Run:
+    def __init__(
+        self,
+        es: Elasticsearch,
+        settings,
+        connector: Connector,
+        source_path: str,
+        pipeline: Pipeline,
+        policy: RetryPolicy,
+        run_id: str | None = None,
+    ):
+        self.es, self.settings, self.connector, self.pipeline, self.policy = es, settings, connector, pipeline, policy
+        self.names = settings.indices
+        self.summary = IngestSummary(source=connector.name, path=source_path, run_id=run_id or new_run_id())
+        self.started = time.perf_counter()
+        self.started_at = utcnow()
+        self.committed = 0  # batches indexed and covered by the stored cursor
+        self.on_indexed = _optional("detectors.watches", "on_indexed")
+
+    # -- state index
+
+    def record_run(self, status: str, error: str | None = None) -> None:
+        s = self.summary
+        s.status, s.error = status, error
+        s.seconds = time.perf_counter() - self.started
+        doc = {
+            "kind": "run",
+            "connector": s.source,
+            "source_path": s.path,
+            "run_id": s.run_id,
+            "status": status,
+            "counts": s.counts(),
+            "fields_seen": s.fields_seen,
+            "started_at": to_jsonable(self.started_at),
+            "updated_at": to_jsonable(utcnow()),
+        }
+        if status != "running":
+            doc["finished_at"] = doc["updated_at"]
+        with_retry(
+            lambda: self.es.index(index=self.names.write_alias("state"), id=f"run-{s.run_id}-{s.source}", document=doc),
+            self.policy,
+            "recording the run",
+        )
+
+    # -- dead letters
+
+    def dead_letter(self, letters: list[DeadLetter]) -> None:
+        if not letters:
+            return
+        result = bulk_write(self.es, dead_letter_actions(self.settings, letters), self.policy, "writing dead letters")
+        if result.failed:  # the dead-letter index itself refuses: stop rather than lose data
+            first = next(iter(result.failed.values()))
+            raise RuntimeError(f"could not write dead letters: {first.get('error')}")
+        self.summary.dead_lettered += len(letters)
+
+    def letter(self, raw_ref: str, payload: str, reason: str, stage: str) -> DeadLetter:
+        return DeadLetter(
+            connector=self.connector.name,
+            source=self.connector.source,
+            raw_ref=raw_ref,
+            payload=payload,
+            reason=reason,
+            stage=stage,
+            run_id=self.summary.run_id,
+        )
+
+    # -- the batch
+
+    def lookup(self, units: list[FeedbackUnit]) -> tuple[dict[tuple[str, str], str | None], dict[tuple[str, str], set[str]]]:
+        """Stored raw_hash and stored doc ids per (record id, part). Segment 0 by realtime mget;
+        parts an enrichment stage split into segments 1..n are found with one search."""
+        index = self.names.feedback
+        ids = [u.unit_id for u in units]
+        resp = with_retry(
+            lambda: self.es.mget(index=index, ids=ids, source_includes=["provenance.raw_hash"]),
+            self.policy,
+            "checking which units are already indexed",
+        )
+        stored: dict[tuple[str, str], str | None] = {}
+        prior: dict[tuple[str, str], set[str]] = {}
+        key_of = {u.unit_id: (u.source_record_id, u.provenance.record_part) for u in units}
+        for doc in resp["docs"]:
+            if doc.get("found"):
+                key = key_of[doc["_id"]]
+                stored[key] = ((doc.get("_source") or {}).get("provenance") or {}).get("raw_hash")
+                prior.setdefault(key, set()).add(doc["_id"])
+        missing = [u for u in units if key_of[u.unit_id] not in stored]
+        if missing:
+            query = {
+                "bool": {
+                    "filter": [
+                        {"term": {"source": self.connector.source}},
+                        {"terms": {"source_record_id": sorted({u.source_record_id for u in missing})}},
+                        {"range": {"segment_index": {"gte": 1}}},
+                    ]
+                }
+            }
+            found = with_retry(
+                lambda: self.es.search(
+                    index=index,
+                    query=query,
+                    size=10000,
+                    _source=["source_record_id", "provenance.record_part", "provenance.raw_hash"],
+                ),
+                self.policy,
+                "checking split units",
+            )
+            wanted = {key_of[u.unit_id] for u in missing}
+            for hit in found["hits"]["hits"]:
+                src = hit["_source"]
+                key = (src.get("source_record_id"), (src.get("provenance") or {}).get("record_part"))
+                if key in wanted:
+                    stored.setdefault(key, (src.get("provenance") or {}).get("raw_hash"))
+                    prior.setdefault(key, set()).add(hit["_id"])
+        return stored, prior
+
+    def enrich(self, units: list[FeedbackUnit]) -> tuple[list[FeedbackUnit], list[tuple[FeedbackUnit, str]]]:
+        if not units or not self.pipeline.stages:
+            return units, []
+        try:
+            return self.pipeline.run(units), []
+        except Exception as batch_exc:  # find the unit(s) that break it; keep the rest
+            log.warning("enrichment failed for a batch of %d (%s); retrying one by one", len(units), batch_exc)
+        out: list[FeedbackUnit] = []
+        failed: list[tuple[FeedbackUnit, str]] = []
+        for unit in units:
+            try:
+                out.extend(self.pipeline.run([unit]))
+            except Exception as exc:
+                failed.append((unit, f"enrichment failed: {type(exc).__name__}: {exc}"))
+        if len(units) > 1 and len(failed) == len(units):
+            raise EnrichmentFailed(f"every unit of the batch failed enrichment ({failed[0][1]})")
+        return out, failed
+
+    def process(self, batch: list[Parsed]) -> None:
+        s = self.summary
+        s.batches += 1
+        origin: dict[tuple[str, str], Parsed] = {}
+        units_by_id: dict[str, FeedbackUnit] = {}
+        for parsed in batch:
+            if not parsed.units:
+                s.empty += 1
+            for unit in parsed.units:
+                units_by_id[unit.unit_id] = unit  # a record listed twice: the later version wins
+                origin[(unit.source_record_id, unit.provenance.record_part)] = parsed
+        units = list(units_by_id.values())
+        s.units_seen += len(units)
+        if not units:
+            return
+        stored, prior = self.lookup(units)
+        fresh: list[FeedbackUnit] = []
+        is_new: dict[tuple[str, str], bool] = {}
+        for unit in units:
+            key = (unit.source_record_id, unit.provenance.record_part)
+            if key in stored and stored[key] == unit.provenance.raw_hash:
+                s.unchanged += 1
+            else:
+                fresh.append(unit)
+                is_new[key] = key not in stored
+        if not fresh:
+            return
+        original_hash = {(u.source_record_id, u.provenance.record_part): u.provenance.raw_hash for u in fresh}
+        enriched, failures = self.enrich(fresh)
+        letters: list[DeadLetter] = []
+        failed_keys: set[tuple[str, str]] = set()
+
+        def fail(key: tuple[str, str], reason: str, stage: str) -> None:
+            if key in failed_keys:
+                return
+            failed_keys.add(key)
+            parsed = origin.get(key)
+            ref = f"{parsed.raw_ref}/{key[1]}" if parsed else f"{key[0]}/{key[1]}"
+            letters.append(self.letter(ref, parsed.payload if parsed else "", reason, stage))
+
+        for unit, reason in failures:
+            fail((unit.source_record_id, unit.provenance.record_part), reason, "enrich")
+        now = utcnow()
+        actions: list[dict[str, Any]] = []
+        docs: dict[str, dict[str, Any]] = {}
+        keys_by_id: dict[str, tuple[str, str]] = {}
+        for unit in enriched:
+            key = (unit.source_record_id, unit.provenance.record_part)
+            unit.ingested_at = now
+            unit.provenance.connector_run = s.run_id
+            unit.provenance.raw_hash = unit.provenance.raw_hash or original_hash.get(key)
+            try:
+                unit.validate()
+            except ValidationError as exc:
+                fail(key, f"invalid unit: {exc}", "validate")
+                continue
+            doc = unit.to_doc()
+            docs[unit.unit_id] = doc
+            keys_by_id[unit.unit_id] = key
+            actions.append({"_op_type": "index", "_index": self.names.feedback_write, "_id": unit.unit_id, "_source": doc})
+        result = bulk_write(self.es, actions, self.policy, f"indexing batch {s.batches} of {self.connector.name}")
+        for doc_id, item in result.failed.items():
+            err = item.get("error") or {}
+            reason = f"{err.get('type', 'error')}: {err.get('reason', item)}" if isinstance(err, dict) else str(err)
+            fail(keys_by_id[doc_id], f"index rejected the document ({item.get('status')}): {reason}", "index")
+        # a changed unit that enrichment now splits differently leaves old segments behind
+        written = {}
+        for doc_id in result.ok:
+            written.setdefault(keys_by_id[doc_id], set()).add(doc_id)
+        stale = [
+            {"_op_type": "delete", "_index": self.names.feedback_write, "_id": old}
+            for key, ids in written.items()
+            for old in prior.get(key, set()) - ids
+        ]
+        if stale:
+            bulk_write(self.es, stale, self.policy, "removing superseded segments")
+        self.dead_letter(letters)
+        for key in {keys_by_id[d] for d in result.ok}:
+            if key in failed_keys:
+                continue
+            if is_new.get(key, True):
+                s.new += 1
+            else:
+                s.changed += 1
+        indexed_docs = [docs[d] for d in result.ok]
+        if indexed_docs and self.on_indexed is not None:
+            try:
+                self.on_indexed(self.es, self.settings, indexed_docs)
+            except Exception:  # a watch must never cost us data
+                log.exception("detectors.watches.on_indexed failed; the units are indexed, watches skipped")
+
+    # -- the whole source
+
+    def run(self, parsed: list[Parsed], bad: list[Bad], cursor_path: str | None, batch_size: int, progress: bool) -> IngestSummary:
+        from tqdm import tqdm
+
+        s = self.summary
+        fields: set[str] = set()
+        for p in parsed:
+            fields |= p.fields
+        s.fields_seen = sorted(fields)
+        s.records_read = len(parsed) + len(bad)
+        try:
+            self.record_run("running")
+            self.dead_letter([self.letter(b.raw_ref, b.payload, b.reason, "parse") for b in bad])
+            cursor = None
+            if cursor_path is not None:
+                cursor = with_retry(
+                    lambda: load_cursor(self.es, self.settings, self.connector.name, cursor_path), self.policy, "reading the cursor"
+                )
+            # order of the cursor, ties broken by record id, so "strictly before" is well defined
+            parsed = sorted(parsed, key=lambda p: (p.cursor_time, p.record_id))
+            todo = [p for p in parsed if cursor is None or p.cursor_time >= cursor.time]
+            s.skipped_by_cursor = len(parsed) - len(todo)
+            with_retry(lambda: self.es.indices.refresh(index=self.names.feedback), self.policy, "refreshing")
+            bar = tqdm(total=len(todo), desc=f"{self.connector.name:9s}", unit="rec", file=sys.stderr, disable=not progress, leave=False)
+            try:
+                for start in range(0, len(todo), batch_size):
+                    batch = todo[start : start + batch_size]
+                    self.process(batch)
+                    if cursor_path is not None:
+                        last = batch[-1].cursor_value
+                        with_retry(
+                            lambda: save_cursor(self.es, self.settings, self.connector.name, cursor_path, last, s.run_id),
+                            self.policy,
+                            "saving the cursor",
+                        )
+                    self.committed += 1
+                    bar.update(len(batch))
+                    bar.set_postfix(new=s.new, changed=s.changed, same=s.unchanged, dead=s.dead_lettered, refresh=False)
+            finally:
+                bar.close()
+        except (ElasticsearchOutage, EnrichmentFailed) as exc:
+            message = (
+                f"{self.connector.name}: stopped after {self.committed} complete batches: {exc}. "
+                "The cursor marks the last indexed batch; run the same command again to resume."
+            )
+            try:
+                self.record_run("failed", str(exc))
+            except Exception:
+                pass  # Elasticsearch is down; the message above is what matters
+            raise IngestAborted(message, s) from exc
+        except BaseException as exc:  # a bug or Ctrl-C: say so in the run record, then let it out
+            try:
+                self.record_run("failed", f"{type(exc).__name__}: {exc}")
+            except Exception:
+                pass
+            raise
+        self.record_run("completed")
+        return s
+
+
+# ------------------------------------------------------------------ public entry points
+
+
+def _pipeline(settings, es, pipeline: Pipeline | None) -> Pipeline:
+    return pipeline if pipeline is not None else default_pipeline(settings, es)
+
+
+def _read(connector, source: Iterable) -> tuple[list, list[Bad]]:
+    good, bad = [], []
+    for item in source:
+        (bad if isinstance(item, Bad) else good).append(item)
+    return good, bad
+
+
+def ingest_path(
+    es: Elasticsearch,
+    settings,
+    connector: Connector | AccountsConnector | str,
+    path: str | Path,
+    pipeline: Pipeline | None = None,
+    progress: bool = True,
+    batch_size: int | None = None,
+    policy: RetryPolicy | None = None,
+    run_id: str | None = None,
+) -> IngestSummary:
+    """Ingest one file with one connector, incrementally from its stored cursor."""
+    if isinstance(connector, str):
+        connector = get_connector(connector)
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file (the {connector.name} connector reads {connector.default_filename})")
+    policy = policy or RetryPolicy.from_settings(settings)
+    if isinstance(connector, AccountsConnector):
+        return ingest_accounts(es, settings, path, policy=policy, run_id=run_id)
+    parsed, bad = _read(connector, connector.read(path))
+    run = _Run(es, settings, connector, source_key(path), _pipeline(settings, es, pipeline), policy, run_id)
+    return run.run(parsed, bad, source_key(path), batch_size or settings.ingest_batch_size, progress)
+
+
+def ingest_records(
+    es: Elasticsearch,
+    settings,
+    connector_name: str,
+    records: list[dict],
+    pipeline: Pipeline | None = None,
+    policy: RetryPolicy | None = None,
+) -> IngestSummary:
+    """Ingest records pushed over the API (dicts in the connector's row/line shape). No cursor:
+    idempotency alone makes re-posting the same records harmless."""
+    connector = get_connector(connector_name)
+    if isinstance(connector, AccountsConnector):
+        raise ValueError("accounts are loaded from accounts.jsonl, not pushed as feedback records")
+    run_id = new_run_id()
+    parsed, bad = _read(connector, connector.read_dicts(records, f"api:{connector_name}:{run_id}"))
+    policy = policy or RetryPolicy.from_settings(settings)
+    run = _Run(es, settings, connector, f"api:{connector_name}", _pipeline(settings, es, pipeline), policy, run_id)
+    return run.run(parsed, bad, None, settings.ingest_batch_size, progress=False)
+
+
+def ingest_accounts(
+    es: Elasticsearch, settings, path: str | Path, policy: RetryPolicy | None = None, run_id: str | None = None
+) -> IngestSummary:
+    """Accounts are few and small: re-read all, write those that differ from the stored doc."""
+    connector = AccountsConnector()
+    policy = policy or RetryPolicy.from_settings(settings)
+    run = _Run(es, settings, connector, source_key(path), Pipeline(), policy, run_id)  # type: ignore[arg-type]
+    s = run.summary
+    good, bad = _read(connector, connector.read(path))
+    s.records_read = len(good) + len(bad)
+    fields: set[str] = set()
+    for item in good:
+        fields |= set(item.account.to_doc())
+    s.fields_seen = sorted(fields)
+    try:
+        run.record_run("running")
+        run.dead_letter([run.letter(b.raw_ref, b.payload, b.reason, "parse") for b in bad])
+        latest = {a.record_id: a for a in good}  # a later line for the same account wins
+        s.units_seen = len(latest)
+        if latest:
+            ids = list(latest)
+            resp = with_retry(lambda: es.mget(index=settings.indices.accounts, ids=ids), policy, "reading accounts")
+            stored = {d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")}
+            actions = []
+            for account_id, item in latest.items():
+                doc = item.account.to_doc()
+                if stored.get(account_id) == doc:
+                    s.unchanged += 1
+                    continue
+                actions.append(
+                    {"_op_type": "index", "_index": settings.indices.write_alias("accounts"), "_id": account_id, "_source": doc}
+                )
+            result = bulk_write(es, actions, policy, "indexing accounts")
+            for account_id in result.ok:
+                if account_id in stored:
+                    s.changed += 1
+                else:
+                    s.new += 1
+            letters = []
+            for account_id, info in result.failed.items():
+                item = latest[account_id]
+                letters.append(run.letter(item.raw_ref, item.payload, f"index rejected the account: {info.get('error')}", "index"))
+            run.dead_letter(letters)
+    except ElasticsearchOutage as exc:
+        try:
+            run.record_run("failed", str(exc))
+        except Exception:
+            pass
+        raise IngestAborted(f"accounts: {exc}. Run the same command again once Elasticsearch answers.", s) from exc
+    run.record_run("completed")
+    return s
+
+
+def find_sources(data_dir: str | Path, sources: Iterable[str] | None = None) -> list[tuple[str, Path]]:
+    """(connector name, file) for every known default file present in data_dir, accounts first."""
+    data_dir = Path(data_dir)
+    wanted = list(sources) if sources else ["accounts", *FEEDBACK_CONNECTORS]
+    order = ["accounts", *FEEDBACK_CONNECTORS]
+    for name in wanted:
+        if name not in order:
+            raise ValueError(f"unknown source {name!r}; choose from {', '.join(order)}")
+    found = []
+    for name in order:
+        if name in wanted:
+            path = data_dir / get_connector(name).default_filename
+            if path.is_file():
+                found.append((name, path))
+    return found
+
+
+def ingest_dir(
+    es: Elasticsearch,
+    settings,
+    data_dir: str | Path,
+    sources: Iterable[str] | None = None,
+    pipeline: Pipeline | None = None,
+    progress: bool = True,
+    batch_size: int | None = None,
+    policy: RetryPolicy | None = None,
+) -> dict[str, IngestSummary]:
+    """Accounts, then CRM contacts (identity), then every feedback source found in data_dir."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"{data_dir}: not a directory (write one with `voxindex demo-data --out {data_dir}`)")
+    found = find_sources(data_dir, sources)
+    if not found:
+        raise FileNotFoundError(
+            f"{data_dir}: none of the source files "
+            f"({', '.join(get_connector(n).default_filename for n in ('accounts', *FEEDBACK_CONNECTORS))})"
+        )
+    summaries: dict[str, IngestSummary] = {}
+    run_id = new_run_id()
+    enriching: Pipeline | None = pipeline
+    contacts_pending = sources is None or "accounts" in sources
+    for name, path in found:
+        if name == "accounts":
+            summaries[name] = ingest_path(es, settings, name, path, progress=progress, policy=policy, run_id=run_id)
+            continue
+        if contacts_pending:  # after accounts, before any feedback: identity needs both
+            contacts_pending = False
+            _load_contacts(es, settings, data_dir / "people.csv")
+        if enriching is None:
+            enriching = _pipeline(settings, es, None)  # built once: models load once
+        summaries[name] = ingest_path(
+            es, settings, name, path, pipeline=enriching, progress=progress, batch_size=batch_size, policy=policy, run_id=run_id
+        )
+    if contacts_pending:
+        _load_contacts(es, settings, data_dir / "people.csv")
+    return summaries
+
+
+def _load_contacts(es: Elasticsearch, settings, people: Path) -> None:
+    """CRM contacts belong to the identity area (indexer.identity); skipped until it exists."""
+    load_contacts = _optional("indexer.identity", "load_contacts")
+    if load_contacts is None or not people.is_file():
+        return
+    result = load_contacts(es, settings, people)
+    log.info("contacts from %s: %s", people, result)
+
+
+def format_summaries(summaries: Iterable[IngestSummary]) -> str:
+    cols = (
+        ("source", "source"), ("read", "records_read"), ("cursor-skip", "skipped_by_cursor"), ("empty", "empty"),
+        ("units", "units_seen"), ("new", "new"), ("changed", "changed"), ("unchanged", "unchanged"),
+        ("dead", "dead_lettered"), ("secs", "seconds"), ("units/s", "units_per_s"), ("status", "status"),
+    )
+    rows = []
+    total = {k: 0 for _, k in cols}
+    for s in summaries:
+        row = []
+        for _, key in cols:
+            value = getattr(s, key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                total[key] += value
+            row.append(f"{value:.1f}" if isinstance(value, float) else str(value))
+        rows.append(row)
+    if len(rows) > 1:
+        secs = total["seconds"]
+        total_row = []
+        for _, key in cols:
+            if key == "source":
+                total_row.append("TOTAL")
+            elif key == "status":
+                total_row.append("")
+            elif key == "units_per_s":
+                total_row.append(f"{(total['new'] + total['changed']) / secs:.1f}" if secs else "0.0")
+            elif key == "seconds":
+                total_row.append(f"{secs:.1f}")
+            else:
+                total_row.append(str(total[key]))
+        rows.append(total_row)
+    header = [c for c, _ in cols]
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i]) for i in range(len(cols))]
+    line = lambda r: "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths)))
+    return "\n".join([line(header), *(line(r) for r in rows)])
