@@ -347,7 +347,7 @@ class _Run:
             todo = [p for p in parsed if cursor is None or p.cursor_time >= cursor.time]
             s.skipped_by_cursor = len(parsed) - len(todo)
             with_retry(lambda: self.es.indices.refresh(index=self.names.feedback), self.policy, "refreshing")
-            bar = tqdm(total=len(todo), desc=f"{self.connector.name:9s}", unit="rec", file=sys.stderr, disable=not progress, leave=False)
+            bar = tqdm(total=len(todo), desc=f"{self.connector.name:9s}", unit="rec", file=sys.stderr, disable=True if not progress else None, leave=False)  # None: only on a terminal
             try:
                 for start in range(0, len(todo), batch_size):
                     batch = todo[start : start + batch_size]
