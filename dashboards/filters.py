@@ -10,20 +10,14 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 
-# URL parameter -> feedback field. Multi-valued keyword filters; the search API takes the same names.
+# URL parameter -> feedback field: the detectors' friendly-name table, so alert links, report links,
+# web-view links and the search API all speak the same parameter names.
+from detectors.fields import FIELDS
+
 TERM_FILTERS: dict[str, str] = {
-    "theme": "taxonomy.theme",
-    "sub_theme": "taxonomy.sub_theme",
-    "source": "source",
-    "channel": "channel",
-    "intent": "intent.label",
-    "sentiment": "sentiment.label",
-    "severity": "severity.label",
-    "account_id": "account.account_id",
-    "app_version": "app_version",
-    "segment": "account.segment",
-    "plan": "account.plan",
-    "health": "account.health",
+    name: FIELDS[name]
+    for name in ("theme", "sub_theme", "source", "channel", "intent", "sentiment", "severity", "account",
+                 "app_version", "segment", "plan", "health")
 }
 
 
@@ -43,7 +37,7 @@ class Filters:
     intent: tuple[str, ...] = ()
     sentiment: tuple[str, ...] = ()
     severity: tuple[str, ...] = ()
-    account_id: tuple[str, ...] = ()
+    account: tuple[str, ...] = ()
     app_version: tuple[str, ...] = ()
     segment: tuple[str, ...] = ()
     plan: tuple[str, ...] = ()
@@ -74,11 +68,14 @@ class Filters:
             if self.end:
                 rng["lt"] = _iso(self.end)
             flt.append({"range": {"created_at": rng}})
+        must_not: list[dict] = []
         if self.customer_only:
+            # the same population the detectors count: customer signal, exact duplicates left out
             flt.append({"term": {"is_customer_signal": True}})
+            must_not.append({"term": {"is_duplicate": True}})
         if not must and not flt:
             return {"match_all": {}}
-        return {"bool": {"must": must, "filter": flt}}
+        return {"bool": {"must": must, "filter": flt, "must_not": must_not}}
 
     # ---------------------------------------------------------------- links
     def params(self) -> list[tuple[str, str]]:

@@ -23,8 +23,9 @@ DATA_VIEWS = {
     "vx-dv-feedback": {"title": "voxindex-feedback", "name": "VoxIndex feedback units", "time": "created_at", "kind": "feedback"},
     "vx-dv-alerts": {"title": "voxindex-alerts", "name": "VoxIndex alerts", "time": "created_at", "kind": "alerts"},
 }
-OPEN_ALERTS_KQL = 'not state : ("resolved" or "validated" or "silenced")'
-OPEN_ALERTS_ES = {"bool": {"must_not": [{"terms": {"state": ["resolved", "validated", "silenced"]}}]}}
+# the lifecycle's active states (detectors/lifecycle.py ACTIVE_STATES); silences are never active
+OPEN_ALERTS_KQL = 'state : ("open" or "acknowledged" or "assigned")'
+OPEN_ALERTS_ES = {"bool": {"filter": [{"terms": {"state": ["open", "acknowledged", "assigned"]}}]}}
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ VISUALIZATIONS: tuple[Vis, ...] = (
         "vx-dv-feedback", "xy",
         (Col("terms", "app_version", "App version", 10), Col("terms", "intent.label", "Intent", 6), Col("count", label="Units"))),
     Vis("vx-lens-alerts-by-owner", "Open alerts by owner",
-        "Alerts not yet resolved, validated or silenced, per owner and state.", "vx-dv-alerts", "xy",
+        "Active alerts (open, acknowledged, assigned) per owner and state.", "vx-dv-alerts", "xy",
         (Col("terms", "owner", "Owner"), Col("terms", "state", "State", 8), Col("count", label="Alerts")),
         kql=OPEN_ALERTS_KQL, es_query=OPEN_ALERTS_ES),
 )

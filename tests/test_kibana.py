@@ -14,7 +14,7 @@ import pytest
 
 from dashboards import kibana, kibana_objects
 from dashboards.kibana_objects import DATA_VIEWS, FILES, KIBANA_DIR
-from voxindex.cli import main
+from dashdata import run_cli as main
 
 REPO = Path(__file__).resolve().parent.parent
 LENS_TO_ES = {"terms": "terms", "date_histogram": "date_histogram", "sum": "sum", "unique_count": "cardinality",
