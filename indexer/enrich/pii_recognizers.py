@@ -182,7 +182,7 @@ _STREET_TYPES = (
     r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Terrace|Parkway|Pkwy|"
     r"Highway|Hwy|Square|Sq|Circle|Cir|Row|Crescent|Close|Alley|Trail|Plaza"
 )
-_CAP = r"[A-Z][A-Za-z'\-\.]*"
+_CAP = r"[A-ZÀ-Ý][A-Za-zà-ÿ'\-\.]*"
 _CITY_TAIL = (
     r"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl|#)\.?\s*[A-Za-z0-9\-]+)?"  # unit
     r"(?:,\s*" + _CAP + r"(?:\s" + _CAP + r"){0,2})?"  # city
@@ -192,14 +192,21 @@ _CITY_TAIL = (
 _ADDRESS_PATTERNS = [
     Rx(
         "us-uk-street",
-        re.compile(r"\b\d{1,5}[A-Za-z]?\s+(?:" + _CAP + r"\s+){1,3}(?:" + _STREET_TYPES + r")\b\.?" + _CITY_TAIL),
+        re.compile(r"\b\d{1,5}[A-Za-z]?\s+(?:(?:" + _CAP + r"|\d+(?:st|nd|rd|th))\s+){1,3}(?:" + _STREET_TYPES + r")\b\.?" + _CITY_TAIL),
+        0.75,
+    ),
+    Rx(
+        # "123 Broadway, Austin, TX 78701": no street type, so the city/state/zip tail is required
+        "us-city-state-zip",
+        re.compile(r"\b\d{1,5}\s+" + _CAP + r"(?:\s+" + _CAP + r"){0,2}" + r"(?:,\s*(?:Apt|Suite|Ste|Unit)\.?\s*[A-Za-z0-9\-]+)?"
+                   r",\s*" + _CAP + r"(?:\s" + _CAP + r"){0,2},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"),
         0.75,
     ),
     Rx(
         "continental-street",
         re.compile(
             r"\b[A-ZÄÖÜ][a-zäöüßéèà\-]+(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|laan|straat|gracht|gade|vej|gatan)"
-            r"\s+\d{1,4}[a-z]?(?:,\s*\d{4,5}\s+[A-ZÄÖÜ][a-zäöüß]+)?"
+            r"\s+\d{1,4}[a-z]?(?:,\s*\d{4,5}(?:\s?[A-Z]{2})?\s+[A-ZÄÖÜ][a-zäöüß]+)?"
         ),
         0.75,
     ),
@@ -208,7 +215,7 @@ _ADDRESS_PATTERNS = [
         re.compile(
             r"\b(?:Rue|Avenue|Boulevard|Calle|Avenida|Via|Viale|Rua|Piazza|Plaza)\s+(?:(?:de|del|la|le|des|du|da|do|di)\s+)?"
             + _CAP
-            + r"(?:\s+" + _CAP + r"){0,2},?\s+\d{1,4}(?:,\s*\d{4,5}\s+" + _CAP + r")?"
+            + r"(?:\s+" + _CAP + r"){0,2},?\s+\d{1,4}(?:,\s*\d{4,5}(?:\s?[A-Z]{2})?\s+" + _CAP + r")?"
         ),
         0.7,
     ),
@@ -270,14 +277,18 @@ _PERSON_PATTERNS = [
     # introductions
     Rx(
         "introduction",
-        re.compile(r"\b(?:[Tt]his is|[Mm]y name is|[Mm]y name's|I am|I'm|[Nn]ame:|[Cc]ontact:|[Ss]peaking with|[Aa]sk for)\s+(?P<n>" + _FULL_NAME + r")"),
+        re.compile(r"\b(?:[Tt]his is|[Mm]y name is|[Mm]y name's|I am|I'm|[Ii]t's|[Nn]ame:|[Cc]ontact:|[Ss]peaking with|[Aa]sk for)\s+(?P<n>" + _FULL_NAME + r")"),
         0.6,
         "n",
     ),
     # greetings addressed to someone
     Rx(
         "greeting",
-        re.compile(r"(?:^|\n|[.!?]\s+)(?:Hi|Hello|Hey|Dear|Thanks|Thank you|Morning)\s+(?P<n>" + _FULL_NAME + r")\s*[,!:\n]"),
+        re.compile(
+            r"(?:^|\n|[.!?]\s+)(?:Hi|Hello|Hey|Dear|Thanks|Thank you|Morning)[,!]?\s+(?:this is\s+|it's\s+|it is\s+)?(?P<n>"
+            + _FULL_NAME
+            + r")\s*(?:[,!:\n(]|here\b|from\b|$)"
+        ),
         0.55,
         "n",
     ),

@@ -1,0 +1,164 @@
+"""`voxindex bench`: throughput numbers you can compare between commits and machines.
+
+`bench` is a command group; each area adds its own subcommand by listing a module here that
+exposes `register_bench(bench_subparsers)` (search and detectors add `search`, `detectors`).
+A listed module exposes either `register_bench(bench_subparsers)` or
+`add_bench_parser(bench_subparsers, name)`. This module provides `bench ingest`: the full enrichment pipeline vs plain bulk indexing of the
+same already-enriched documents, the time share of each stage, and peak memory.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import resource
+import sys
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+# (module, subcommand name); a module that is not built yet is skipped
+BENCH_MODULES: list[tuple[str, str]] = [
+    ("indexer.bench", "ingest"),
+    ("search_api.bench", "search"),
+    ("detectors.bench", "detectors"),
+]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="measure throughput (ingest, and search/detectors where built)",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    bsub = p.add_subparsers(dest="bench_command", metavar="WHAT", required=True)
+    for name, command in BENCH_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):
+                continue
+            raise
+        if hasattr(module, "register_bench"):
+            module.register_bench(bsub)
+        elif hasattr(module, "add_bench_parser"):
+            module.add_bench_parser(bsub, command)
+
+
+def register_bench(bsub: argparse._SubParsersAction) -> None:
+    p = bsub.add_parser(
+        "ingest", help="units/s for the full pipeline vs plain bulk indexing, stage shares, peak RSS",
+        description="Reads N units from a data directory with the connectors, enriches and indexes them under a "
+                    "fresh temporary index prefix (dropped afterwards), then bulk-indexes the same enriched "
+                    "documents again under another fresh prefix. The embedding cache starts empty unless "
+                    "--warm-cache, so the numbers include the model.")
+    p.add_argument("--n", type=int, default=1000, help="units to process (default 1000)")
+    p.add_argument("--data", default="demo-data", metavar="DIR", help="source files to read (default ./demo-data)")
+    p.add_argument("--warm-cache", action="store_true", help="use the normal embedding cache (default: a cold one)")
+    p.add_argument("--batch", type=int, default=None, help="units per pipeline batch (default VOXINDEX_BULK_CHUNK)")
+    p.set_defaults(func=_ingest)
+
+
+def read_units(data_dir: str | Path, n: int):
+    from indexer.sources import FEEDBACK_CONNECTORS
+    from indexer.sources.base import Parsed
+
+    d = Path(data_dir)
+    found = [(cls(), d / cls().default_filename) for cls in FEEDBACK_CONNECTORS.values()]
+    found = [(c, p) for c, p in found if p.exists()]
+    if not found:
+        raise FileNotFoundError(f"no source files under {d}; write some with `voxindex demo-data --out {d}`")
+    streams = [(u for item in c.read(p) if isinstance(item, Parsed) for u in item.units) for c, p in found]
+    units = []
+    while streams and len(units) < n:  # round-robin so every source is represented
+        for s in list(streams):
+            u = next(s, None)
+            if u is None:
+                streams.remove(s)
+            else:
+                units.append(u)
+                if len(units) >= n:
+                    break
+    return units
+
+
+def bench_ingest(settings, es, units, batch: int, warm_cache: bool = False, progress: bool = True) -> dict:
+    import tempfile
+
+    from elasticsearch.helpers import bulk
+    from tqdm import tqdm
+
+    from indexer.pipeline import default_pipeline
+    from voxindex.setup import drop_indices, setup_indices
+
+    tmp = tempfile.TemporaryDirectory(prefix="vxbench-")
+    run = uuid.uuid4().hex[:6]
+    full = replace(settings, index_prefix=f"vxbench-{run}-full", **({} if warm_cache else {"home": Path(tmp.name)}))
+    plain = replace(settings, index_prefix=f"vxbench-{run}-plain")
+    try:
+        for s in (full, plain):
+            setup_indices(es, s.indices)
+        started = time.perf_counter()
+        pipeline = default_pipeline(full, es)
+        load_s = time.perf_counter() - started
+        docs: list[dict] = []
+        index_s = 0.0
+        bar = tqdm(total=len(units), desc="enrich+index", unit="unit", file=sys.stderr, disable=not progress)
+        for i in range(0, len(units), batch):
+            out = pipeline.run(units[i : i + batch])
+            t = time.perf_counter()
+            batch_docs = [u.to_doc() for u in out]
+            bulk(es, ({"_index": full.indices.feedback_write, "_id": d["unit_id"], "_source": d} for d in batch_docs),
+                 chunk_size=settings.bulk_chunk_size, refresh=False)
+            index_s += time.perf_counter() - t
+            docs.extend(batch_docs)
+            bar.update(min(batch, len(units) - i))
+        bar.close()
+        es.indices.refresh(index=full.indices.feedback)
+        full_s = time.perf_counter() - started
+        t = time.perf_counter()
+        bulk(es, ({"_index": plain.indices.feedback_write, "_id": d["unit_id"], "_source": d} for d in docs),
+             chunk_size=settings.bulk_chunk_size, refresh=False)
+        es.indices.refresh(index=plain.indices.feedback)
+        plain_s = time.perf_counter() - t
+        stage_total = sum(pipeline.seconds.values()) or 1.0
+        return {
+            "units_in": len(units),
+            "units_out": len(docs),
+            "full_seconds": round(full_s, 2),
+            "full_units_per_s": round(len(units) / full_s, 1),
+            "model_load_seconds": round(load_s, 2),
+            "index_seconds": round(index_s, 2),
+            "plain_bulk_seconds": round(plain_s, 2),
+            "plain_bulk_units_per_s": round(len(docs) / plain_s, 1) if plain_s else None,
+            "stages": {k: {"seconds": round(v, 2), "share": round(v / stage_total, 3)} for k, v in pipeline.seconds.items()},
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
+    finally:
+        for s in (full, plain):
+            drop_indices(es, s.indices)
+        tmp.cleanup()
+
+
+def format_bench(r: dict) -> str:
+    from indexer.evals.metrics import table
+
+    head = table([
+        ["full pipeline (enrich + bulk)", r["units_in"], r["full_seconds"], r["full_units_per_s"]],
+        ["plain bulk of enriched docs", r["units_out"], r["plain_bulk_seconds"], r["plain_bulk_units_per_s"]],
+    ], ["ingest", "units", "seconds", "units/s"])
+    stages = table([[k, v["seconds"], f"{100 * v['share']:.1f}%"] for k, v in r["stages"].items()],
+                   ["stage", "seconds", "share"])
+    return (f"{head}\n\n{stages}\n\nmodel/pipeline build {r['model_load_seconds']:.1f}s (in the full time), "
+            f"bulk inside full run {r['index_seconds']:.1f}s, peak RSS {r['peak_rss_mb']:.0f} MB, "
+            f"{r['units_in']} units in -> {r['units_out']} out (segmentation)")
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from voxindex.config import get_settings
+    from voxindex.es import client, wait_until_up
+
+    settings = get_settings()
+    es = client(settings)
+    wait_until_up(es, timeout=30)
+    units = read_units(args.data, args.n)
+    result = bench_ingest(settings, es, units, args.batch or settings.bulk_chunk_size, args.warm_cache)
+    print(format_bench(result))
+    return 0

@@ -1,0 +1,83 @@
+"""`voxindex taxonomy`: show the taxonomy, re-label history with it, propose emerging themes."""
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("taxonomy", help="show, apply (re-label history) or extend the feedback taxonomy",
+                       description="The versioned theme/sub-theme taxonomy (taxonomy/taxonomy.yaml).")
+    tsub = p.add_subparsers(dest="taxonomy_command", metavar="ACTION", required=True)
+
+    s = tsub.add_parser("show", help="print themes and sub-themes of a taxonomy file")
+    s.add_argument("--taxonomy", metavar="FILE", help="taxonomy YAML (default: taxonomy/taxonomy.yaml)")
+    s.set_defaults(func=_show)
+
+    a = tsub.add_parser(
+        "apply", help="re-label all indexed feedback into a new index version, then swap aliases atomically",
+        description="Reads history through the read alias (point in time), re-labels taxonomy, sentiment, "
+                    "intent and severity, writes <prefix>-feedback-v<N+1> and moves both aliases in one call. "
+                    "Searches keep answering throughout.")
+    a.add_argument("--taxonomy", metavar="FILE", help="taxonomy YAML to apply (default: taxonomy/taxonomy.yaml)")
+    a.add_argument("--delete-old", action="store_true", help="delete the previous index after the swap")
+    a.set_defaults(func=_apply)
+
+    e = tsub.add_parser(
+        "emerging", help="cluster low-confidence units and propose candidate themes",
+        description="Clusters customer units the classifier was unsure about and prints candidate themes "
+                    "with their top terms and example unit ids, for a human to name and add to the YAML.")
+    e.add_argument("--floor", type=float, default=None, help="confidence under which a unit counts (default: review floor)")
+    e.add_argument("--k", type=int, default=None, help="number of clusters (default: sqrt(n/2))")
+    e.add_argument("--min-size", type=int, default=3, help="smallest cluster worth proposing (default 3)")
+    e.add_argument("--limit", type=int, default=5000, help="newest N low-confidence units to cluster")
+    e.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    e.set_defaults(func=_emerging)
+
+
+def _show(args) -> int:
+    from .taxonomy import load_taxonomy
+
+    tax = load_taxonomy(args.taxonomy)
+    print(f"taxonomy {tax.version} ({tax.path})")
+    for theme in tax.themes:
+        print(f"  {theme}: " + ", ".join(s.name for s in tax.sub_themes if s.theme == theme))
+    return 0
+
+
+def _client():
+    from voxindex.config import get_settings
+    from voxindex.es import client, wait_until_up
+
+    settings = get_settings()
+    es = client(settings)
+    wait_until_up(es, timeout=30)
+    return settings, es
+
+
+def _apply(args) -> int:
+    from indexer.taxonomy_apply import apply_taxonomy
+
+    settings, es = _client()
+    r = apply_taxonomy(settings, es, args.taxonomy, delete_old=args.delete_old)
+    print(f"taxonomy {r.taxonomy_version}: {r.copied} units copied ({r.relabelled} re-labelled) "
+          f"{r.old_index} -> {r.new_index} in {r.seconds:.1f}s; {r.caught_up} late writes caught up")
+    return 0
+
+
+def _emerging(args) -> int:
+    from .emerging import low_confidence_units, propose
+    from .taxonomy import REVIEW_FLOOR
+
+    settings, es = _client()
+    ids, texts, vecs = low_confidence_units(es, settings.indices.feedback, args.floor or REVIEW_FLOOR, args.limit)
+    cands = propose(ids, texts, vecs, k=args.k, min_size=args.min_size)
+    if args.json:
+        print(json.dumps([c.__dict__ for c in cands], indent=2))
+        return 0
+    print(f"{len(ids)} low-confidence units -> {len(cands)} candidate themes")
+    for i, c in enumerate(cands, 1):
+        print(f"\n#{i}  {c.size} units, cohesion {c.cohesion:.2f}  terms: {', '.join(c.terms)}")
+        for uid, text in zip(c.examples, c.sample_texts):
+            print(f"    {uid}  {text}")
+    return 0
