@@ -1,0 +1,76 @@
+"""Friendly field names used by rules, watches and links, mapped to feedback-index paths.
+
+Rules say `theme`, `segment`, `app_version`; the index says `taxonomy.theme`,
+`account.segment`, `app_version`. One table keeps the two in agreement everywhere.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+FIELDS: dict[str, str] = {
+    "theme": "taxonomy.theme",
+    "sub_theme": "taxonomy.sub_theme",
+    "primary_theme": "taxonomy.primary_theme",
+    "primary_sub_theme": "taxonomy.primary_sub_theme",
+    "segment": "account.segment",
+    "region": "account.region",
+    "plan": "account.plan",
+    "health": "account.health",
+    "account": "account.account_id",
+    "account_name": "account.name",
+    "app_version": "app_version",
+    "source": "source",
+    "channel": "channel",
+    "connector": "connector",
+    "product_area": "product_area",
+    "locale": "locale",
+    "tags": "tags",
+    "sentiment": "sentiment.label",
+    "intent": "intent.label",
+    "severity": "severity.label",
+    "speaker_role": "speaker_role",
+}
+
+SEVERITY_WEIGHT = {"low": 0.25, "medium": 0.5, "high": 0.75, "critical": 1.0}
+
+
+def es_field(name: str) -> str:
+    """Friendly name -> index path; a dotted index path is accepted as is."""
+    if name in FIELDS:
+        return FIELDS[name]
+    if name in FIELDS.values():
+        return name
+    raise KeyError(name)
+
+
+def iso(dt: datetime) -> str:
+    return dt.isoformat().replace("+00:00", "Z")
+
+
+def term_clause(name: str, value: Any) -> dict:
+    field = es_field(name)
+    if isinstance(value, (list, tuple, set)):
+        return {"terms": {field: list(value)}}
+    return {"term": {field: value}}
+
+
+def base_clauses(filters: dict[str, Any] | None = None, exclude: dict[str, Any] | None = None,
+                 query: str | None = None, min_arr: float | None = None) -> tuple[list, list]:
+    """(filter, must_not) clauses shared by every feedback detector: customer signal only,
+    exact duplicates left out (one person pasting the same complaint twice is not a spike)."""
+    flt: list = [{"term": {"is_customer_signal": True}}]
+    must_not: list = [{"term": {"is_duplicate": True}}]
+    for name, value in (filters or {}).items():
+        flt.append(term_clause(name, value))
+    for name, value in (exclude or {}).items():
+        must_not.append(term_clause(name, value))
+    if query:
+        flt.append({"simple_query_string": {"query": query, "fields": ["text", "title"], "default_operator": "and"}})
+    if min_arr is not None:
+        flt.append({"range": {"account.arr": {"gte": min_arr}}})
+    return flt, must_not
+
+
+def time_range(start: datetime, end: datetime, field: str = "created_at") -> dict:
+    return {"range": {field: {"gte": iso(start), "lt": iso(end)}}}

@@ -1,0 +1,61 @@
+"""One aggregation shape serves spike, trend, new_term and flatline: group units by the
+rule's dimension (composite, paged, so 10k groups are fine) and count each group in a list
+of time ranges (date_range). Derivatives and baselines are then computed in Python."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from .fields import es_field, iso, time_range
+
+
+def window_ranges(at: datetime, window: timedelta, count: int) -> list[tuple[datetime, datetime]]:
+    """`count` consecutive windows ending at `at`, oldest first."""
+    return [(at - (count - i) * window, at - (count - i - 1) * window) for i in range(count)]
+
+
+def grouped_counts(
+    es: Elasticsearch,
+    index: str,
+    clauses: list[dict],
+    must_not: list[dict],
+    dims: list[str],
+    ranges: list[tuple[datetime, datetime]],
+    time_field: str = "created_at",
+    page: int = 500,
+    extra_aggs: dict | None = None,
+) -> dict[tuple, dict[str, Any]]:
+    """{(dim values...): {"counts": [n per range], **extra agg values}} for every group seen."""
+    query = {"bool": {"filter": clauses + [time_range(ranges[0][0], ranges[-1][1], time_field)], "must_not": must_not}}
+    sources = [{d: {"terms": {"field": es_field(d)}}} for d in dims]
+    aggs: dict = {
+        "r": {"date_range": {"field": time_field, "keyed": False,
+                              "ranges": [{"from": iso(a), "to": iso(b)} for a, b in ranges]}}
+    }
+    aggs.update(extra_aggs or {})
+    out: dict[tuple, dict[str, Any]] = {}
+    after = None
+    while True:
+        comp: dict = {"size": page, "sources": sources}
+        if after:
+            comp["after"] = after
+        res = es.search(index=index, size=0, query=query, aggs={"g": {"composite": comp, "aggs": aggs}})
+        agg = res["aggregations"]["g"]
+        for b in agg["buckets"]:
+            key = tuple(b["key"][d] for d in dims)
+            # date_range returns buckets sorted by `from`, matching our oldest-first ranges
+            counts = [r["doc_count"] for r in b["r"]["buckets"]]
+            row = {"counts": counts}
+            for name in (extra_aggs or {}):
+                row[name] = b[name].get("value_as_string") or b[name].get("value")
+            out[key] = row
+        after = agg.get("after_key")
+        if not after or len(agg["buckets"]) < page:
+            break
+    return out
+
+
+def dim_clauses(dims: list[str], key: tuple) -> list[dict]:
+    return [{"term": {es_field(d): v}} for d, v in zip(dims, key)]

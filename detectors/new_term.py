@@ -1,0 +1,58 @@
+"""First appearance: a theme/sub-theme/app version (or combination) with `min_count` units in
+the current window and none in the baseline before it (`method: unseen`), or ES
+significant_terms against the baseline as background (`method: significant`, one field)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from elasticsearch import Elasticsearch
+
+from voxindex.config import IndexNames
+
+from .fields import base_clauses, es_field, iso, time_range
+from .finding import Finding
+from .grouping import dim_clauses, grouped_counts
+from .rules import Rule, format_duration
+
+
+def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
+    flt, must_not = base_clauses(rule.filters, rule.exclude, rule.query, rule.min_arr)
+    start = at - rule.window
+    base_start = start - rule.baseline
+    if rule.method == "significant":
+        hits = _significant(es, names, rule, flt, must_not, base_start, start, at)
+    else:
+        groups = grouped_counts(es, names.feedback, flt, must_not, rule.dimension, [(base_start, start), (start, at)])
+        hits = [(key, row["counts"][1], row["counts"][0], None) for key, row in groups.items()
+                if row["counts"][0] == 0 and row["counts"][1] >= rule.min_count]
+    findings = []
+    for key, observed, before, score in hits:
+        dim = dict(zip(rule.dimension, key))
+        label = " × ".join(f"{d}={v}" for d, v in dim.items())
+        why = (f"{observed} units in the last {format_duration(rule.window)}; "
+               + (f"never seen in the {format_duration(rule.baseline)} before" if before == 0
+                  else f"significant vs the {format_duration(rule.baseline)} before (score {score:.2f}, {before} then)"))
+        findings.append(Finding(
+            rule=rule.name, kind="new_term", title=f"New: {label}", why=why,
+            dimension=dim, filters=dict(rule.filters), window_start=start, window_end=at,
+            observed=observed, expected=float(before), trajectory=observed / max(before, 0.5),
+            statistic=score, clauses=flt + dim_clauses(rule.dimension, key), must_not=must_not, query=rule.query,
+        ))
+    return findings
+
+
+def _significant(es, names, rule, flt, must_not, base_start, start, at):
+    field = es_field(rule.dimension[0])
+    res = es.search(
+        index=names.feedback, size=0,
+        query={"bool": {"filter": flt + [time_range(start, at)], "must_not": must_not}},
+        aggs={"sig": {"significant_terms": {
+            "field": field, "min_doc_count": max(rule.min_count, 1), "size": 50,
+            "background_filter": {"bool": {"filter": flt + [time_range(base_start, at)]}},
+        }}},
+    )
+    out = []
+    for b in res["aggregations"]["sig"]["buckets"]:
+        if b["score"] >= rule.threshold:
+            out.append(((b["key"],), b["doc_count"], b["bg_count"] - b["doc_count"], b["score"]))
+    return out

@@ -1,0 +1,54 @@
+"""Spike: a group's count in the current window against its own previous windows.
+
+Poisson tail p-value (default) or z-score, with `min_count` so three angry tweets do not page
+anyone and `min_ratio` so a large, steady group does not fire on a statistically significant
+but tiny bump. A group never seen before has expectation 0.5 per window (see stats)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from elasticsearch import Elasticsearch
+
+from voxindex.config import IndexNames
+
+from .fields import base_clauses
+from .finding import Finding
+from .grouping import dim_clauses, grouped_counts, window_ranges
+from .rules import Rule, format_duration
+from .stats import baseline_expectation, poisson_sf, zscore
+
+
+def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
+    flt, must_not = base_clauses(rule.filters, rule.exclude, rule.query, rule.min_arr)
+    ranges = window_ranges(at, rule.window, rule.baseline_windows + 1)
+    groups = grouped_counts(es, names.feedback, flt, must_not, rule.dimension, ranges)
+    findings = []
+    for key, row in groups.items():
+        *baseline, observed = row["counts"]
+        if observed < rule.min_count:
+            continue
+        expected = baseline_expectation(baseline)
+        if rule.method == "zscore":
+            stat = zscore(observed, baseline)
+            fired = stat >= rule.threshold
+            stat_text = f"z={stat:.1f}"
+        else:
+            stat = poisson_sf(observed, expected)
+            fired = stat <= rule.threshold
+            stat_text = f"p={stat:.1e}"
+        if not fired or observed < rule.min_ratio * expected:
+            continue
+        dim = dict(zip(rule.dimension, key))
+        label = " × ".join(f"{d}={v}" for d, v in dim.items())
+        win = format_duration(rule.window)
+        findings.append(Finding(
+            rule=rule.name, kind="spike",
+            title=f"Spike: {label}",
+            why=(f"{observed} units in the last {win} vs {expected:.1f} expected from the previous "
+                 f"{rule.baseline_windows} windows ({observed / expected:.1f}×, {stat_text})"),
+            dimension=dim, filters=dict(rule.filters),
+            window_start=ranges[-1][0], window_end=ranges[-1][1],
+            observed=observed, expected=round(expected, 2), trajectory=observed / expected, statistic=stat,
+            clauses=flt + dim_clauses(rule.dimension, key), must_not=must_not, query=rule.query,
+        ))
+    return findings
