@@ -17,7 +17,7 @@ from detectors.fields import FIELDS
 TERM_FILTERS: dict[str, str] = {
     name: FIELDS[name]
     for name in ("theme", "sub_theme", "source", "channel", "intent", "sentiment", "severity", "account",
-                 "app_version", "segment", "plan", "health")
+                 "app_version", "segment", "plan", "region")
 }
 
 
@@ -41,7 +41,7 @@ class Filters:
     app_version: tuple[str, ...] = ()
     segment: tuple[str, ...] = ()
     plan: tuple[str, ...] = ()
-    health: tuple[str, ...] = ()
+    region: tuple[str, ...] = ()
     start: datetime | None = None  # inclusive
     end: datetime | None = None  # exclusive
     customer_only: bool = True

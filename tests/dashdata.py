@@ -158,3 +158,23 @@ def run_cli(argv: list[str]) -> int:
     register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
+
+
+def demo_settings(es, base_settings, tag: str):
+    """Set up (and return a finalizer for) a test prefix loaded once with the demo data; for
+    module-scoped fixtures, so the read-only report/web tests do not reload it per test."""
+    import os
+    import uuid
+    from dataclasses import replace
+
+    from voxindex.setup import drop_indices, setup_indices
+
+    settings = replace(base_settings, index_prefix=f"vxt-{tag}-{uuid.uuid4().hex[:6]}")
+    setup_indices(es, settings.indices, kinds=("feedback", "alerts", "audit", "state", "people", "accounts"))
+    load_demo(es, settings)
+
+    def finalize():
+        if not os.environ.get("VOXINDEX_KEEP_TEST_INDICES"):
+            drop_indices(es, settings.indices)
+
+    return settings, finalize
