@@ -16,7 +16,7 @@ from elasticsearch import Elasticsearch
 from .config import IndexNames
 
 MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "mappings"
-KINDS = ("feedback", "accounts", "people", "identities", "alerts", "watches", "audit", "deadletter", "state")
+KINDS = ("feedback", "accounts", "people", "identities", "alerts", "watches", "audit", "deadletter", "state", "apikeys")
 
 
 @dataclass(frozen=True)

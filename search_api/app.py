@@ -1,0 +1,202 @@
+"""Flask app factory. Every endpoint goes through one wrapper: authenticate, rate-limit,
+validate the declared params, call the view, answer JSON, write the audit record."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable
+
+import elasticsearch
+from flask import Flask, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from voxindex.config import IndexNames, Settings, get_settings
+
+from . import audit
+from .auth import KeyStore, Principal, token_from_headers
+from .errors import ApiError, error_body
+from .openapi import build_document
+from .ratelimit import TokenBucket
+from .routes import build_registry
+from .search import Searcher, SearchTuning
+from .spec import Endpoint, Registry, validate
+
+log = logging.getLogger("voxindex.api")
+API_VERSION = "1.0.0"
+
+
+@dataclass(frozen=True)
+class ApiOptions:
+    rate_per_s: float = field(default_factory=lambda: float(os.environ.get("VOXINDEX_API_RATE", "20")))
+    burst: float = field(default_factory=lambda: float(os.environ.get("VOXINDEX_API_BURST", "40")))
+    # cursors stay valid across restarts only with a fixed secret
+    cursor_secret: str | None = field(default_factory=lambda: os.environ.get("VOXINDEX_API_SECRET"))
+    tuning: SearchTuning = field(default_factory=SearchTuning)
+
+
+def default_embed(settings: Settings) -> Callable[[str], list[float]]:
+    @lru_cache(maxsize=2048)
+    def embed(text: str) -> tuple[float, ...]:
+        from .embedding import embed_query
+
+        return tuple(embed_query(text, settings))
+
+    def call(text: str) -> list[float]:
+        try:
+            return list(embed(text))
+        except ModuleNotFoundError as exc:
+            raise ApiError(503, "vector_unavailable", f"vector search is not available ({exc.name} missing); use mode=keyword") from None
+
+    return call
+
+
+@dataclass
+class Services:
+    settings: Settings
+    es: elasticsearch.Elasticsearch
+    names: IndexNames
+    keys: KeyStore
+    searcher: Searcher
+    bucket: TokenBucket
+    registry: Registry
+    _openapi: dict | None = None
+
+    def openapi(self) -> dict:
+        if self._openapi is None:
+            self._openapi = build_document(self.registry.endpoints, API_VERSION)
+        return self._openapi
+
+
+def _json(body: Any, status: int = 200, headers: dict | None = None):
+    resp = jsonify(body)
+    resp.status_code = status
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def _raw_params(ep: Endpoint) -> dict[str, Any]:
+    if request.method == "GET":
+        return {k: request.args.getlist(k) for k in request.args}
+    if request.args:
+        raise ApiError(400, "invalid_parameter", "POST takes a JSON body, not query parameters",
+                       {"param": next(iter(request.args))})
+    if not request.data:
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "the body must be a JSON object")
+    return body
+
+
+def _wrap(ep: Endpoint, services: Services):
+    def handler(**path: str):
+        started = time.perf_counter()
+        g.principal, g.unit_ids, g.params = None, [], {}
+        g.audit_action, g.audit_target = None, None
+        status = 500
+        try:
+            resp = _handle(ep, services, path)
+            status = resp.status_code
+            return resp
+        except ApiError as exc:
+            status = exc.status
+            headers = {"Retry-After": str(exc.details.get("retry_after"))} if exc.status == 429 else None
+            if exc.status == 401:
+                headers = {"WWW-Authenticate": 'Bearer realm="voxindex"'}
+            return _json(exc.body(), exc.status, headers)
+        except elasticsearch.ConnectionError:
+            status = 503
+            return _json(error_body(503, "backend_unavailable", "Elasticsearch is not answering; retry shortly"), 503)
+        except Exception:
+            ref = secrets.token_hex(4)
+            log.exception("unhandled error %s in %s %s", ref, request.method, request.path)
+            return _json(error_body(500, "internal_error", f"internal error (ref {ref}); see the server log"), 500)
+        finally:
+            if ep.audited:
+                p: Principal | None = g.principal
+                params = {k: v for k, v in g.params.items() if k != "_body"}
+                audit.write(services.es, services.names, audit.audit_doc(
+                    actor=p.name if p else "anonymous", role=p.role if p else None, method=request.method,
+                    path=request.path, params=params, status=status, unit_ids=[u for u in g.unit_ids if u],
+                    action=g.audit_action or ep.view.__name__, target=g.audit_target or path.get("unit_id") or path.get("account_id"),
+                    detail=f"{(time.perf_counter() - started) * 1000:.1f} ms",
+                ))
+
+    handler.__name__ = f"vx_{ep.view.__name__}"
+    return handler
+
+
+def _handle(ep: Endpoint, services: Services, path: dict[str, str]):
+    if ep.role is not None:
+        token = token_from_headers(request.headers)
+        if not token:
+            raise ApiError(401, "unauthenticated", "send an API key: `Authorization: Bearer <key>` or `X-API-Key: <key>`")
+        principal = services.keys.verify(token)
+        if principal is None:
+            raise ApiError(401, "unauthenticated", "unknown or revoked API key")
+        g.principal = principal
+        wait = services.bucket.take(principal.key_id)
+        if wait > 0:
+            raise ApiError(429, "rate_limited", "too many requests for this key", {"retry_after": max(1, int(wait + 0.999))})
+        if not principal.allows(ep.role):
+            raise ApiError(403, "forbidden", f"this needs the {ep.role} role; your key is {principal.role}")
+    for p in ep.path_params:
+        if len(path.get(p.name, "")) > p.max_length:
+            raise ApiError(400, "invalid_parameter", f"{p.name}: longer than {p.max_length} characters", {"param": p.name})
+    if ep.body_schema is not None:
+        body = request.get_json(silent=True)
+        args = {"_body": body}
+        g.params = {"records": len(body.get("records") or []) if isinstance(body, dict) and isinstance(body.get("records"), list) else None,
+                    "connector": body.get("connector") if isinstance(body, dict) else None}
+    else:
+        args = validate(ep.params, _raw_params(ep), "body" if request.method == "POST" else "query")
+        g.params = args
+    out = ep.view(args, **path)
+    body, status = out if isinstance(out, tuple) else (out, 200)
+    return _json(body, status)
+
+
+def create_app(settings: Settings | None = None, es: elasticsearch.Elasticsearch | None = None,
+               embed: Callable[[str], list[float]] | None = None, options: ApiOptions | None = None) -> Flask:
+    """The API. `embed` (text -> 384 floats) defaults to MiniLM, loaded on the first vector query."""
+    from voxindex.es import client
+
+    settings = settings or get_settings()
+    options = options or ApiOptions()
+    es = es or client(settings)
+    names = settings.indices
+    secret = (options.cursor_secret or secrets.token_hex(16)).encode()
+    registry = build_registry()
+    services = Services(
+        settings=settings, es=es, names=names, keys=KeyStore(es, names),
+        searcher=Searcher(es, names, embed or default_embed(settings), secret, options.tuning),
+        bucket=TokenBucket(options.rate_per_s, options.burst), registry=registry,
+    )
+    app = Flask("voxindex")
+    app.json.sort_keys = False
+    app.extensions["voxindex"] = services
+    for ep in registry.endpoints:
+        app.add_url_rule(ep.rule, endpoint=ep.view.__name__, view_func=_wrap(ep, services), methods=list(ep.methods))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        return _json(error_body(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or exc.name), exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def _any_error(exc: Exception):  # outside our views (e.g. a blueprint)
+        log.exception("unhandled error in %s %s", request.method, request.path)
+        return _json(error_body(500, "internal_error", "internal error; see the server log"), 500)
+
+    try:
+        from dashboards.web import bp
+    except ModuleNotFoundError as exc:
+        if not (exc.name and exc.name.startswith("dashboards")):
+            raise
+    else:
+        app.register_blueprint(bp)
+    return app

@@ -1,0 +1,114 @@
+"""Parameter declarations shared by the endpoints (see `spec.Param`)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from voxindex.model import CHANNELS, INTENTS, PLANS, SEGMENTS, SENTIMENTS, SEVERITIES, SOURCES
+
+from .spec import Param
+
+REGIONS = ("NA", "EU", "APAC", "LATAM")
+TAXONOMY = Path(__file__).resolve().parent.parent / "taxonomy" / "taxonomy.yaml"
+
+
+@lru_cache(maxsize=1)
+def taxonomy_labels() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    data = yaml.safe_load(TAXONOMY.read_text())
+    themes = tuple(sorted(data["themes"]))
+    subs = tuple(sorted(s for t in data["themes"].values() for s in (t.get("sub_themes") or {})))
+    return themes, subs
+
+
+def filter_params() -> tuple[Param, ...]:
+    themes, subs = taxonomy_labels()
+    return (
+        Param("from", "datetime", "only units created at or after this time (ISO-8601)"),
+        Param("to", "datetime", "only units created before this time (ISO-8601)"),
+        Param("source", "list", "sources (repeat or comma-separate)", enum=SOURCES),
+        Param("channel", "list", "channels", enum=CHANNELS),
+        Param("theme", "list", "taxonomy themes", enum=themes),
+        Param("sub_theme", "list", "taxonomy sub-themes", enum=subs),
+        Param("sentiment", "list", "sentiment labels", enum=SENTIMENTS),
+        Param("severity", "list", "severity labels", enum=SEVERITIES),
+        Param("intent", "list", "intent labels", enum=INTENTS),
+        Param("segment", "list", "account segments at the time of the feedback", enum=SEGMENTS),
+        Param("plan", "list", "account plans at the time of the feedback", enum=PLANS),
+        Param("region", "list", "account regions", enum=REGIONS),
+        Param("account", "list", "account ids", max_length=128),
+        Param("app_version", "list", "app versions", max_length=64),
+        Param("min_arr", "number", "minimum account ARR (analyst and admin only)", minimum=0, maximum=1e12),
+        Param("max_arr", "number", "maximum account ARR (analyst and admin only)", minimum=0, maximum=1e12),
+    )
+
+
+def search_params() -> tuple[Param, ...]:
+    return (
+        Param("q", "string", "free-text query; without it the filtered units are listed newest first", max_length=500),
+        Param("mode", "string", "hybrid (BM25 + kNN fused by reciprocal rank fusion), keyword or vector",
+              default="hybrid", enum=("hybrid", "keyword", "vector")),
+        *filter_params(),
+        Param("include_non_customer", "boolean", "also return agent/bot/internal units (default: customer signal only)", default=False),
+        Param("dedupe", "boolean", "one unit per duplicate group", default=False),
+        Param("highlight", "boolean", "return highlighted fragments of `text`", default=True),
+        Param("facets", "boolean", "return facet counts (first page only)", default=True),
+        Param("sort", "string", "relevance, or newest/oldest (keyword mode or no q)", default="relevance",
+              enum=("relevance", "newest", "oldest")),
+        Param("size", "integer", "results per page", default=20, minimum=1, maximum=100),
+        Param("cursor", "string", "the `next` token of the previous page", max_length=4096),
+    )
+
+
+def themes_params() -> tuple[Param, ...]:
+    return (
+        Param("days", "integer", "window length in days, ending at `to` (default: the newest unit)", default=30, minimum=1, maximum=365),
+        Param("limit", "integer", "themes returned", default=20, minimum=1, maximum=100),
+        *filter_params(),
+    )
+
+
+def trends_params() -> tuple[Param, ...]:
+    return (
+        Param("window", "string", "window length like 7d or 30d; compared with the window before it",
+              default="30d", pattern=r"^[0-9]{1,3}d$", max_length=4),
+        Param("by", "string", "group by sub_theme or theme", default="sub_theme", enum=("sub_theme", "theme")),
+        Param("limit", "integer", "risers and fallers returned", default=10, minimum=1, maximum=100),
+        *filter_params(),
+    )
+
+
+ACCOUNT_PARAMS = (
+    Param("days", "integer", "recent window in days (risk compares it with the window before)", default=30, minimum=1, maximum=365),
+    Param("recent", "integer", "recent units returned", default=10, minimum=0, maximum=50),
+    Param("to", "datetime", "end of the recent window (default: the account's newest unit)"),
+)
+
+ALERT_LIST_PARAMS = (
+    Param("state", "string", "alert state (e.g. open, acknowledged, assigned, resolved)", max_length=32),
+    Param("owner", "string", "owner or assignee", max_length=128),
+    Param("size", "integer", "alerts returned", default=50, minimum=1, maximum=200),
+)
+
+TRANSITION_PARAMS = (
+    Param("assignee", "string", "who gets the alert (assign)", max_length=128),
+    Param("note", "string", "a note kept in the alert's history", max_length=2000),
+    Param("external_ticket", "string", "e.g. JIRA-123", max_length=128),
+)
+
+UNIT_ID = Param("unit_id", "string", "the unit id", required=True, max_length=128)
+ACCOUNT_ID = Param("account_id", "string", "the account id", required=True, max_length=128)
+ALERT_ID = Param("alert_id", "string", "the alert id", required=True, max_length=128)
+
+MAX_INGEST_RECORDS = 1000
+INGEST_BODY = {
+    "type": "object",
+    "required": ["connector", "records"],
+    "additionalProperties": False,
+    "properties": {
+        "connector": {"type": "string", "enum": list(SOURCES),
+                      "description": "which connector parses the records (same formats as the files)"},
+        "records": {"type": "array", "minItems": 1, "maxItems": MAX_INGEST_RECORDS, "items": {"type": "object"}},
+    },
+}

@@ -1,0 +1,255 @@
+"""Endpoint declarations and their views. A view gets the validated params and returns a JSON-able
+body (or (body, status)); auth, rate limits, validation, errors and audit live in `app.py`."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from flask import g
+
+from . import analytics
+from .errors import ApiError
+from .params import (
+    ACCOUNT_ID, ACCOUNT_PARAMS, ALERT_ID, ALERT_LIST_PARAMS, INGEST_BODY, MAX_INGEST_RECORDS, TRANSITION_PARAMS,
+    UNIT_ID, search_params, themes_params, trends_params,
+)
+from .query import scope_clauses
+from .redact import redact_unit, source_excludes
+from .spec import Endpoint, Registry
+
+
+def svc():
+    from flask import current_app
+
+    return current_app.extensions["voxindex"]
+
+
+# ------------------------------------------------------------------------- views
+def healthz(args: dict) -> Any:
+    s = svc()
+    try:
+        health = s.es.cluster.health(timeout="2s")
+    except Exception as exc:
+        return {"status": "unavailable", "elasticsearch": f"{type(exc).__name__}"}, 503
+    ok = health["status"] in ("green", "yellow")
+    return {"status": "ok" if ok else "degraded", "elasticsearch": health["status"]}, 200 if ok else 503
+
+
+def openapi_json(args: dict) -> Any:
+    return svc().openapi()
+
+
+def search(args: dict) -> Any:
+    s = svc()
+    out = s.searcher.search(args, g.principal)
+    g.unit_ids = [u.get("unit_id") for u in out["results"]]
+    return out
+
+
+def get_unit(args: dict, unit_id: str) -> Any:
+    s = svc()
+    p = g.principal
+    query = {"bool": {"filter": [{"term": {"unit_id": unit_id}}, *scope_clauses(p)]}}
+    resp = s.es.search(index=s.names.feedback, query=query, size=1, _source={"excludes": source_excludes(p.sees_revenue)})
+    hits = resp["hits"]["hits"]
+    if not hits:
+        raise ApiError(404, "not_found", f"no unit {unit_id!r} (or it is outside your key's scope)")
+    unit = redact_unit(dict(hits[0]["_source"]), p.sees_revenue)
+    thread = []
+    record_id = unit.get("source_record_id")
+    if record_id:
+        # the other units of the same raw record, in order, so the citation reads in context
+        siblings = s.es.search(
+            index=s.names.feedback, size=100,
+            query={"bool": {"filter": [{"term": {"source": unit["source"]}}, {"term": {"source_record_id": record_id}},
+                                       *scope_clauses(p)]}},
+            sort=[{"position": "asc"}, {"segment_index": "asc"}, {"unit_id": "asc"}],
+            _source=["unit_id", "speaker_role", "position", "segment_index", "provenance.record_part", "text",
+                     "created_at", "is_customer_signal"],
+        )
+        thread = [h["_source"] for h in siblings["hits"]["hits"]]
+    prov = unit.get("provenance") or {}
+    g.unit_ids = [unit_id]
+    return {
+        "unit": unit,
+        "citation": {
+            "source": unit.get("source"),
+            "connector": unit.get("connector"),
+            "source_record_id": record_id,
+            "raw_ref": prov.get("raw_ref"),
+            "record_part": prov.get("record_part"),
+            "source_url": prov.get("source_url"),
+            "raw_hash": prov.get("raw_hash"),
+            "thread_id": unit.get("thread_id"),
+            "speaker_role": unit.get("speaker_role"),
+        },
+        "context": unit.get("context") or [],
+        "thread": thread,
+    }
+
+
+def themes(args: dict) -> Any:
+    s = svc()
+    return analytics.themes(s.es, s.names, args, g.principal)
+
+
+def trends(args: dict) -> Any:
+    s = svc()
+    days = int(args["window"][:-1])
+    if not 1 <= days <= 365:
+        raise ApiError(400, "invalid_parameter", "window: between 1d and 365d", {"param": "window"})
+    args = {**args, "window_days": days}
+    return analytics.trends(s.es, s.names, args, g.principal)
+
+
+def get_account(args: dict, account_id: str) -> Any:
+    s = svc()
+    out = analytics.account(s.es, s.names, account_id, args, g.principal)
+    if out is None:
+        raise ApiError(404, "not_found", f"no feedback for account {account_id!r} (or it is outside your key's scope)")
+    g.unit_ids = [u.get("unit_id") for u in out["recent_units"]]
+    return out
+
+
+def _lifecycle():
+    try:
+        from detectors import lifecycle
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("detectors"):
+            raise ApiError(501, "not_implemented", "alerts are not available: the detectors module is not installed") from None
+        raise
+    return lifecycle
+
+
+def _jsonable(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        from voxindex.model import to_jsonable
+
+        return to_jsonable(obj)
+    if isinstance(obj, list):
+        return [_jsonable(o) for o in obj]
+    return obj
+
+
+def _alert_in_scope(alert: dict) -> bool:
+    """Scoped keys see only alerts whose dimension stays inside their scope (when it names one)."""
+    p = g.principal
+    dim = alert.get("dimension") or {}
+    if p.sources and dim.get("source") and dim["source"] not in p.sources:
+        return False
+    if p.segments and dim.get("segment") and dim["segment"] not in p.segments:
+        return False
+    return True
+
+
+def _alert_view(alert: dict) -> dict:
+    alert = dict(alert)
+    if not g.principal.sees_revenue and isinstance(alert.get("impact"), dict):
+        alert["impact"] = {k: v for k, v in alert["impact"].items() if k != "arr"}
+    return alert
+
+
+def list_alerts(args: dict) -> Any:
+    s = svc()
+    lc = _lifecycle()
+    alerts = _jsonable(lc.list_alerts(s.es, s.names, state=args.get("state"), owner=args.get("owner"), size=args["size"]))
+    alerts = [_alert_view(a) for a in alerts if _alert_in_scope(a)]
+    return {"alerts": alerts, "count": len(alerts)}
+
+
+def _transition(action: str, args: dict, alert_id: str) -> Any:
+    s = svc()
+    lc = _lifecycle()
+    if action == "assign" and not args.get("assignee"):
+        raise ApiError(400, "invalid_parameter", "assignee: required to assign", {"param": "assignee"})
+    alert = _jsonable(lc.get_alert(s.es, s.names, alert_id))
+    if not alert or not _alert_in_scope(alert):
+        raise ApiError(404, "not_found", f"no alert {alert_id!r}")
+    try:
+        result = lc.transition(s.es, s.names, alert_id, action, actor=g.principal.name, assignee=args.get("assignee"),
+                               note=args.get("note"), external_ticket=args.get("external_ticket"))
+    except (KeyError, LookupError) as exc:
+        raise ApiError(404, "not_found", str(exc)) from None
+    except ValueError as exc:  # e.g. resolving an alert that is already resolved
+        raise ApiError(409, "invalid_transition", str(exc)) from None
+    g.audit_action, g.audit_target = f"alert.{action}", alert_id
+    return {"alert": _alert_view(_jsonable(result) or {})}
+
+
+def ack_alert(args: dict, alert_id: str) -> Any:
+    return _transition("ack", args, alert_id)
+
+
+def assign_alert(args: dict, alert_id: str) -> Any:
+    return _transition("assign", args, alert_id)
+
+
+def resolve_alert(args: dict, alert_id: str) -> Any:
+    return _transition("resolve", args, alert_id)
+
+
+def ingest(args: dict) -> Any:
+    s = svc()
+    body = args["_body"]
+    if not isinstance(body, dict) or set(body) - {"connector", "records"}:
+        raise ApiError(400, "invalid_body", "body: a JSON object {connector, records}")
+    connector, records = body.get("connector"), body.get("records")
+    if connector not in INGEST_BODY["properties"]["connector"]["enum"]:
+        raise ApiError(400, "invalid_parameter", f"connector: one of {INGEST_BODY['properties']['connector']['enum']}",
+                       {"param": "connector"})
+    if not isinstance(records, list) or not 1 <= len(records) <= MAX_INGEST_RECORDS:
+        raise ApiError(400, "invalid_parameter", f"records: a list of 1-{MAX_INGEST_RECORDS} objects", {"param": "records"})
+    if not all(isinstance(r, dict) for r in records):
+        raise ApiError(400, "invalid_parameter", "records: every record must be a JSON object", {"param": "records"})
+    try:
+        from indexer.ingest import ingest_records
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("indexer"):
+            raise ApiError(501, "not_implemented", "ingest is not available: the indexer module is not installed") from None
+        raise
+    summary = _jsonable(ingest_records(s.es, s.settings, connector, records))
+    summary = summary if isinstance(summary, dict) else {"summary": summary}
+    g.audit_action, g.audit_target = "ingest", connector
+    bad = _bad_records(summary)
+    if bad:
+        return {"error": {"status": 422, "code": "invalid_records",
+                          "message": f"{bad} of {len(records)} records were rejected and dead-lettered; the rest were indexed",
+                          "details": summary}}, 422
+    return {"ingested": summary}
+
+
+def _bad_records(summary: dict) -> int:
+    for key in ("dead_lettered", "deadlettered", "malformed", "rejected", "failed"):
+        value = summary.get(key)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, list):
+            return len(value)
+    return 0
+
+
+# ------------------------------------------------------------------------- declarations
+def build_registry() -> Registry:
+    r = Registry()
+    add = r.add
+    add(Endpoint("/healthz", ("GET",), "Liveness: is Elasticsearch answering", healthz, role=None, tag="meta", audited=False))
+    add(Endpoint("/openapi.json", ("GET",), "This OpenAPI 3 document", openapi_json, role=None, tag="meta", audited=False))
+    add(Endpoint("/v1/search", ("GET", "POST"), "Search feedback units (hybrid, keyword or vector)", search,
+                 params=search_params(), body_params=True,
+                 description="Customer-signal units only unless include_non_customer=true. Page with `next`."))
+    add(Endpoint("/v1/units/<unit_id>", ("GET",), "One unit with its provenance (the citation to the raw record)",
+                 get_unit, path_params=(UNIT_ID,)))
+    add(Endpoint("/v1/themes", ("GET",), "Per theme: counts, distinct accounts, ARR affected, sentiment mix, daily trend and slope",
+                 themes, params=themes_params(), tag="analytics"))
+    add(Endpoint("/v1/trends", ("GET",), "Risers and fallers: this window against the previous one, with a Poisson z-test",
+                 trends, params=trends_params(), tag="analytics"))
+    add(Endpoint("/v1/accounts/<account_id>", ("GET",), "An account's feedback summary, sentiment mix, top themes, recent units and risk",
+                 get_account, params=ACCOUNT_PARAMS, path_params=(ACCOUNT_ID,), tag="analytics"))
+    add(Endpoint("/v1/alerts", ("GET",), "Alerts, filtered by state and owner", list_alerts, params=ALERT_LIST_PARAMS, tag="alerts"))
+    for action, view in (("ack", ack_alert), ("assign", assign_alert), ("resolve", resolve_alert)):
+        add(Endpoint(f"/v1/alerts/<alert_id>/{action}", ("POST",), f"{action.capitalize()} an alert", view, role="admin",
+                     params=TRANSITION_PARAMS, path_params=(ALERT_ID,), body_params=True, tag="alerts"))
+    add(Endpoint("/v1/ingest", ("POST",), "Ingest records through the indexing pipeline (bad records: 422 and dead-lettered)",
+                 ingest, role="admin", body_schema=INGEST_BODY, tag="ingest"))
+    return r
+
