@@ -176,6 +176,12 @@ _CARD_PATTERNS = [
     ),
 ]
 
+# International numbers that python-phonenumbers rejects as invalid for their plan are still
+# somebody's number when written "+<country code> ..." with 8-15 digits.
+_PHONE_PATTERNS = [
+    Rx("international", re.compile(r"(?<![\w+])\+\d{1,3}(?:[ \-.]?\(?\d{1,4}\)?)(?:[ \-.]?\d{2,5}){2,4}\b"), 0.5),
+]
+
 # ------------------------------------------------------------------ street addresses
 
 _STREET_TYPES = (
@@ -183,10 +189,11 @@ _STREET_TYPES = (
     r"Highway|Hwy|Square|Sq|Circle|Cir|Row|Crescent|Close|Alley|Trail|Plaza"
 )
 _CAP = r"[A-ZÀ-Ý][A-Za-zà-ÿ'\-\.]*"
+_CITYW = r"[A-ZÀ-Ý][a-zà-ÿ][A-Za-zà-ÿ'\-\.]*"  # a city word has 2+ letters, so postcodes are not eaten
 _CITY_TAIL = (
     r"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl|#)\.?\s*[A-Za-z0-9\-]+)?"  # unit
-    r"(?:,\s*" + _CAP + r"(?:\s" + _CAP + r"){0,2})?"  # city
-    r"(?:,?\s*[A-Z]{2})?"  # state
+    r"(?:,\s*" + _CITYW + r"(?:\s" + _CITYW + r"){0,2})?"  # city
+    r"(?:,?\s*[A-Z]{2}\b)?"  # state
     r"(?:,?\s*(?:\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}))?"  # US zip / UK postcode
 )
 _ADDRESS_PATTERNS = [
@@ -371,6 +378,7 @@ class PersonNameRecognizer(RegexRecognizer):
 def custom_recognizers() -> list[LocalRecognizer]:
     return [
         ApiKeyRecognizer(),
+        RegexRecognizer("PHONE_NUMBER", _PHONE_PATTERNS, context=["phone", "call", "ring", "mobile"], name="IntlPhoneRecognizer"),
         RegexRecognizer("ACCOUNT_NUMBER", _ACCOUNT_PATTERNS, context=["account", "acct"], name="AccountNumberRecognizer"),
         RegexRecognizer("CREDIT_CARD", _CARD_PATTERNS, context=["card", "visa", "mastercard"], name="GroupedCardRecognizer"),
         RegexRecognizer("ADDRESS", _ADDRESS_PATTERNS, context=["address", "ship", "street", "live"], name="StreetAddressRecognizer"),

@@ -74,3 +74,22 @@ def normalize_name(name: str | None) -> str:
 def key_hash(kind: str, value: str) -> str:
     """A stable, non-reversible key for decisions and audit records (`email:3f2a...`)."""
     return f"{kind}:" + hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()[:20]
+
+
+# Common English short forms: "Bob Smith" and "Robert Smith" can be one human.
+NICKNAMES = {
+    "bob": "robert", "rob": "robert", "bobby": "robert", "bill": "william", "will": "william", "liz": "elizabeth",
+    "beth": "elizabeth", "kate": "katherine", "katie": "katherine", "cathy": "catherine", "mike": "michael",
+    "dan": "daniel", "danny": "daniel", "alex": "alexander", "ben": "benjamin", "tom": "thomas", "jess": "jessica",
+    "sam": "samuel", "nate": "nathan", "pat": "patrick", "steve": "steven", "vale": "valentina", "jim": "james",
+    "jimmy": "james", "jamie": "james", "joe": "joseph", "chris": "christopher", "matt": "matthew", "nick": "nicholas",
+    "tony": "anthony", "andy": "andrew", "dave": "david", "greg": "gregory", "jen": "jennifer", "jenny": "jennifer",
+    "meg": "megan", "sue": "susan", "ed": "edward", "ted": "edward", "dick": "richard", "rick": "richard",
+    "peggy": "margaret", "maggie": "margaret", "abby": "abigail", "ally": "alexandra", "sandy": "sandra",
+    "zach": "zachary", "josh": "joshua", "jon": "jonathan", "johnny": "john", "jack": "john", "isa": "isabella",
+    "bella": "isabella", "vicky": "victoria", "tori": "victoria", "nico": "nicolas", "fred": "frederick",
+}
+
+
+def canonical_given_name(token: str) -> str:
+    return NICKNAMES.get(token, token)

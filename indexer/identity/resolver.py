@@ -22,7 +22,7 @@ from rapidfuzz.distance import JaroWinkler
 
 from voxindex.model import Person, stable_id, to_jsonable, utcnow
 
-from .normalize import is_free_mail, is_role_address, key_hash, normalize_email, normalize_name, split_email
+from .normalize import canonical_given_name, is_free_mail, is_role_address, key_hash, normalize_email, normalize_name, split_email
 
 DEFAULT_THRESHOLD = 0.80
 NAME_GATE = 0.85  # below this name similarity nothing merges, however strong the rest is
@@ -67,6 +67,8 @@ def person_id_for_email(email: str) -> str:
 def _token_sim(a: str, b: str) -> float:
     if a == b:
         return 1.0
+    if canonical_given_name(a) == canonical_given_name(b):
+        return 0.95  # Bob / Robert
     if len(a) == 1 or len(b) == 1:  # an initial
         return 0.9 if a[0] == b[0] else 0.0
     if len(a) >= 3 and len(b) >= 3 and (a.startswith(b) or b.startswith(a)):
