@@ -8,13 +8,17 @@ DAYS   ?= 90
 DATA   ?= demo-data
 PYTEST_ARGS ?=
 
-.PHONY: demo test install es-start es-stop setup demo-data ingest bench eval clean-data help
+.PHONY: browser demo test install es-start es-stop setup demo-data ingest bench eval clean-data help
 
 help:
 	@echo "make demo   - install, start Elasticsearch, generate demo data, ingest, run detectors, serve the API"
 	@echo "make test   - run the test suite against a real Elasticsearch (started if needed)"
 	@echo "make bench  - benchmarks (ingest, search, detectors)"
 	@echo "make eval   - print every quality metric"
+
+# headless Chromium + chromedriver for the browser tests (no-op when present; skipped tests say why otherwise)
+browser:
+	-scripts/install-browser.sh
 
 install: $(VENV)/.installed
 
@@ -37,7 +41,7 @@ setup: es-start
 demo: install
 	$(VX) demo --seed $(SEED) --days $(DAYS) --out $(DATA)
 
-test: install
+test: install browser
 	$(VX) es start
 	$(PY) -m pytest $(PYTEST_ARGS)
 

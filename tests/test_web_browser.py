@@ -1,0 +1,178 @@
+"""The /ui web view end to end in real headless Chromium, served by a real WSGI server (waitress) on
+a free 127.0.0.1 port, over demo-like data: pages load, a search returns results, a facet narrows
+them, a unit shows its citation, and an alert can be assigned from the queue."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+from dashdata import demo_settings
+
+REPO = Path(__file__).resolve().parent.parent
+SHOTS = REPO / ".voxindex" / "screenshots"
+CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,1000")
+
+pytestmark = pytest.mark.browser
+
+
+def _browser_paths() -> tuple[str, str]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if not (chromium and driver):
+        # scripts/install-browser.sh is a no-op when both are present; it needs root + apt otherwise
+        subprocess.run([str(REPO / "scripts" / "install-browser.sh")], check=False, timeout=600)
+        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+        driver = shutil.which("chromedriver")
+    if not (chromium and driver):
+        pytest.skip("chromium + chromedriver not installed and scripts/install-browser.sh could not install them "
+                    "(needs root and Debian's apt); install them to run the browser tests")
+    return chromium, driver
+
+
+@pytest.fixture(scope="module")
+def demo(es, base_settings):
+    settings, finalize = demo_settings(es, base_settings, "web")
+    yield settings
+    finalize()
+
+
+@pytest.fixture(scope="module")
+def server(es, demo):
+    from waitress import create_server
+
+    from search_api.app import create_app
+
+    app = create_app(demo, es)
+    with socket.socket() as s:  # a free port
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    srv.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium, driver_path = _browser_paths()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="vx-chrome-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for flag in CHROME_FLAGS:
+        opts.add_argument(flag)
+    opts.add_argument(f"--user-data-dir={profile}")
+    drv = webdriver.Chrome(service=Service(executable_path=driver_path), options=opts)
+    drv.set_page_load_timeout(60)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield drv
+    drv.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _count(browser) -> int:
+    from selenium.webdriver.common.by import By
+
+    return int(browser.find_element(By.ID, "result-count").get_attribute("data-total"))
+
+
+def test_overview_shows_real_numbers_and_a_trend_chart(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{server}/ui/")
+    assert "Overview" in browser.title
+    assert int(browser.find_element(By.ID, "kpi-units").text) > 0
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.chart rect.bar")) >= 28
+    assert "reliability" in browser.page_source
+    browser.save_screenshot(str(SHOTS / "overview.png"))
+
+
+def test_search_returns_results_and_a_facet_narrows_them(browser, server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(f"{server}/ui/search")
+    box = browser.find_element(By.NAME, "q")
+    box.send_keys("sync", Keys.ENTER)
+    browser.find_element(By.ID, "result-count")
+    everything = _count(browser)
+    assert everything > 0 and browser.find_elements(By.CSS_SELECTOR, "article.hit mark")
+    browser.find_element(By.CSS_SELECTOR, 'a.facet[data-facet="app_version"][data-value="4.8.2"]').click()
+    narrowed = _count(browser)
+    assert 0 < narrowed < everything
+    assert "app_version=4.8.2" in browser.current_url and "q=sync" in browser.current_url
+    assert all("v4.8.2" in el.text for el in browser.find_elements(By.CSS_SELECTOR, "article.hit .meta"))
+    browser.save_screenshot(str(SHOTS / "search.png"))
+    # the first hit opens its unit page, with a citation naming source, record and account
+    browser.find_element(By.CSS_SELECTOR, "article.hit a.unit-link").click()
+    citation = browser.find_element(By.ID, "citation").text
+    assert "record rec-" in citation and "[unit " in citation
+    browser.save_screenshot(str(SHOTS / "unit.png"))
+
+
+def test_theme_page_has_a_trend_chart_linked_to_each_day(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{server}/ui/theme/reliability")
+    bars = browser.find_elements(By.CSS_SELECTOR, "#theme-chart svg a")
+    assert len(bars) >= 30
+    assert "sync-failure" in browser.page_source
+    browser.save_screenshot(str(SHOTS / "theme.png"))
+
+
+def test_an_alert_can_be_assigned_from_the_queue(browser, server, es, demo):
+    from selenium.webdriver.common.by import By
+
+    from detectors.lifecycle import get_alert
+
+    browser.get(f"{server}/ui/alerts")
+    row = browser.find_element(By.ID, "alert-al-open-sync")
+    assert row.get_attribute("data-state") == "open"
+    form = row.find_element(By.CSS_SELECTOR, "form.assign")
+    form.find_element(By.NAME, "assignee").send_keys("dana")
+    form.find_element(By.TAG_NAME, "button").click()
+    flash = browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    assert "assigned to dana" in flash
+    row = browser.find_element(By.ID, "alert-al-open-sync")
+    assert row.get_attribute("data-state") == "assigned"
+    assert row.find_element(By.CSS_SELECTOR, ".assignee").text == "dana"
+    browser.save_screenshot(str(SHOTS / "alerts.png"))
+    stored = get_alert(es, demo.indices, "al-open-sync")
+    assert stored["state"] == "assigned" and stored["assignee"] == "dana" and "assigned" in stored["stages"]
+    assert stored["history"][-1]["actor"] == "web-demo"
+
+
+@pytest.mark.browser
+def test_web_view_is_loopback_only_in_demo_mode_and_asks_for_the_key_otherwise(es, demo, monkeypatch):
+    from dashboards.web import create_web_app
+
+    app = create_web_app(demo, es)
+    local, remote = {"REMOTE_ADDR": "127.0.0.1"}, {"REMOTE_ADDR": "10.1.2.3"}
+    monkeypatch.delenv("VOXINDEX_WEB_API_KEY", raising=False)
+    client = app.test_client()
+    assert client.get("/ui/", environ_base=local).status_code == 200
+    assert client.get("/ui/", environ_base=remote).status_code == 403
+    # a POST without the session's CSRF token is refused
+    assert client.post("/ui/alerts/al-ack-crash/transition", data={"action": "ack"}, environ_base=local).status_code == 400
+
+    monkeypatch.setenv("VOXINDEX_WEB_API_KEY", "s3cret")
+    client = app.test_client()
+    first = client.get("/ui/alerts", environ_base=remote)
+    assert first.status_code == 302 and "/ui/login" in first.headers["Location"]
+    page = client.get("/ui/login", environ_base=remote).get_data(as_text=True)
+    token = page.split('name="csrf" value="')[1].split('"')[0]
+    bad = client.post("/ui/login", data={"csrf": token, "api_key": "nope"}, environ_base=remote)
+    assert bad.status_code == 401
+    ok = client.post("/ui/login?next=/ui/alerts", data={"csrf": token, "api_key": "s3cret", "name": "lee"}, environ_base=remote)
+    assert ok.status_code == 302 and ok.headers["Location"].endswith("/ui/alerts")
+    assert "al-ack-crash" in client.get("/ui/alerts", environ_base=remote).get_data(as_text=True)
