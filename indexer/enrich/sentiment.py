@@ -69,7 +69,7 @@ class Signals:
 
 def read_signals(text: str) -> Signals:
     return Signals(
-        valence=_vader().polarity_scores(text)["compound"],
+        valence=_vader().polarity_scores(sg.strip_courtesy(text))["compound"],
         bug=sg.count(sg.BUG, text), friction=sg.count(sg.FRICTION, text), request=sg.count(sg.REQUEST, text),
         question=sg.is_question(text), praise=sg.count(sg.PRAISE, text), churn=sg.count(sg.CHURN, text),
         critical=sg.count(sg.CRITICAL, text), high=sg.count(sg.HIGH, text),
@@ -113,7 +113,7 @@ def intent_scores(s: Signals, sentiment: str, sim: dict[str, float] | None, taxo
     sc["praise"] += 0.35 * min(s.praise, 2) + (0.3 if sentiment == "positive" else 0.0)
     sc["churn_risk"] += 0.8 * min(s.churn, 2)
     if s.question and s.bug:
-        sc["question"] -= 0.3  # "why does it crash?" reports a bug
+        sc["question"] -= 0.15  # "why does it crash?" is more a bug report than a question
     if sentiment == "positive":
         sc["bug"] -= 0.3
         sc["complaint"] -= 0.3

@@ -49,12 +49,13 @@ QUESTION_START = _rx(
 )
 PRAISE = _rx(
     r"love\w*", r"great", r"awesome", r"excellent", r"fantastic", r"amazing", r"wonderful", r"perfect",
-    r"thanks?", r"thank you", r"happy", r"best", r"helpful", r"brilliant", r"superb?", r"friendly",
+    r"thanks? (?:so much|a lot) for (?:the|this|building|making)", r"happy", r"best", r"helpful", r"brilliant", r"superb?", r"friendly",
     r"recommend\w*", r"five stars", r"5 stars", r"well done", r"nice job", r"just works", r"above and beyond",
     r"life ?saver", r"game ?changer", r"impressed", r"smooth",
 )
 CHURN = _rx(
-    r"cancel\w*", r"switch\w* (?:to|over)", r"moving to", r"move to", r"migrat\w+ to", r"alternatives?",
+    r"(?:will|going to|gonna|want to|wants to|plan to|planning to|about to|have to|are|am|we'?re|i'?m|be|consider\w*) cancel\w*",
+    r"cancel (?:my|our|the) (?:account|subscription|plan|contract|seats)", r"cancell?ing", r"switch\w* (?:to|over)", r"moving to", r"move to", r"migrat\w+ to", r"alternatives?",
     r"competitors?", r"not (?:be )?renew\w*", r"won'?t renew", r"leav\w+ (?:you|for)", r"deleted? my account",
     r"found something better", r"unsubscrib\w*", r"looking elsewhere", r"last straw", r"refund and",
     r"going back to", r"churn\w*", r"before (?:the|our) renewal",
@@ -73,10 +74,27 @@ HIGH = _rx(
 )
 
 
+# greetings, sign-offs and courtesy ("Thanks!", "Any pointers appreciated") carry no opinion;
+# left in, they turn every polite bug report into praise
+COURTESY = re.compile(
+    r"(?im)^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))(?: there| all| team| support| folks)?\s*[,!.:]?"
+    r"|(?<![\w])(?:many |big )?thanks?(?: you)?(?: so much| a lot| in advance| again)?(?: for your help| for the help)?[!.,]*"
+    r"|(?<![\w])(?:any (?:help|pointers|advice) (?:is |would be )?(?:much |greatly )?appreciated|(?:kind |best )?regards|cheers)[!.,]*"
+)
+QUESTION_SENTENCE = re.compile(
+    r"(?:^|[.!?]\s+|\n|,\s*)(?:quick question:?\s*)?(?:how|is there|are there|where|what|when|why|can i|can we|can you|could i|could you|"
+    r"do you|does|do i|do we|is it|is this|which|who|should)\b[^.!?]*\?"
+)
+
+
+def strip_courtesy(text: str) -> str:
+    return COURTESY.sub(" ", text)
+
+
 def count(pattern: re.Pattern, text: str) -> int:
-    return len(pattern.findall(normalize(text)))
+    return len(pattern.findall(normalize(strip_courtesy(text))))
 
 
 def is_question(text: str) -> bool:
     t = normalize(text).strip()
-    return t.endswith("?") or bool(QUESTION_START.search(t))
+    return "?" in t and (t.endswith("?") or bool(QUESTION_SENTENCE.search(t)) or bool(QUESTION_START.search(t)))
