@@ -1,0 +1,48 @@
+"""`voxindex eval` reads any labeled directory in the ground-truth format, prints a table per
+task, writes the same numbers as JSON, and skips tasks whose module is not built yet."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from indexer.evals.metrics import classification, pairwise
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "enrich_gt"
+
+
+def test_metrics_are_the_textbook_definitions():
+    r = classification(["a", "a", "b", "b"], ["a", "b", "b", "b"])
+    assert r["accuracy"] == 0.75
+    assert r["per_class"]["a"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2}
+    assert r["macro_f1"] == round((0.6667 + 0.8) / 2, 4)
+    p = pairwise([["x", "y", "z"]], [["x", "y"], ["z", "w"]])
+    assert (p["precision"], p["recall"], p["gold_pairs"]) == (0.5, round(1 / 3, 4), 3)
+
+
+def test_eval_all_prints_every_task_and_writes_json(tmp_path, capsys):
+    from indexer.evals.cli import _eval
+    from indexer.evals.registry import task_names
+
+    class Args:
+        task, data, json, limit = "all", str(FIXTURE), str(tmp_path / "m.json"), None
+
+    assert _eval(Args) == 0
+    printed = capsys.readouterr().out
+    result = json.loads((tmp_path / "m.json").read_text())
+    assert set(result["tasks"]) == set(task_names())
+    for name, metrics in result["tasks"].items():
+        assert f"== {name}" in printed
+        assert metrics.get("skipped") or metrics
+    t = result["tasks"]["taxonomy"]
+    assert 0 < t["theme"]["macro_f1"] <= 1 and "per_class" in t["sub_theme"]
+    assert result["tasks"]["sentiment"]["stars"]["n"] > 0
+
+
+def test_eval_explains_what_to_do_when_there_is_no_ground_truth(tmp_path):
+    import pytest
+
+    from indexer.evals.cli import run_tasks
+    from indexer.evals.data import NoGroundTruth
+
+    with pytest.raises(NoGroundTruth, match="voxindex demo-data"):
+        run_tasks(str(tmp_path), ["taxonomy"])
