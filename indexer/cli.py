@@ -67,8 +67,10 @@ def _client(settings):
     from voxindex.setup import setup_indices
 
     es = client(settings)
-    wait_until_up(es, timeout=15)
-    setup_indices(es, settings.indices)
+    wait_until_up(es, timeout=min(15.0, settings.ingest_outage_s))  # down at start: say so fast
+    names = settings.indices
+    if not all(es.indices.exists_alias(name=n) for n in (names.feedback, names.accounts, names.deadletter, names.state)):
+        setup_indices(es, names)  # first run on a fresh cluster
     return es
 
 
