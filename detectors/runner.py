@@ -58,6 +58,9 @@ def run_once(es: Elasticsearch, settings: Settings, rules: list[Rule], at: datet
     at = at or utcnow()
     routing = routing or lifecycle.Routing()
     result = RunResult(at=at)
+    if retry and notify:
+        # deliveries that failed on earlier runs go first (new failures wait for the next run)
+        result.retried = retry_failed_deliveries(es, names)
     for rule in rules:
         if not rule.enabled:
             continue
@@ -69,8 +72,6 @@ def run_once(es: Elasticsearch, settings: Settings, rules: list[Rule], at: datet
             continue
         for finding in findings:
             record(es, settings, names, rule, finding, at, routing, notify, result)
-    if retry and notify:
-        result.retried = retry_failed_deliveries(es, names)
     return result
 
 

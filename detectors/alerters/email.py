@@ -6,7 +6,7 @@ import smtplib
 from email.message import EmailMessage
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader
 
 from .common import links, secret
 
@@ -15,7 +15,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 def render(alert: dict, evidence: list, template: str | None = None) -> str:
     path = Path(template) if template else TEMPLATES / "alert_email.txt.j2"
-    env = Environment(loader=FileSystemLoader(str(path.parent)), undefined=StrictUndefined, autoescape=False)
+    env = Environment(loader=FileSystemLoader(str(path.parent)), autoescape=False)
     return env.get_template(path.name).render(alert=alert, impact=alert.get("impact") or {}, evidence=evidence, links=links(alert))
 
 
