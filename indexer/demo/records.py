@@ -313,7 +313,7 @@ class RecordFactory:
             return f"{rng.choice(vocab.NICK_WORDS)}{rng.choice(['_', '', '.'])}{rng.choice(vocab.NICK_WORDS)}{rng.randint(1, 999)}"
         first = rng.choice(vocab.FIRST_NAMES)
         return rng.choice([f"{first}{rng.randint(70, 2005)}", f"{first.lower()}_{rng.choice('abcdefghjklmnprstw')}",
-                           f"{first} {rng.choice('ABCDEFGHJKLMNPRSTW')}."])
+                           f"{first}_{rng.choice('ABCDEFGHJKLMNPRSTW')}"])
 
     def rating_for(self, msg: Message) -> int:
         rng = self.rng

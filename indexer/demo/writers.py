@@ -28,7 +28,7 @@ ID_FIELD = {"zendesk": "id", "appstore": "review_id", "survey": "response_id", "
 # what a connector needs (drop one -> "missing required field"), where its timestamp and number live
 REQUIRED = {"zendesk": ["created_at", "updated_at", "comments", "users", "id"], "appstore": ["body", "created_at"],
             "survey": ["score", "submitted_at", "response_id"], "calls": ["started_at", "turns", "participants"],
-            "jsonl": ["created_at", "body", "id"], "csv": ["message", "created_at", "id"]}
+            "jsonl": ["created_at", "id"], "csv": ["created_at", "id"]}  # generic connectors read no text as empty
 TIME_FIELD = {"zendesk": "created_at", "appstore": "created_at", "survey": "submitted_at", "calls": "started_at",
               "jsonl": "created_at", "csv": "created_at"}
 NUMBER_FIELD = {"appstore": "rating", "survey": "score"}
