@@ -107,7 +107,7 @@ INGEST_BODY = {
     "required": ["connector", "records"],
     "additionalProperties": False,
     "properties": {
-        "connector": {"type": "string", "enum": list(SOURCES),
+        "connector": {"type": "string", "enum": [s for s in SOURCES if s != "api"],
                       "description": "which connector parses the records (same formats as the files)"},
         "records": {"type": "array", "minItems": 1, "maxItems": MAX_INGEST_RECORDS, "items": {"type": "object"}},
     },

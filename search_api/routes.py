@@ -152,7 +152,10 @@ def _alert_view(alert: dict) -> dict:
 def list_alerts(args: dict) -> Any:
     s = svc()
     lc = _lifecycle()
-    alerts = _jsonable(lc.list_alerts(s.es, s.names, state=args.get("state"), owner=args.get("owner"), size=args["size"]))
+    try:
+        alerts = _jsonable(lc.list_alerts(s.es, s.names, state=args.get("state"), owner=args.get("owner"), size=args["size"]))
+    except ValueError as exc:  # an unknown state
+        raise ApiError(400, "invalid_parameter", str(exc), {"param": "state"}) from None
     alerts = [_alert_view(a) for a in alerts if _alert_in_scope(a)]
     return {"alerts": alerts, "count": len(alerts)}
 
@@ -207,7 +210,10 @@ def ingest(args: dict) -> Any:
         if exc.name and exc.name.startswith("indexer"):
             raise ApiError(501, "not_implemented", "ingest is not available: the indexer module is not installed") from None
         raise
-    summary = _jsonable(ingest_records(s.es, s.settings, connector, records))
+    try:
+        summary = _jsonable(ingest_records(s.es, s.settings, connector, records))
+    except ValueError as exc:  # the runner refuses the request as a whole (e.g. a connector it lacks)
+        raise ApiError(400, "invalid_parameter", str(exc), {"param": "connector"}) from None
     summary = summary if isinstance(summary, dict) else {"summary": summary}
     g.audit_action, g.audit_target = "ingest", connector
     bad = _bad_records(summary)

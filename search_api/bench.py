@@ -1,0 +1,215 @@
+"""`voxindex bench search`: p50/p95/p99 latency of keyword, vector and hybrid search at 100k+ units.
+
+The bench index `<prefix>-benchsearch-feedback` is filled with synthetic units made by sampling
+real units (text + embedding) and perturbing them: the embedding gets Gaussian noise and is
+re-normalised, the text is recombined with another unit's sentence, metadata (source, segment,
+dates, accounts) is re-drawn. It is reused across runs when it already holds enough units.
+Seeds come from the live index, else the eval corpus, else the handmade test corpus.
+
+Latency is measured in-process through the same `Searcher` the API uses (default request:
+size 20, facets and highlights on), modes interleaved query by query, after a warm-up. Query
+vectors are embedded once beforehand; the embedding cost of a query is reported separately.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+
+from voxindex.model import CHANNELS, PLANS, SEGMENTS, SENTIMENTS, SEVERITIES, SOURCES
+
+MODES = ("keyword", "vector", "hybrid")
+
+
+def register_bench(bsub: argparse._SubParsersAction) -> None:
+    p = bsub.add_parser("search", help="p50/p95/p99 of keyword, vector and hybrid search at >= 100k units",
+                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--units", type=int, default=100_000, help="units in the bench index (default 100000)")
+    p.add_argument("--queries", type=int, default=300, help="timed queries per mode (default 300)")
+    p.add_argument("--rebuild", action="store_true", help="drop and refill the bench index")
+    p.add_argument("--no-merge", action="store_true", help="skip the force-merge to one segment after loading")
+    p.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
+    p.set_defaults(func=_bench)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from voxindex.config import get_settings
+    from voxindex.es import client, wait_until_up
+
+    settings = get_settings()
+    es = client(settings)
+    wait_until_up(es, timeout=30)
+    result = run_bench(es, settings, args.units, args.queries, args.rebuild, merge=not args.no_merge)
+    print(format_result(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2))
+    return 0
+
+
+# ----------------------------------------------------------------------------- seeds
+def _seeds(es, settings, limit: int = 3000) -> tuple[list[dict], str]:
+    from .evaluation import _eval_settings
+
+    for where, s in (("live index", settings), ("eval corpus", _eval_settings(settings))):
+        alias = s.indices.feedback
+        if es.indices.exists_alias(name=alias) and es.count(index=alias, query={"exists": {"field": "embedding"}})["count"] >= 200:
+            resp = es.search(index=alias, size=limit, query={"function_score": {"query": {"exists": {"field": "embedding"}},
+                             "random_score": {"seed": 7, "field": "_seq_no"}}}, _source=["text", "embedding", "taxonomy"])
+            return [h["_source"] for h in resp["hits"]["hits"]], where
+    from .synthetic import build_units, minilm
+
+    units = build_units(minilm(settings))
+    return [{"text": u.text, "embedding": u.embedding, "taxonomy": {"theme": u.taxonomy.theme, "sub_theme": u.taxonomy.sub_theme}}
+            for u in units], "handmade corpus"
+
+
+def synthetic_docs(seeds: list[dict], n: int, seed: int = 7, noise: float = 0.02):
+    """Yield n unit documents derived from the seeds (deterministic for a seed)."""
+    rng = random.Random(seed)
+    nrng = np.random.default_rng(seed)
+    base = np.asarray([s["embedding"] for s in seeds], dtype=np.float32)
+    sentences = [t for s in seeds for t in s["text"].replace("!", ".").replace("?", ".").split(".") if len(t.strip()) > 12]
+    end = datetime(2026, 10, 1, tzinfo=timezone.utc)
+    batch = 1000
+    for start in range(0, n, batch):
+        m = min(batch, n - start)
+        idx = nrng.integers(0, len(seeds), size=m)
+        vecs = base[idx] + nrng.normal(0, noise, size=(m, base.shape[1])).astype(np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        vecs = np.round(vecs, 5)
+        for j in range(m):
+            s = seeds[int(idx[j])]
+            i = start + j
+            unit_id = f"bench{i:08d}"
+            acc = rng.randrange(2000)
+            tax = s.get("taxonomy") or {}
+            yield {
+                "unit_id": unit_id, "source_record_id": f"b{i // 3}", "thread_id": f"b{i // 3}", "position": i % 3,
+                "source": rng.choice(SOURCES[:6]), "channel": rng.choice(CHANNELS), "connector": "bench",
+                "speaker_role": "customer", "is_customer_signal": rng.random() > 0.1,
+                "text": f"{s['text']} {rng.choice(sentences).strip()}.",
+                "created_at": (end - timedelta(minutes=rng.randrange(90 * 24 * 60))).isoformat(),
+                "account_id": f"acc_{acc:04d}",
+                "account": {"account_id": f"acc_{acc:04d}", "segment": SEGMENTS[acc % 3], "plan": PLANS[acc % 4],
+                            "region": ("NA", "EU", "APAC", "LATAM")[acc % 4], "arr": float(1000 + (acc * 7919) % 200000)},
+                "taxonomy": {"theme": tax.get("theme") or [], "sub_theme": tax.get("sub_theme") or []},
+                "sentiment": {"label": rng.choice(SENTIMENTS)}, "severity": {"label": rng.choice(SEVERITIES)},
+                "duplicate_group": f"bd{i // 50}" if i % 50 < 2 else None,
+                "embedding": vecs[j].tolist(),
+            }
+
+
+def ensure_bench_index(es, settings, n: int, rebuild: bool, merge: bool) -> tuple[object, dict]:
+    from elasticsearch import helpers
+    from tqdm import tqdm
+
+    from voxindex.setup import drop_indices, setup_indices
+
+    bench = replace(settings, index_prefix=f"{settings.index_prefix}-benchsearch")
+    names = bench.indices
+    info: dict = {"index": names.feedback}
+    if es.indices.exists_alias(name=names.feedback) and not rebuild:
+        have = es.count(index=names.feedback)["count"]
+        if have >= n:
+            info.update(reused=True, units=have)
+            return bench, info
+    drop_indices(es, names)
+    setup_indices(es, names, kinds=("feedback",))
+    seeds, where = _seeds(es, settings)
+    physical = next(iter(es.indices.get_alias(name=names.feedback)))
+    es.indices.put_settings(index=physical, settings={"index": {"refresh_interval": "-1"}})
+    t0 = time.perf_counter()
+    bar = tqdm(total=n, desc="bulk-loading bench units", unit="unit", file=sys.stderr)
+    actions = ({"_index": names.feedback_write, "_id": d["unit_id"], "_source": d} for d in synthetic_docs(seeds, n))
+    for ok, _ in helpers.parallel_bulk(es, actions, chunk_size=1000, thread_count=2, queue_size=2, raise_on_error=True):
+        bar.update(1)
+    bar.close()
+    load_s = time.perf_counter() - t0
+    es.indices.put_settings(index=physical, settings={"index": {"refresh_interval": "1s"}})
+    es.indices.refresh(index=physical)
+    merge_s = None
+    if merge:
+        t1 = time.perf_counter()
+        es.options(request_timeout=3600).indices.forcemerge(index=physical, max_num_segments=1)
+        merge_s = round(time.perf_counter() - t1, 1)
+    info.update(reused=False, units=es.count(index=names.feedback)["count"], seeds=len(seeds), seeded_from=where,
+                load_s=round(load_s, 1), units_per_s=round(n / load_s), merge_s=merge_s)
+    return bench, info
+
+
+# ----------------------------------------------------------------------------- timing
+def _pct(values: list[float], q: float) -> float:
+    v = sorted(values)
+    if not v:
+        return 0.0
+    pos = (len(v) - 1) * q
+    lo, hi = int(pos), min(int(pos) + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
+
+
+def run_bench(es, settings, n: int = 100_000, queries: int = 300, rebuild: bool = False, merge: bool = True) -> dict:
+    from indexer.enrich.embed import get_embedder
+
+    from .auth import Principal
+    from .evaluation import load_queries
+    from .params import search_params
+    from .search import Searcher
+    from .spec import validate
+
+    bench, info = ensure_bench_index(es, settings, n, rebuild, merge)
+    texts = [q.text for q in load_queries()]
+    embedder = get_embedder(settings)
+    t0 = time.perf_counter()
+    vectors = {t: [float(x) for x in v] for t, v in zip(texts, embedder.encode(texts))}
+    embed_ms = []
+    for t in texts[:30]:  # uncached single-query embedding cost, what a cold API query pays
+        t1 = time.perf_counter()
+        embedder._compute([t + " ?"])
+        embed_ms.append((time.perf_counter() - t1) * 1000)
+    del t0
+    searcher = Searcher(es, bench.indices, lambda q: vectors[q], b"bench")
+    principal = Principal("bench", "bench", "admin")
+    rng = random.Random(7)
+    filters = [{}, {}, {"segment": "enterprise"}, {"sentiment": "negative"}, {"source": "zendesk,appstore"}]
+    plan = [(texts[i % len(texts)], rng.choice(filters)) for i in range(queries)]
+    for q, f in plan[:20]:  # warm-up
+        for mode in MODES:
+            searcher.search(validate(search_params(), {"q": q, "mode": mode, **f}, "query"), principal)
+    lat: dict[str, list[float]] = {m: [] for m in MODES}
+    for q, f in plan:
+        for mode in (MODES if rng.random() < 0.5 else MODES[::-1]):
+            p = validate(search_params(), {"q": q, "mode": mode, **f}, "query")
+            t1 = time.perf_counter()
+            searcher.search(p, principal)
+            lat[mode].append((time.perf_counter() - t1) * 1000)
+    return {
+        "index": info,
+        "queries_per_mode": queries,
+        "request": "size=20, facets=true, highlight=true, 40% of queries with a filter",
+        "latency_ms": {m: {"p50": round(_pct(v, 0.5), 1), "p95": round(_pct(v, 0.95), 1), "p99": round(_pct(v, 0.99), 1),
+                           "mean": round(sum(v) / len(v), 1)} for m, v in lat.items()},
+        "query_embedding_ms": {"p50": round(_pct(embed_ms, 0.5), 1), "p95": round(_pct(embed_ms, 0.95), 1)},
+        "tuning": searcher.tuning.__dict__,
+    }
+
+
+def format_result(r: dict) -> str:
+    i = r["index"]
+    head = (f"search bench: {i['units']} units in {i['index']} "
+            + ("(reused)" if i.get("reused") else f"(loaded {i.get('units_per_s')} units/s from {i.get('seeds')} seeds "
+               f"of the {i.get('seeded_from')}; merge {i.get('merge_s')} s)"))
+    lines = [head, f"{r['queries_per_mode']} queries per mode, {r['request']}",
+             f"{'mode':8s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'mean':>8s}"]
+    for mode in MODES:
+        v = r["latency_ms"][mode]
+        lines.append(f"{mode:8s} {v['p50']:8.1f} {v['p95']:8.1f} {v['p99']:8.1f} {v['mean']:8.1f}")
+    e = r["query_embedding_ms"]
+    lines.append(f"+ query embedding (vector/hybrid, uncached, CPU): p50 {e['p50']} ms, p95 {e['p95']} ms")
+    return "\n".join(lines)
