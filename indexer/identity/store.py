@@ -5,7 +5,7 @@ from elasticsearch import Elasticsearch, helpers
 
 from voxindex.model import Person, stable_id, utcnow
 
-from .normalize import key_hash
+from .normalize import key_hash, normalize_email
 from .resolver import DEFAULT_THRESHOLD, Decision, Resolver
 
 
@@ -68,6 +68,8 @@ def get_person(es: Elasticsearch, settings, person_id: str) -> Person | None:
 
 
 def find_person_by_email(es: Elasticsearch, settings, email: str) -> Person | None:
+    """The person holding this address, in any spelling (case, +tag, gmail dots)."""
+    email = normalize_email(email) or email
     res = es.search(index=settings.indices.people, query={"term": {"emails": email}}, size=1)
     hits = res["hits"]["hits"]
     return Person.from_doc(hits[0]["_source"]) if hits else None
