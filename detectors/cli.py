@@ -75,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     wsub = w.add_subparsers(dest="watches_command", metavar="ACTION", required=True)
     p = wsub.add_parser("add", help="add or replace a watch")
     p.add_argument("--name", required=True)
-    p.add_argument("--query", help="keywords, e.g. 'sync AND (stuck OR failed)' (simple query string)")
+    p.add_argument("--query", help="keywords, all required by default; simple query string syntax: 'sync +(stuck | failed) -android'")
     for flag in ("theme", "sub-theme", "segment", "source", "app-version", "sentiment", "intent", "severity",
                  "region", "plan", "product-area", "account"):
         p.add_argument(f"--{flag}", help="one value or comma-separated values")

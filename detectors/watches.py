@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import threading
 import time
 import uuid
@@ -250,8 +251,37 @@ def _values(doc: dict, path: str) -> list:
     return cur if isinstance(cur, list) else [cur]
 
 
-def could_match(spec: dict, docs: list[dict]) -> bool:
-    """Cheap necessary condition on the structured filters; keywords are left to Elasticsearch."""
+# Elasticsearch's `_english_` stop words: removed from queries, so never required of a text
+_STOP = {"a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not",
+         "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was",
+         "will", "with"}
+_PLAIN = re.compile(r"^[A-Za-z0-9\s]+$")
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def required_words(query: str | None) -> set[str]:
+    """Words every match must contain, for plain keyword queries (AND of ASCII words); empty
+    when the query uses any operator, phrase, prefix or fuzziness (then ES alone decides)."""
+    if not query or not _PLAIN.match(query):
+        return set()
+    return {w for w in query.lower().split() if w not in _STOP}
+
+
+def batch_tokens(docs: list[dict]) -> set[str]:
+    """ASCII alphanumeric runs of the batch's text and titles. The standard tokenizer never
+    splits inside such a run, so a word ES can match is always in this set."""
+    out: set[str] = set()
+    for d in docs:
+        out.update(_TOKEN.findall(f"{d.get('text') or ''} {d.get('title') or ''}".lower()))
+    return out
+
+
+def could_match(spec: dict, docs: list[dict], tokens: set[str] | None = None) -> bool:
+    """Cheap necessary condition: structured filters, plus plain keywords against the batch's
+    words. Anything it cannot rule out goes to Elasticsearch, which has the final word."""
+    words = required_words(spec.get("query"))
+    if words and not words <= (tokens if tokens is not None else batch_tokens(docs)):
+        return False
     for doc in docs:
         if spec.get("customers_only", True) and doc.get("is_customer_signal") is False:
             continue
@@ -284,7 +314,8 @@ class BatchMatchEngine:
         watches = self.watches if self.watches is not None else active_watches(self.es, self.names)
         import json
 
-        candidates = [w for w in watches if not self.prefilter or could_match(w.get("spec") or {}, docs)]
+        tokens = batch_tokens(docs)
+        candidates = [w for w in watches if not self.prefilter or could_match(w.get("spec") or {}, docs, tokens)]
         if not candidates:
             return {}
         # the batch was just bulk-indexed; make it searchable before asking

@@ -94,3 +94,13 @@ def test_watches_cli_add_list_test_delete(es, settings, monkeypatch, capsys, tmp
     assert "MATCH" in capsys.readouterr().out
     assert main(["watches", "delete", "cli-watch"]) == 0
     assert watches.get_watch(es, settings.indices, "cli-watch") is None
+
+
+def test_the_precheck_never_drops_a_watch_that_elasticsearch_would_match():
+    docs = [unit("Okta SSO login fails, can't sync_now (v4.8.2)", NOW, theme="access")]
+    tokens = watches.batch_tokens(docs)
+    assert watches.could_match({"query": "okta login"}, docs, tokens)
+    assert watches.could_match({"query": "the okta"}, docs, tokens)  # stop words are not required
+    assert watches.could_match({"query": "sync*"}, docs, tokens)  # operators: left to Elasticsearch
+    assert not watches.could_match({"query": "okta refund"}, docs, tokens)
+    assert not watches.could_match({"query": "okta", "theme": ["billing"]}, docs, tokens)
