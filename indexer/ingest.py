@@ -184,7 +184,9 @@ class _Run:
                 key = key_of[doc["_id"]]
                 stored[key] = ((doc.get("_source") or {}).get("provenance") or {}).get("raw_hash")
                 prior.setdefault(key, set()).add(doc["_id"])
-        missing = [u for u in units if key_of[u.unit_id] not in stored]
+        # new or changed parts: look for segments 1..n too (to find them, and to delete those a
+        # changed text no longer produces); this search sees what the run's start refreshed
+        missing = [u for u in units if stored.get(key_of[u.unit_id], "") != u.provenance.raw_hash]
         if missing:
             query = {
                 "bool": {
@@ -437,7 +439,7 @@ def ingest_records(
     if isinstance(connector, AccountsConnector):
         raise ValueError("accounts are loaded from accounts.jsonl, not pushed as feedback records")
     run_id = new_run_id()
-    parsed, bad = _read(connector, connector.read_dicts(records, f"api:{connector_name}:{run_id}"))
+    parsed, bad = _read(connector, connector.read_dicts(records, f"api:{connector_name}"))
     policy = policy or RetryPolicy.from_settings(settings)
     run = _Run(es, settings, connector, f"api:{connector_name}", _pipeline(settings, es, pipeline), policy, run_id)
     return run.run(parsed, bad, None, settings.ingest_batch_size, progress=False)

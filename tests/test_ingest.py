@@ -122,18 +122,32 @@ def test_ingest_dir_indexes_exact_counts_and_reruns_write_nothing(es, settings):
 def test_a_changed_record_is_reindexed_and_the_rest_skipped(es, settings, tmp_path):
     path = tmp_path / "tickets.jsonl"
     shutil.copy(SOURCES / "tickets.jsonl", path)
-    ingest_path(es, settings, "zendesk", path, pipeline=Pipeline(), progress=False, policy=FAST)
+
+    def split_in_two(units):  # what the segmentation stage does to a two-topic message
+        out = []
+        for unit in units:
+            out.append(unit)
+            if "five minutes" in unit.text:
+                seg = replace(unit, text="every five minutes", segment_index=1,
+                              unit_id=stable_id("zendesk", unit.source_record_id, unit.provenance.record_part, 1))
+                out.append(seg)
+        return out
+
+    first = ingest_path(es, settings, "zendesk", path, pipeline=Pipeline([FunctionStage("split", split_in_two)]),
+                        progress=False, policy=FAST)
+    assert first.new == 4 and count(es, settings.indices.feedback) == 5
     lines = path.read_text().splitlines()
     ticket = json.loads(lines[7])
     ticket["updated_at"] = "2026-09-05T09:00:00Z"
-    ticket["comments"][0]["body"] = "Still logged out every five minutes, now on 4.8.2 too."
+    ticket["comments"][0]["body"] = "Still logged out all the time, now on 4.8.2 too."
     ticket["comments"].append({"id": 32, "author_id": 9004, "body": "Any update?", "public": True, "created_at": "2026-09-05T09:00:00Z"})
     lines[7] = json.dumps(ticket)
     path.write_text("\n".join(lines) + "\n")
 
     second = ingest_path(es, settings, "zendesk", path, pipeline=Pipeline(), progress=False, policy=FAST)
     assert (second.skipped_by_cursor, second.changed, second.new, second.unchanged) == (3, 1, 1, 0)
-    assert count(es, settings.indices.feedback) == 5
+    assert count(es, settings.indices.feedback) == 5  # segment 1 of the old text is gone, c32 is new
+    assert not es.exists(index=settings.indices.feedback, id=stable_id("zendesk", "1007", "c31", 1))
     doc = es.get(index=settings.indices.feedback, id=stable_id("zendesk", "1007", "c31", 0))["_source"]
     assert doc["text"].startswith("Still logged out") and doc["context"][0]["part"] == "c32"
 
