@@ -102,7 +102,7 @@ def run_backtest(es: Elasticsearch, settings: Settings, rules: list[Rule], *, da
         raise ValueError(f"--to ({t1}) must be after --from ({t0})")
     incidents = load_incidents(data_dir)
     names = ScratchNames(prefix=base.prefix, scratch=f"{base.prefix}-backtest-{uuid.uuid4().hex[:6]}")
-    ensure_index(es, names, load_spec("alerts"))
+    physical = ensure_index(es, names, load_spec("alerts"))
     steps, errors = [], []
     t = t0
     while t <= t1:
@@ -115,7 +115,7 @@ def run_backtest(es: Elasticsearch, settings: Settings, rules: list[Rule], *, da
         alerts = [h["_source"] for h in es.search(index=names.alerts, size=10000, query={"match_all": {}},
                                                   sort=[{"first_seen": "asc"}])["hits"]["hits"]]
     finally:
-        es.options(ignore_status=404).indices.delete(index=f"{names.scratch}-alerts-v*")
+        es.options(ignore_status=404).indices.delete(index=physical)
         es.options(ignore_status=404).indices.delete_index_template(name=f"{names.scratch}-alerts")
     return score(alerts, incidents, t0, t1, step_td, errors)
 
