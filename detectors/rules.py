@@ -44,7 +44,7 @@ ALLOWED = {
     "name", "type", "description", "filters", "exclude", "query", "dimension", "window",
     "baseline_windows", "baseline", "days", "min_count", "threshold", "method", "min_ratio",
     "min_r2", "min_arr", "renewal_within", "schedule", "realert", "owner", "alerts", "top_n",
-    "enabled",
+    "enabled", "expected",
 }
 
 
@@ -105,6 +105,7 @@ class Rule:
     alerts: list[dict[str, Any]] = field(default_factory=list)
     top_n: int = 10
     enabled: bool = True
+    expected: str = "history"  # spike: "history" (own past windows) or "share" (see spike.py)
 
 
 def _fail(path: str, fld: str, msg: str) -> RuleError:
@@ -211,6 +212,11 @@ def parse_rule(data: Any, path: str = "<rule>", default_name: str | None = None)
         raise _fail(path, "method", f"expected one of {', '.join(methods)}, got {method!r}")
     if rtype == "new_term" and method == "significant" and len(dims) != 1:
         raise _fail(path, "dimension", "method 'significant' takes exactly one field")
+    expected = merged.get("expected", "history")
+    if expected not in ("history", "share"):
+        raise _fail(path, "expected", f"expected 'history' or 'share', got {expected!r}")
+    if expected == "share" and (rtype != "spike" or len(dims) < 2):
+        raise _fail(path, "expected", "'share' needs a spike rule with two or more dimensions, e.g. [sub_theme, app_version]")
     query = merged.get("query")
     if query is not None and not isinstance(query, str):
         raise _fail(path, "query", f"expected keywords as a string, got {query!r}")
@@ -243,6 +249,7 @@ def parse_rule(data: Any, path: str = "<rule>", default_name: str | None = None)
         alerts=_alerts(path, merged.get("alerts")),
         top_n=_num(path, "top_n", merged.get("top_n", 10), int, 1),
         enabled=bool(merged.get("enabled", True)),
+        expected=expected,
     )
     if rtype == "spike" and rule.method == "poisson" and not 0 < rule.threshold < 1:
         raise _fail(path, "threshold", f"a poisson threshold is a p-value between 0 and 1, got {rule.threshold}")

@@ -22,12 +22,13 @@ def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> 
     flt, must_not = base_clauses(rule.filters, rule.exclude, rule.query, rule.min_arr)
     ranges = window_ranges(at, rule.window, rule.baseline_windows + 1)
     groups = grouped_counts(es, names.feedback, flt, must_not, rule.dimension, ranges)
+    share = _share_expectations(groups, rule.baseline_windows) if rule.expected == "share" else None
     findings = []
     for key, row in groups.items():
         *baseline, observed = row["counts"]
         if observed < rule.min_count:
             continue
-        expected = baseline_expectation(baseline)
+        expected = max(share[key], 0.5) if share is not None else baseline_expectation(baseline)
         if rule.method == "zscore":
             stat = zscore(observed, baseline)
             fired = stat >= rule.threshold
@@ -45,10 +46,29 @@ def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> 
             rule=rule.name, kind="spike",
             title=f"Spike: {label}",
             why=(f"{observed} units in the last {win} vs {expected:.1f} expected from the previous "
-                 f"{rule.baseline_windows} windows ({observed / expected:.1f}×, {stat_text})"),
+                 f"{rule.baseline_windows} windows"
+                 + (f" (its usual share of {', '.join(rule.dimension[1:])}={', '.join(map(str, key[1:]))})" if share else "")
+                 + f" ({observed / expected:.1f}×, {stat_text})"),
             dimension=dim, filters=dict(rule.filters),
             window_start=ranges[-1][0], window_end=ranges[-1][1],
             observed=observed, expected=round(expected, 2), trajectory=observed / expected, statistic=stat,
             clauses=flt + dim_clauses(rule.dimension, key), must_not=must_not, query=rule.query,
         ))
     return findings
+
+
+def _share_expectations(groups: dict, n_baseline: int) -> dict:
+    """expected(what, where) = current volume of `where` × baseline share of `what`.
+
+    For [sub_theme, app_version] this asks "is sync-failure over-represented in 4.8.2 compared
+    to its usual share of all feedback?", so a new release (all of whose keys are new) does not
+    fire for every sub-theme at once; only the one it made worse."""
+    what_base: dict = {}
+    where_now: dict = {}
+    total_base = 0
+    for key, row in groups.items():
+        base = sum(row["counts"][:-1])
+        what_base[key[0]] = what_base.get(key[0], 0) + base
+        where_now[key[1:]] = where_now.get(key[1:], 0) + row["counts"][-1]
+        total_base += base
+    return {key: where_now[key[1:]] * (what_base[key[0]] / total_base if total_base else 0.0) for key in groups}

@@ -105,3 +105,16 @@ def test_account_risk_needs_negative_or_churn_units_from_big_or_renewing_account
     index_units(es, names, docs)
     found = account_risk.evaluate(es, names, rule(type="account_risk", min_count=2), AT)
     assert sorted(f.dimension["account"] for f in found) == ["acc_big", "acc_renew"]
+
+
+def test_share_spike_fires_for_the_sub_theme_a_release_made_worse_not_for_every_new_key(es, settings, AT):
+    names = settings.indices
+    docs = []
+    for sub, daily_old, today_new in (("sync-failure", 4, 14), ("crash", 4, 2), ("slow-load", 8, 4)):
+        docs += series("x", AT, [daily_old] * 7 + [0], theme="reliability", sub_theme=sub, app_version="4.8.1")
+        docs += series("x", AT, [0] * 7 + [today_new], theme="reliability", sub_theme=sub, app_version="4.8.2")
+    index_units(es, names, docs)
+    found = spike.evaluate(es, names, rule(type="spike", dimension=["sub_theme", "app_version"], expected="share",
+                                           min_count=2, min_ratio=2), AT)
+    assert [f.dimension for f in found] == [{"sub_theme": "sync-failure", "app_version": "4.8.2"}]
+    assert "usual share" in found[0].why
