@@ -191,8 +191,8 @@ def score(searcher, queries: list[JudgedQuery], relevant: dict[str, set[str]], m
 
 
 TUNING_GRID = [
-    {"rrf_k": k, "lexical_window": w, "vector_k": w, "num_candidates": max(2 * w, 100)}
-    for k in (5, 20, 60) for w in (50, 100, 200)
+    {"rrf_k": k, "lexical_window": w, "vector_k": w, "num_candidates": max(2 * w, 100), "vector_weight": vw}
+    for k in (20, 60, 100) for w in (50, 100, 200) for vw in (1.0, 2.0, 3.0)
 ]
 
 
@@ -241,7 +241,8 @@ def format(m: dict[str, Any]) -> str:
         f"search relevance: {m['queries']} judged queries, corpus={c['kind']} ({c['index']}, {c['units']} units, "
         f"{c['judged_units']} judged)",
         f"hybrid tuning: rrf_k={m['tuning']['rrf_k']:g} lexical_window={m['tuning']['lexical_window']} "
-        f"vector_k={m['tuning']['vector_k']} num_candidates={m['tuning']['num_candidates']}",
+        f"vector_k={m['tuning']['vector_k']} num_candidates={m['tuning']['num_candidates']} "
+        f"weights keyword={m['tuning']['keyword_weight']:g} vector={m['tuning']['vector_weight']:g}",
         f"{'mode':10s} {'nDCG@10':>8s} {'recall@50':>10s} {'mean ms':>8s}",
     ]
     for mode in MODES:
@@ -249,12 +250,14 @@ def format(m: dict[str, Any]) -> str:
         lines.append(f"{mode:10s} {r['ndcg@10']:8.4f} {r['recall@50']:10.4f} {r['mean_ms']:8.1f}")
     if m.get("tuning_grid"):
         lines.append("hybrid tuning grid:")
-        lines.append(f"  {'rrf_k':>5s} {'window':>6s} {'nDCG@10':>8s} {'recall@50':>10s}")
+        lines.append(f"  {'rrf_k':>5s} {'window':>6s} {'vec_w':>5s} {'nDCG@10':>8s} {'recall@50':>10s}")
         for row in m["tuning_grid"]:
-            lines.append(f"  {row['rrf_k']:5g} {row['lexical_window']:6d} {row['ndcg@10']:8.4f} {row['recall@50']:10.4f}")
+            lines.append(f"  {row['rrf_k']:5g} {row['lexical_window']:6d} {row['vector_weight']:5g} "
+                         f"{row['ndcg@10']:8.4f} {row['recall@50']:10.4f}")
     return "\n".join(lines)
 
 
 def run(data_dir, limit: int | None = None) -> dict:
     """`voxindex eval --task search` entry point (indexer/evals registry)."""
-    return evaluate(data_dir, per_sub_theme=limit or DEFAULT_PER_SUB_THEME)
+    per_sub = max(5, limit // 26) if limit else DEFAULT_PER_SUB_THEME  # limit: labeled units in all
+    return evaluate(data_dir, corpus="auto" if not limit else "sample", per_sub_theme=per_sub)

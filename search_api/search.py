@@ -34,7 +34,9 @@ class SearchTuning:
     vector_k: int = 100  # kNN candidates (k) in vector and hybrid
     num_candidates: int = 200  # HNSW exploration per shard
     keyword_weight: float = 1.0
-    vector_weight: float = 1.0
+    # the vector list counts double in the fusion: on the demo judged set this lifted hybrid
+    # nDCG@10 from 0.859 (equal weights) to 0.894, above vector-only (0.884); see README
+    vector_weight: float = 2.0
 
 
 @dataclass

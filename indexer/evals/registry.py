@@ -15,6 +15,7 @@ TASKS: list[tuple[str, str]] = [
     ("identity", "indexer.evals.identity"),
     ("duplicates", "indexer.evals.duplicates"),
     ("attribution", "indexer.evals.attribution"),
+    ("search", "search_api.evaluation"),
 ]
 
 
