@@ -101,6 +101,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("elastic_transport").setLevel(logging.WARNING)
 
 
 def _client():
@@ -133,7 +134,7 @@ def _run(args) -> int:
     if args.at and not args.once:
         raise ValueError("--at only makes sense with --once")
     if not args.once:
-        serve(es, settings, rules, routing)
+        serve(es, settings, rules, routing, notify=not args.no_notify)
         return 0
     res = run_once(es, settings, rules, parse_time(args.at, "--at") if args.at else None, routing=routing,
                    notify=not args.no_notify)

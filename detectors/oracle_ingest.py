@@ -59,9 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     es = client(settings)
     setup_indices(es, settings.indices)
+    # accounts first: the account-context stage reads the account book when it is built
+    summaries = ingest_dir(es, settings, data_dir, sources=["accounts"])
     pipeline = build_pipeline(settings=settings, es=es, embed=False, pii=False)
     pipeline.stages.insert(len(pipeline.stages) - 1, truth_stage(data_dir))
-    summaries = ingest_dir(es, settings, data_dir, pipeline=pipeline)
+    summaries.update(ingest_dir(es, settings, data_dir, pipeline=pipeline))
     for name, s in summaries.items():
         print(name, getattr(s, "counts", lambda: s)() if callable(getattr(s, "counts", None)) else s)
     return 0

@@ -106,7 +106,7 @@ def load_routing_for(rules_dir: Path | str) -> lifecycle.Routing:
     return lifecycle.load_routing(Path(rules_dir) / ROUTING_FILE)
 
 
-def serve(es: Elasticsearch, settings: Settings, rules: list[Rule], routing: lifecycle.Routing) -> None:
+def serve(es: Elasticsearch, settings: Settings, rules: list[Rule], routing: lifecycle.Routing, notify: bool = True) -> None:
     """Run forever: each rule on its own schedule (BlockingScheduler; Ctrl-C stops)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -118,14 +118,14 @@ def serve(es: Elasticsearch, settings: Settings, rules: list[Rule], routing: lif
             continue
         trigger = (CronTrigger.from_crontab(rule.schedule.cron, timezone="UTC") if rule.schedule.cron
                    else IntervalTrigger(seconds=rule.schedule.interval.total_seconds()))
-        scheduler.add_job(_job, trigger, args=(es, settings, rule, routing), id=rule.name, name=rule.name,
+        scheduler.add_job(_job, trigger, args=(es, settings, rule, routing, notify), id=rule.name, name=rule.name,
                           max_instances=1, coalesce=True, next_run_time=utcnow())
         log.info("scheduled %s (%s) %s", rule.name, rule.type, rule.schedule.describe())
     scheduler.add_job(retry_failed_deliveries, IntervalTrigger(minutes=5), args=(es, settings.indices), id="retry-deliveries")
     scheduler.start()
 
 
-def _job(es, settings, rule, routing) -> None:
-    res = run_once(es, settings, [rule], routing=routing, retry=False)
+def _job(es, settings, rule, routing, notify=True) -> None:
+    res = run_once(es, settings, [rule], routing=routing, retry=False, notify=notify)
     log.info("%s: %d new, %d grown%s", rule.name, len(res.created), len(res.grown),
              f", errors: {res.errors}" if res.errors else "")
