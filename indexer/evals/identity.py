@@ -13,7 +13,7 @@ from pathlib import Path
 from .data import gt_dir, read_jsonl
 from .metrics import pairwise, table
 
-SWEEP = (0.70, 0.75, 0.80, 0.85, 0.90, 0.95)
+SWEEP = (0.75, 0.80, 0.85, 0.90)
 
 
 def _observations(root: Path) -> list[tuple]:
@@ -81,7 +81,12 @@ def score(resolver, clusters: list[dict]) -> dict:
     for c in clusters:
         if c.get("shared_inbox"):
             item = "email:" + c["shared_inbox"].lower()
-            gold.append([item])
+            group = [item]
+            if c.get("contact_id"):
+                citem = "contact:" + str(c["contact_id"])
+                group.append(citem)
+                item_pid[citem] = resolver.by_contact.get(str(c["contact_id"]))
+            gold.append(group)
             shared_items.append((item, c["shared_inbox"]))
             e = normalize_email(c["shared_inbox"])
             item_pid[item] = resolver.by_email.get(e) if e else None

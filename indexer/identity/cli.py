@@ -113,7 +113,7 @@ def _explain(args) -> int:
     print("not resolved to any person yet; candidates it would be scored against:")
     resolver = load_resolver(es, settings)
     account = resolver.account_for(email)
-    for cand in resolver.candidates(email, account)[:10]:
+    for cand in resolver.candidates(email, account, args.name)[:10]:
         s = resolver.score(email, args.name, account, cand)
         verdict = "merge" if s.veto is None and s.score >= resolver.threshold else f"no ({s.veto or 'below threshold'})"
         print(f"  {cand.person_id} {s.score:.2f} {verdict}: {s.reason}")

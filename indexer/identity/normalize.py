@@ -64,6 +64,10 @@ def normalize_name(name: str | None) -> str:
     if not name:
         return ""
     n = re.sub(r"\(.*?\)", " ", name)
+    if n.count(",") == 1:  # "Lewis, Arjun" -> "Arjun Lewis"
+        last, first = n.split(",")
+        if first.strip() and last.strip() and len(last.split()) <= 2:
+            n = f"{first} {last}"
     n = strip_accents(n).lower()
     n = re.sub(r"\b(?:mr|mrs|ms|miss|dr|prof)\b\.?", " ", n)
     n = re.sub(r"['’`]", "", n)

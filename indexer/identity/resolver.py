@@ -13,6 +13,7 @@ any person it was merged into. Every merge and split is a Decision with its reas
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable
@@ -77,8 +78,9 @@ def _token_sim(a: str, b: str) -> float:
 
 
 def name_similarity(a: str | None, b: str | None) -> tuple[float, str]:
-    """Similarity of two names in [0, 1] with a one-line why. Surnames weigh double; a single
-    given name alone is weak evidence (capped at 0.80, below the merge gate)."""
+    """Similarity of two names in [0, 1] with a one-line why. Given names and surnames must
+    both agree (initials and nicknames count as agreeing at 0.9/0.95): colleagues who share a
+    surname, or a given name, are different humans. A lone given name is weak (capped at 0.80)."""
     na, nb = normalize_name(a), normalize_name(b)
     if not na or not nb:
         return 0.0, "no name"
@@ -88,11 +90,13 @@ def name_similarity(a: str | None, b: str | None) -> tuple[float, str]:
     if len(ta) >= 2 and len(tb) >= 2:
         first = _token_sim(ta[0], tb[0])
         last = _token_sim(ta[-1], tb[-1])
-        whole = fuzz.token_sort_ratio(na, nb) / 100.0
-        sim = max((first + 2 * last) / 3, whole if last >= 0.85 else 0.0)
-        if last < 0.85 and whole < 0.9:
+        sim = (first + last) / 2
+        if first < 0.85 or last < 0.85:
             sim = min(sim, 0.5)
-        return sim, f"names '{na}'~'{nb}' first {first:.2f} last {last:.2f}"
+        initials = sum(1 for x in (ta[0], tb[0]) if len(x) == 1) + sum(1 for x in (ta[-1], tb[-1]) if len(x) == 1)
+        if initials >= 2:  # "N. Thomas" ~ "Nathan T." says too little
+            sim = min(sim, 0.8)
+        return sim, f"names '{na}'~'{nb}' given {first:.2f} surname {last:.2f}"
     sim = min(0.80, _token_sim(ta[0], tb[0]))
     return sim, f"given name only '{na}'~'{nb}' {sim:.2f}"
 
@@ -108,11 +112,15 @@ def _local_forms(name: str) -> set[str]:
     return forms
 
 
+def _bare_local(email: str) -> str:
+    return re.sub(r"\d+$", "", split_email(email)[0]) or split_email(email)[0]  # dana.smith93 -> dana.smith
+
+
 def local_similarity(email: str, person: Person, name: str | None) -> float:
-    local, _ = split_email(email)
+    local = _bare_local(email)
     best = 0.0
     for other in person.emails:
-        best = max(best, fuzz.ratio(local, split_email(other)[0]) / 100.0)
+        best = max(best, fuzz.ratio(local, _bare_local(other)) / 100.0)
     for n in list(person.names) + ([name] if name else []):
         for form in _local_forms(n):
             best = max(best, fuzz.ratio(local, form) / 100.0)
@@ -153,6 +161,7 @@ class Resolver:
         self.by_email: dict[str, str] = {}
         self.by_contact: dict[str, str] = {}
         self.by_org: dict[str, set[str]] = {}  # "acc:<id>" / "dom:<domain>" -> person ids
+        self.by_name: dict[str, set[str]] = {}  # normalized full name (2+ words) -> person ids
         self.decisions: list[Decision] = []
         self.dirty: set[str] = set()  # person ids to write back
         self.deleted: set[str] = set()
@@ -177,13 +186,19 @@ class Resolver:
             self.by_contact[c] = person.person_id
         for k in self._org_keys(person):
             self.by_org.setdefault(k, set()).add(person.person_id)
+        if not person.is_shared_inbox:
+            for n in person.names:
+                key = normalize_name(n)
+                if len(key.split()) >= 2:
+                    self.by_name.setdefault(key, set()).add(person.person_id)
         if dirty:
             self.dirty.add(person.person_id)
         return person
 
     def _reindex(self, person: Person) -> None:
-        for ids in self.by_org.values():
-            ids.discard(person.person_id)
+        for index in (self.by_org, self.by_name):
+            for ids in index.values():
+                ids.discard(person.person_id)
         self.add(person, dirty=True)
 
     def account_for(self, email: str) -> str | None:
@@ -203,6 +218,9 @@ class Resolver:
             org, org_why = 1.0, f"same account {account_id}"
         elif not is_free_mail(domain) and any(split_email(e)[1] == domain for e in person.emails):
             org, org_why = 0.6, f"same company domain {domain}"
+        elif is_free_mail(domain) and self.by_name.get(normalize_name(name)) == {person.person_id}:
+            # a personal address carries no company; a full name held by exactly one person does
+            org, org_why = 0.6, "personal address, full name unique among persons"
         else:
             org, org_why = 0.0, "no shared account or domain"
         local = local_similarity(email, person, name)
@@ -211,19 +229,23 @@ class Resolver:
         veto = None if name_sim >= NAME_GATE else "name"
         return MatchScore(round(total, 4), name_sim, org, local, reason, veto=veto)
 
-    def candidates(self, email: str, account_id: str | None) -> list[Person]:
+    def candidates(self, email: str, account_id: str | None, name: str | None = None) -> list[Person]:
         ids: set[str] = set()
         if account_id:
             ids |= self.by_org.get("acc:" + account_id, set())
         domain = split_email(email)[1]
         if not is_free_mail(domain):
             ids |= self.by_org.get("dom:" + domain, set())
+        elif name:
+            same_name = self.by_name.get(normalize_name(name), set())
+            if len(same_name) == 1:
+                ids |= same_name
         return [self.persons[i] for i in sorted(ids) if i in self.persons]
 
     def best_match(self, email: str, name: str | None, account_id: str | None) -> tuple[Person | None, MatchScore | None]:
         best: tuple[Person | None, MatchScore | None] = (None, None)
         other_id = person_id_for_email(email)
-        for person in self.candidates(email, account_id):
+        for person in self.candidates(email, account_id, name):
             if (person.person_id, other_id) in self.blocked:
                 continue
             s = self.score(email, name, account_id, person)
@@ -326,7 +348,7 @@ class Resolver:
             return self._mark_shared(person, e, name, now)
         person.names.append(name)
         person.updated_at = now
-        self.dirty.add(person.person_id)
+        self._reindex(person)
         return person
 
     def _mark_shared(self, person: Person, e: str, name: str, now: datetime) -> Person:
