@@ -7,8 +7,10 @@ sentiment...) and compiled to Elasticsearch DSL. Two engines share one interface
 * `PercolatorEngine` - clusters with the percolator module: watches are stored with a
   `query` percolator field and each new batch is percolated (`percolate` with `documents`).
 * `BatchMatchEngine` - clusters without it (the integ-test zip): right after the bulk, every
-  active watch runs restricted to the batch's unit ids, all in one `_msearch`. A cheap Python
-  pre-check on the structured filters skips watches no unit of the batch can satisfy.
+  active watch runs restricted to the batch's unit ids, all in one `_msearch`. A Python
+  pre-check narrows each watch to the units that pass its structured filters and contain its
+  plain keywords; a watch without keywords is then fully decided in Python (exact keyword-field
+  equality), so only keyword watches with candidate units reach Elasticsearch.
 
 The ingest runner calls `on_indexed(es, settings, docs)` after each successful bulk.
 The search API can use `add_watch`, `list_watches`, `get_watch`, `delete_watch`, `test_watch`.
@@ -276,27 +278,33 @@ def batch_tokens(docs: list[dict]) -> set[str]:
     return out
 
 
+def structured_match(spec: dict, doc: dict) -> bool:
+    """The watch's non-keyword conditions, evaluated exactly as Elasticsearch would: `terms` on
+    keyword fields is string equality, `range` on account.arr, `term` on is_customer_signal."""
+    if spec.get("customers_only", True) and doc.get("is_customer_signal") is not True:
+        return False
+    for attr in TERM_FIELDS:
+        wanted = spec.get(attr)
+        if wanted and not set(map(str, _values(doc, es_field(attr)))) & set(map(str, wanted)):
+            return False
+    if spec.get("min_arr") is not None:
+        arr = _values(doc, "account.arr")
+        if not arr or arr[0] is None or float(arr[0]) < float(spec["min_arr"]):
+            return False
+    return True
+
+
+def doc_tokens(doc: dict) -> set[str]:
+    return set(_TOKEN.findall(f"{doc.get('text') or ''} {doc.get('title') or ''}".lower()))
+
+
 def could_match(spec: dict, docs: list[dict], tokens: set[str] | None = None) -> bool:
     """Cheap necessary condition: structured filters, plus plain keywords against the batch's
     words. Anything it cannot rule out goes to Elasticsearch, which has the final word."""
     words = required_words(spec.get("query"))
     if words and not words <= (tokens if tokens is not None else batch_tokens(docs)):
         return False
-    for doc in docs:
-        if spec.get("customers_only", True) and doc.get("is_customer_signal") is False:
-            continue
-        ok = True
-        for attr in TERM_FIELDS:
-            wanted = spec.get(attr)
-            if wanted and not set(map(str, _values(doc, es_field(attr)))) & set(map(str, wanted)):
-                ok = False
-                break
-        if ok and spec.get("min_arr") is not None:
-            arr = _values(doc, "account.arr")
-            ok = bool(arr) and arr[0] is not None and float(arr[0]) >= float(spec["min_arr"])
-        if ok:
-            return True
-    return False
+    return any(structured_match(spec, d) for d in docs)
 
 
 class BatchMatchEngine:
@@ -308,28 +316,41 @@ class BatchMatchEngine:
         self.es, self.names, self.watches, self.prefilter = es, names, watches, prefilter
 
     def match(self, docs: list[dict]) -> dict[str, list[str]]:
-        ids = [d["unit_id"] for d in docs if d.get("unit_id")]
-        if not ids:
+        docs = [d for d in docs if d.get("unit_id")]
+        if not docs:
             return {}
         watches = self.watches if self.watches is not None else active_watches(self.es, self.names)
         import json
 
-        tokens = batch_tokens(docs)
-        candidates = [w for w in watches if not self.prefilter or could_match(w.get("spec") or {}, docs, tokens)]
-        if not candidates:
-            return {}
+        out: dict[str, list[str]] = {}
+        searches: list[tuple[dict, list[str]]] = []
+        tokens = [doc_tokens(d) for d in docs]
+        for w in watches:
+            spec = w.get("spec") or {}
+            if not self.prefilter:
+                searches.append((w, [d["unit_id"] for d in docs]))
+                continue
+            words = required_words(spec.get("query"))
+            ids = [d["unit_id"] for d, t in zip(docs, tokens) if words <= t and structured_match(spec, d)]
+            if not ids:
+                continue
+            if not spec.get("query"):
+                out[w["name"]] = ids  # no keywords: the structured match is the whole watch
+            else:
+                searches.append((w, ids))
+        if not searches:
+            return out
         # the batch was just bulk-indexed; make it searchable before asking
         self.es.indices.refresh(index=self.names.feedback)
-        out: dict[str, list[str]] = {}
-        for start in range(0, len(candidates), MSEARCH_CHUNK):
-            chunk = candidates[start:start + MSEARCH_CHUNK]
+        for start in range(0, len(searches), MSEARCH_CHUNK):
+            chunk = searches[start:start + MSEARCH_CHUNK]
             body: list[dict] = []
-            for w in chunk:
+            for w, ids in chunk:
                 body.append({"index": self.names.feedback})
                 body.append({"size": len(ids), "_source": ["unit_id"],
                              "query": {"bool": {"filter": [{"terms": {"unit_id": ids}}, json.loads(w["query_json"])]}}})
             res = self.es.msearch(searches=body)
-            for w, r in zip(chunk, res["responses"]):
+            for (w, _), r in zip(chunk, res["responses"]):
                 if "error" in r:
                     log.warning("watch %s failed: %s", w["name"], r["error"])
                     continue

@@ -104,3 +104,11 @@ def test_the_precheck_never_drops_a_watch_that_elasticsearch_would_match():
     assert watches.could_match({"query": "sync*"}, docs, tokens)  # operators: left to Elasticsearch
     assert not watches.could_match({"query": "okta refund"}, docs, tokens)
     assert not watches.could_match({"query": "okta", "theme": ["billing"]}, docs, tokens)
+
+
+def test_python_decided_watches_agree_with_elasticsearch(es, settings, stored):
+    docs = batch("agree")
+    index_units(es, stored, docs, refresh=False)
+    fast = watches.BatchMatchEngine(es, stored).match(docs)
+    every_watch_in_es = watches.BatchMatchEngine(es, stored, prefilter=False).match(docs)
+    assert fast == every_watch_in_es
