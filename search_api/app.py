@@ -109,6 +109,11 @@ def _wrap(ep: Endpoint, services: Services):
             if exc.status == 401:
                 headers = {"WWW-Authenticate": 'Bearer realm="voxindex"'}
             return _json(exc.body(), exc.status, headers)
+        except elasticsearch.NotFoundError as exc:
+            if getattr(exc, "error", "") != "index_not_found_exception":
+                raise
+            status = 503
+            return _json(error_body(503, "not_set_up", "the indices are missing: run `voxindex setup` (and ingest)"), 503)
         except elasticsearch.ConnectionError:
             status = 503
             return _json(error_body(503, "backend_unavailable", "Elasticsearch is not answering; retry shortly"), 503)

@@ -18,7 +18,7 @@ def default_pidfile(settings: Settings) -> Path:
 def ensure_api_indices(es, settings: Settings) -> None:
     from voxindex.setup import setup_indices
 
-    setup_indices(es, settings.indices, kinds=("apikeys", "audit"))
+    setup_indices(es, settings.indices)  # idempotent; the API reads feedback and alerts, writes audit
 
 
 def bootstrap_keys(es, settings: Settings, out=sys.stdout) -> Path | None:
