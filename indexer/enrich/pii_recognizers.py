@@ -274,6 +274,8 @@ NOT_NAMES = frozenset(
     june july august september october november december today tomorrow yesterday please sorry regards best cheers
     sincerely update version sync login api issue issues bug ticket question feature request not no yes ok okay
     still already really very again again only new old happy glad great awesome love loving using here back from
+    context honestly overall unfortunately btw fyi note ps quick edit seriously sadly currently basically anyway
+    otherwise however meanwhile voxdemo update updates
     """.split()
 )
 
@@ -311,6 +313,22 @@ _PERSON_PATTERNS = [
     ),
     # dash signature at the end of a line: "- Tom", "— Maria G."
     Rx("dash-signature", re.compile(r"(?:^|\n|\s)[\-–—~][ \t]?(?P<n>" + _NAME_WORD + r"(?:\s+[A-Z][a-z]*\.?){0,2})[ \t]*(?:$|\n)"), 0.6, "n"),
+    # staff named by their role: "Nadia from support", "shout out to Sam", "talked to Priya"
+    Rx(
+        "name-from-team",
+        re.compile(r"\b(?P<n>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?)\s+(?:from|in|at|on)\s+(?:the\s+|your\s+)?"
+                   r"(?:support|customer support|customer success|success|billing|sales|onboarding|help ?desk|CS)\b"),
+        0.6,
+        "n",
+    ),
+    Rx(
+        "credit-to-name",
+        re.compile(r"\b(?:[Ss]hout[- ]?out to|[Kk]udos to|[Tt]hanks to|[Tt]hank you to|[Pp]rops to|[Cc]redit to|[Bb]ig thanks to|"
+                   r"[Hh]uge thanks to|[Ss]pecial thanks to|[Ss]poke (?:with|to)|[Tt]alked (?:with|to)|[Cc]hatted with|[Ww]orked with)\s+"
+                   r"(?P<n>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?)"),
+        0.6,
+        "n",
+    ),
     # honorifics
     Rx("honorific", re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+(?P<n>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?)"), 0.7, "n"),
     # "colleague/manager/CTO Jane Doe"

@@ -108,7 +108,7 @@ def run(data_dir, limit: int | None = None) -> dict:
             if any(s.type in COMPATIBLE.get(typ, {typ}) for s in covering):
                 found[typ] += 1
             elif len(misses) < 25:
-                misses.append({"type": typ, "value": value[:60], "detected": [(s.type, text[s.start:s.end][:40]) for s in spans]})
+                misses.append({"type": typ, "value": value[:60], "around": text[max(0, start - 50) : end + 30], "detected": [(s.type, text[s.start:s.end][:40]) for s in spans]})
             if covering:
                 found_any[typ] += 1
         for s in spans:
