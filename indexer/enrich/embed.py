@@ -180,8 +180,9 @@ def embed_stage(settings: Settings | None = None, embedder: Embedder | None = No
         todo = [u for u in units if u.embedding is None and u.text and u.text.strip()]
         if todo:
             vecs = emb.encode([u.text for u in todo])
-            for u, v in zip(todo, vecs):
-                u.embedding = [float(x) for x in v]
+            # ndarray.tolist() gives the same Python floats as [float(x) for x in v], ~20x faster
+            for u, v in zip(todo, vecs.tolist()):
+                u.embedding = v
         return units
 
     return FunctionStage("embed", run)

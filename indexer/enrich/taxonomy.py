@@ -90,10 +90,22 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def _kw_pattern(keyword: str) -> re.Pattern:
+def _kw_body(keyword: str) -> str:
     kw = normalize(keyword).strip()
-    body = re.escape(kw).replace("'", "['’]?")  # can't / cant / can’t
-    return re.compile(rf"(?<![\w]){body}(?![\w])")
+    return re.escape(kw).replace("'", "['’]?")  # can't / cant / can’t
+
+
+def _kw_pattern(keyword: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w]){_kw_body(keyword)}(?![\w])")
+
+
+def _any_pattern(keywords) -> re.Pattern | None:
+    """One alternation over a sub-theme's keywords: a cheap 'any hit at all?' pre-check, so the
+    per-keyword patterns run only for the few sub-themes a text mentions."""
+    bodies = [_kw_body(k) for k in keywords if normalize(k).strip()]
+    if not bodies:
+        return None
+    return re.compile(r"(?<![\w])(?:" + "|".join(sorted(bodies, key=len, reverse=True)) + r")(?![\w])")
 
 
 @dataclass
@@ -119,8 +131,11 @@ class TaxonomyClassifier:
         self.embed = embed
         self.subs = list(taxonomy.sub_themes)
         self.patterns = [[(_kw_pattern(k), len(k.split())) for k in s.keywords] for s in self.subs]
+        self.any_patterns = [_any_pattern(s.keywords) for s in self.subs]
         self._protos: list[np.ndarray] | None = None
         self._centroids: np.ndarray | None = None
+        self._proto_matrix: np.ndarray | None = None  # all prototypes stacked, grouped by sub-theme
+        self._proto_starts: np.ndarray | None = None  # first row of each sub-theme's group
 
     def _prototypes(self):
         if self._protos is None:
@@ -137,12 +152,17 @@ class TaxonomyClassifier:
             self._protos = [vecs[owner_arr == i] for i in range(len(self.subs))]
             cents = np.stack([p.mean(0) for p in self._protos])
             self._centroids = cents / np.linalg.norm(cents, axis=1, keepdims=True)
+            self._proto_matrix = np.concatenate(self._protos).astype(np.float32)
+            self._proto_starts = np.cumsum([0] + [len(p) for p in self._protos[:-1]])
         return self._protos, self._centroids
 
     def keyword_scores(self, text: str) -> np.ndarray:
         t = normalize(text)
         out = np.zeros(len(self.subs), dtype=np.float32)
         for i, pats in enumerate(self.patterns):
+            anyp = self.any_patterns[i]
+            if anyp is None or not anyp.search(t):
+                continue
             hits = [n for p, n in pats if p.search(t)]
             if hits:
                 # multi-word phrases are more specific than single words; several hits add up
@@ -156,7 +176,8 @@ class TaxonomyClassifier:
         vectors = np.asarray(vectors, dtype=np.float32)
         if len(texts) == 0:
             return np.zeros((0, len(self.subs)), dtype=np.float32)
-        best = np.stack([(vectors @ p.T).max(1) for p in protos], axis=1)
+        # one matrix multiply against every prototype, then the max within each sub-theme's group
+        best = np.maximum.reduceat(vectors @ self._proto_matrix.T, self._proto_starts, axis=1)
         cent = vectors @ cents.T
         sim = 0.5 * best + 0.5 * cent
         kw = np.stack([self.keyword_scores(t) for t in texts])
