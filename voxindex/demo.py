@@ -141,7 +141,7 @@ WHERE_NEXT = """Where to look next:
   curl -s 127.0.0.1:9200/_cat/indices/voxindex-*?v        the indices
   .venv/bin/voxindex deadletters                          what was rejected and why
   .venv/bin/voxindex eval                                 quality metrics against the ground truth
-  curl -s -H "Authorization: Bearer $(sed -n 's/^admin=//p' .voxindex/api-keys.txt)" \\
+  curl -s -H "Authorization: Bearer $(awk '/^admin/{print $2}' .voxindex/api-keys.txt)" \\
        '127.0.0.1:8000/v1/search?q=sync+fails+after+update'   hybrid search with citations
   http://127.0.0.1:8000/ui/                               the web view
   .venv/bin/voxindex detectors run                        keep detecting on a schedule"""
