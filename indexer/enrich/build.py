@@ -61,6 +61,7 @@ def build_pipeline(settings=None, es=None, embed: bool = True, **options) -> Pip
         stages.append(embed_stage(settings, embedder=embedder))
         stages.append(taxonomy_stage(settings, classifier=classifier))
         stages.append(sentiment_stage(settings, embedder=embedder))
+        classifier._prototypes()  # embed the taxonomy prototypes now (model load), not in the first batch
     else:
         stages.append(sentiment_stage(settings, use_embeddings=False))
     if options.get("duplicates", True):
