@@ -39,7 +39,8 @@ setup: es-start
 	$(VX) setup
 
 demo: install
-	$(VX) demo --seed $(SEED) --days $(DAYS) --out $(DATA)
+	@# the embedder may use both cores here: Elasticsearch idles while a batch is embedded
+	VOXINDEX_TORCH_THREADS=$${VOXINDEX_TORCH_THREADS:-2} $(VX) demo --seed $(SEED) --days $(DAYS) --out $(DATA)
 
 test: install browser
 	$(VX) es start
