@@ -12,6 +12,7 @@ TASKS: list[tuple[str, str]] = [
     ("taxonomy", "indexer.evals.taxonomy"),
     ("sentiment", "indexer.evals.sentiment"),
     ("pii", "indexer.evals.pii"),
+    ("pii-leaks", "indexer.evals.pii_leaks"),
     ("identity", "indexer.evals.identity"),
     ("duplicates", "indexer.evals.duplicates"),
     ("attribution", "indexer.evals.attribution"),

@@ -1,0 +1,64 @@
+"""Does the index hold any planted PII value in clear?
+
+Reads every planted value from ground_truth/pii.jsonl and scans the whole `_source` of every
+document in the feedback index (text, title, context turns, every other field) for it, as a
+whole word (so the planted first name "Tom" is not found inside "Tomorrow") but otherwise as
+plain text — no analyzer in between that could hide a leak. Zero leaks is the only pass.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from elasticsearch import Elasticsearch, helpers
+
+
+def planted_values(data_dir: Path) -> dict[str, str]:
+    """value -> PII type, for every value planted by the generator."""
+    out: dict[str, str] = {}
+    with open(Path(data_dir) / "ground_truth" / "pii.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            out[row["value"]] = row["type"]
+    return out
+
+
+def scan(es: Elasticsearch, index: str, values: dict[str, str]) -> tuple[int, list[dict]]:
+    """(documents scanned, leaks as {unit_id, type, value})."""
+    leaks: list[dict] = []
+    docs = 0
+    needles = [(v, re.compile(r"(?<!\w)" + re.escape(v) + r"(?!\w)")) for v in sorted(values, key=len, reverse=True)]
+    for hit in helpers.scan(es, index=index, query={"query": {"match_all": {}}}, size=1000):
+        docs += 1
+        blob = json.dumps(hit["_source"], ensure_ascii=False)
+        for value, pattern in needles:
+            if value in blob and pattern.search(blob):
+                leaks.append({"unit_id": hit["_id"], "type": values[value], "value": value})
+    return docs, leaks
+
+
+def run(data_dir, limit=None) -> dict:
+    from voxindex.config import get_settings
+    from voxindex.es import client
+
+    settings = get_settings()
+    values = planted_values(Path(data_dir))
+    docs, leaks = scan(client(settings), settings.indices.feedback, values)
+    by_type: dict[str, int] = {}
+    for leak in leaks:
+        by_type[leak["type"]] = by_type.get(leak["type"], 0) + 1
+    return {"index": settings.indices.feedback, "planted_values": len(values), "documents_scanned": docs,
+            "leaks": len(leaks), "leaks_by_type": by_type, "examples": leaks[:10]}
+
+
+def format(metrics: dict) -> str:
+    lines = [
+        f"PII leak scan of {metrics['index']}: {metrics['documents_scanned']} documents, "
+        f"{metrics['planted_values']} planted values -> {metrics['leaks']} found in clear"
+    ]
+    for kind, n in sorted(metrics["leaks_by_type"].items()):
+        lines.append(f"  {kind:16s} {n}")
+    for leak in metrics["examples"]:
+        lines.append(f"  e.g. unit {leak['unit_id']}: {leak['type']}")
+    return "\n".join(lines)
