@@ -133,6 +133,25 @@ def test_exact_and_near_duplicates_share_a_group_and_only_the_earliest_is_not_a_
     assert units[0].content_hash == units[1].content_hash
 
 
+def test_two_customers_saying_the_same_thing_are_two_signals_not_a_duplicate(embedder):
+    from indexer.enrich.duplicates import dedupe
+    from indexer.enrich.embed import embed_stage
+
+    units = [
+        unit("Sync is broken again since the update.", "p1", minutes=0),
+        unit("Sync is broken again since the update.", "p2", minutes=5),  # same words, another person
+        unit("Sync is broken again since the update, please fix", "p3", minutes=9),  # near, third person
+        unit("Sync is broken again since the update!", "p4", minutes=12),  # the first person repeats
+    ]
+    for u, person in zip(units, ["ana", "bo", "cy", "ana"]):
+        u.person_id = person
+    embed_stage(embedder=embedder)(units)
+    dedupe(units)
+    assert units[0].duplicate_group == units[1].duplicate_group == units[3].duplicate_group
+    assert [u.is_duplicate for u in units] == [False, False, False, True]
+    assert units[2].duplicate_group is None  # near-duplicates are only looked for within one speaker
+
+
 def test_emerging_themes_cluster_low_confidence_units_into_named_candidates(embedder):
     from indexer.enrich.emerging import propose
 

@@ -8,6 +8,15 @@ content_hash and a kNN query per unit, batched in one _msearch). A group's id is
 (`stable_id("dup", <earliest member's unit_id>)`, or the id an indexed member already carries);
 every member but the earliest gets `is_duplicate: true`, so counts can skip repeats. When a new
 unit turns out to be earlier than an indexed one (a backfill), the indexed one is updated.
+
+Who said it matters. A repeat is the same speaker (the same resolved person; for anonymous
+sources such as app reviews, the same source) saying the same thing again: only that makes
+`is_duplicate` true, because two customers who both write "Sync is broken" are two signals a
+spike detector must count. Exact copies from different people still share a `duplicate_group`
+(search can fold them), and near-duplicates are only looked for within one speaker: similar
+complaints from different customers are the trend, not noise. Measured on the demo before this
+rule: 21,478 of 32,093 units were flagged duplicates (ground truth: 1,333), which hid the
+slow-burn incident from the trend detector.
 """
 from __future__ import annotations
 
@@ -52,6 +61,11 @@ class Item:
     group: str | None = None  # existing duplicate_group (indexed units)
     is_duplicate: bool = False
     index: str | None = None  # physical index of an indexed unit; None for new units
+    speaker: tuple | None = None  # ("person", id) or ("anon", source); see speaker_of()
+
+
+def speaker_of(person_id: str | None, source: str | None) -> tuple:
+    return ("person", person_id) if person_id else ("anon", source)
 
 
 def _close_in_time(a: Item, b: Item) -> bool:
@@ -105,6 +119,8 @@ def find_groups(items: list[Item]) -> list[list[int]]:
                 a, b = with_vec[row + a_local], with_vec[b_local]
                 if a >= b or items[a].part_key == items[b].part_key:
                     continue
+                if items[a].speaker != items[b].speaker:
+                    continue  # similar words from two customers are two signals
                 if _close_in_time(items[a], items[b]) and is_near(items[a], items[b], float(sims[a_local, b_local])):
                     uf.join(a, b)
     groups: dict[int, list[int]] = {}
@@ -125,8 +141,11 @@ def assign(items: list[Item], groups: list[list[int]]) -> dict[int, tuple[str, b
         earliest = items[members[0]]
         existing = sorted({items[i].group for i in g if items[i].group})
         gid = existing[0] if existing else stable_id("dup", earliest.key)
-        for rank, i in enumerate(members):
-            out[i] = (gid, rank > 0)
+        seen: set = set()
+        for i in members:
+            # a repeat only when this speaker already said it earlier in the group
+            out[i] = (gid, items[i].speaker in seen)
+            seen.add(items[i].speaker)
     return out
 
 
@@ -134,7 +153,7 @@ def _indexed_candidates(es, alias: str, units: list[FeedbackUnit], near: bool) -
     """Indexed units sharing a content_hash with, or kNN-near to, a unit of the batch."""
     found: dict[str, Item] = {}
     src = ["unit_id", "text", "created_at", "duplicate_group", "is_duplicate", "embedding",
-           "source", "source_record_id", "provenance.record_part"]
+           "source", "source_record_id", "provenance.record_part", "person_id"]
 
     def keep(hit):
         s = hit["_source"]
@@ -146,6 +165,7 @@ def _indexed_candidates(es, alias: str, units: list[FeedbackUnit], near: bool) -
             text=s.get("text") or "", created_at=parse_time(s["created_at"]) if s.get("created_at") else None,
             vector=np.asarray(vec, dtype=np.float32) if vec else None, group=s.get("duplicate_group"),
             is_duplicate=bool(s.get("is_duplicate")), index=hit["_index"],
+            speaker=speaker_of(s.get("person_id"), s.get("source")),
         )
 
     hashes = sorted({u.content_hash for u in units if u.content_hash})
@@ -185,7 +205,8 @@ def dedupe(units: list[FeedbackUnit], es=None, alias: str | None = None, near_in
         return []
     items = [
         Item(key=u.unit_id, part_key=(u.source, u.source_record_id, u.provenance.record_part), text=u.text,
-             created_at=u.created_at, vector=np.asarray(u.embedding, dtype=np.float32) if u.embedding is not None else None)
+             created_at=u.created_at, vector=np.asarray(u.embedding, dtype=np.float32) if u.embedding is not None else None,
+             speaker=speaker_of(u.person_id, u.source))
         for u in signal
     ]
     batch_ids = {it.key for it in items}
