@@ -43,8 +43,13 @@ def run(data_dir, limit=None) -> dict:
     from voxindex.es import client
 
     settings = get_settings()
+    es = client(settings)
+    if not (Path(data_dir) / "ground_truth" / "pii.jsonl").exists():
+        return {"skipped": f"no ground_truth/pii.jsonl under {data_dir}"}
+    if not es.indices.exists_alias(name=settings.indices.feedback):
+        return {"skipped": f"no {settings.indices.feedback} index to scan: ingest the data first"}
     values = planted_values(Path(data_dir))
-    docs, leaks = scan(client(settings), settings.indices.feedback, values)
+    docs, leaks = scan(es, settings.indices.feedback, values)
     by_type: dict[str, int] = {}
     for leak in leaks:
         by_type[leak["type"]] = by_type.get(leak["type"], 0) + 1
@@ -53,6 +58,8 @@ def run(data_dir, limit=None) -> dict:
 
 
 def format(metrics: dict) -> str:
+    if "skipped" in metrics:
+        return f"PII leak scan skipped: {metrics['skipped']}"
     lines = [
         f"PII leak scan of {metrics['index']}: {metrics['documents_scanned']} documents, "
         f"{metrics['planted_values']} planted values -> {metrics['leaks']} found in clear"
