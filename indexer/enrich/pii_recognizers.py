@@ -301,6 +301,17 @@ _PERSON_PATTERNS = [
         0.55,
         "n",
     ),
+    # thanks or a greeting mid-sentence, addressed to someone: "thanks Ines, that solved it",
+    # "thanks for confirming Raj." (agents address the customer by name in replies kept as context)
+    Rx(
+        "inline-thanks",
+        re.compile(
+            r"\b(?:[Tt]hanks|[Tt]hank you|[Cc]heers|[Hh]i|[Hh]ello|[Hh]ey|[Dd]ear)"
+            r"(?:\s+(?:for|so much|again|a lot)(?:\s+[a-z]+){0,3}?)?[,!]?\s+(?P<n>" + _NAME_WORD + r")\s*(?=[,.!?:;\n(]|$)"
+        ),
+        0.5,
+        "n",
+    ),
     # sign-offs: "Thanks,\nMaria Gonzalez", "Regards, Tom", "Best regards\nTom"
     Rx(
         "sign-off",
@@ -313,6 +324,8 @@ _PERSON_PATTERNS = [
     ),
     # dash signature at the end of a line: "- Tom", "— Maria G."
     Rx("dash-signature", re.compile(r"(?:^|\n|\s)[\-–—~][ \t]?(?P<n>" + _NAME_WORD + r"(?:\s+[A-Z][a-z]*\.?){0,2})[ \t]*(?:$|\n)"), 0.6, "n"),
+    # ... or mid-text, closed by a full stop: "It's really frustrating. - Leah. Thanks"
+    Rx("dash-signature-inline", re.compile(r"(?:^|\s)[\-–—~][ \t]?(?P<n>" + _NAME_WORD + r")\.(?=\s|$)"), 0.55, "n"),
     # staff named by their role: "Nadia from support", "shout out to Sam", "talked to Priya"
     Rx(
         "name-from-team",
