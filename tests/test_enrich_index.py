@@ -61,10 +61,14 @@ def test_the_pipeline_runs_every_stage_in_order_and_its_output_indexes(es, setti
 
 def test_duplicates_are_found_against_already_indexed_units(es, settings, pipeline_for):
     pipe = pipeline_for(settings, es, pii=False, identity=False, account_context=False)
-    first = pipe.run([unit("The password reset email never arrives", "r1", 0)])
+    def by_dana(u):
+        u.person_id = "dana"  # one customer re-sending the same complaint
+        return u
+
+    first = pipe.run([by_dana(unit("The password reset email never arrives", "r1", 0))])
     index_units(es, settings, first)
-    later = pipe.run([unit("The password reset email never arrives!", "r2", 60),
-                      unit("Password reset email never arrives, please help me", "r3", 90)])
+    later = pipe.run([by_dana(unit("The password reset email never arrives!", "r2", 60)),
+                      by_dana(unit("Password reset email never arrives, please help me", "r3", 90))])
     gid = stable_id("dup", first[0].unit_id)
     assert [u.duplicate_group for u in later] == [gid, gid]
     assert all(u.is_duplicate for u in later)

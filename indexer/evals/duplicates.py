@@ -1,5 +1,7 @@
 """Duplicates eval: pairwise precision/recall of predicted duplicate groups against the labeled
-dup groups, over customer segments (timestamps from the connectors for the time window)."""
+dup groups, over customer segments (timestamps from the connectors for the time window).
+Who said each segment comes from the ground-truth person clusters: identity resolution has its
+own eval, and near-duplicates are only looked for within one speaker."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -12,7 +14,7 @@ from .metrics import pairwise, table
 
 
 def run(data_dir, limit: int | None = None) -> dict:
-    from indexer.enrich.duplicates import Item, assign, find_groups
+    from indexer.enrich.duplicates import Item, assign, find_groups, speaker_of
 
     gt = data.load(data_dir)
     rows = gt.customer()
@@ -29,7 +31,8 @@ def run(data_dir, limit: int | None = None) -> dict:
     for i, (r, v) in enumerate(zip(rows, vecs)):
         u = view.units.get(data.key(r))
         items.append(Item(key=f"{data.key(r)}#{r['segment']}", part_key=data.key(r), text=r["text"],
-                          created_at=u.created_at if u else None, vector=np.asarray(v)))
+                          created_at=u.created_at if u else None, vector=np.asarray(v),
+                          speaker=speaker_of(r.get("person_cluster"), r["source"])))
     groups = find_groups(items)
     labels = assign(items, groups)
     pred = [[items[i].key for i in g] for g in groups]
