@@ -174,6 +174,8 @@ def _cached_name_patterns(names: tuple[str | None, ...], split_parts: bool) -> l
     yields its parts; a handle or nickname only ever matches exactly."""
     person_names: list[str] = []
     exact: list[re.Pattern] = []
+    # "SVEN WILLIAMS" in a CRM export is addressed as "Sven" in the thread
+    names = tuple(names) + tuple(n.title() for n in names if n and (n.isupper() or n.islower()))
     for name in names:
         if not name or not name.strip():
             continue

@@ -324,6 +324,8 @@ _PERSON_PATTERNS = [
     ),
     # dash signature at the end of a line: "- Tom", "— Maria G."
     Rx("dash-signature", re.compile(r"(?:^|\n|\s)[\-–—~][ \t]?(?P<n>" + _NAME_WORD + r"(?:\s+[A-Z][a-z]*\.?){0,2})[ \t]*(?:$|\n)"), 0.6, "n"),
+    # a name alone on the last line: how agents and customers sign ("...comes up.\n\nAlex")
+    Rx("closing-name-line", re.compile(r"\n[ \t]*(?P<n>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?)[ \t]*(?:\([^)\n]{1,30}\))?[ \t]*$"), 0.55, "n"),
     # ... or mid-text, closed by a full stop: "It's really frustrating. - Leah. Thanks"
     Rx("dash-signature-inline", re.compile(r"(?:^|\s)[\-–—~][ \t]?(?P<n>" + _NAME_WORD + r")\.(?=\s|$)"), 0.55, "n"),
     # staff named by their role: "Nadia from support", "shout out to Sam", "talked to Priya"
