@@ -324,6 +324,8 @@ _PERSON_PATTERNS = [
     ),
     # dash signature at the end of a line: "- Tom", "— Maria G."
     Rx("dash-signature", re.compile(r"(?:^|\n|\s)[\-–—~][ \t]?(?P<n>" + _NAME_WORD + r"(?:\s+[A-Z][a-z]*\.?){0,2})[ \t]*(?:$|\n)"), 0.6, "n"),
+    # addressing someone: "Glad to hear it, Robert!" (agents' replies are kept as context)
+    Rx("vocative", re.compile(r",[ \t]+(?P<n>" + _NAME_WORD + r")[ \t]*!"), 0.5, "n"),
     # a name alone on the last line: how agents and customers sign ("...comes up.\n\nAlex")
     Rx("closing-name-line", re.compile(r"\n[ \t]*(?P<n>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?)[ \t]*(?:\([^)\n]{1,30}\))?[ \t]*$"), 0.55, "n"),
     # ... or mid-text, closed by a full stop: "It's really frustrating. - Leah. Thanks"
@@ -332,7 +334,7 @@ _PERSON_PATTERNS = [
     Rx(
         "name-from-team",
         re.compile(r"\b(?P<n>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?)\s+(?:from|in|at|on)\s+(?:the\s+|your\s+)?"
-                   r"(?:support|customer support|customer success|success|billing|sales|onboarding|help ?desk|CS)\b"),
+                   r"(?:supp?ort|customer supp?ort|customer success|success|billing|sales|onboarding|help ?desk|CS)\b"),
         0.6,
         "n",
     ),
