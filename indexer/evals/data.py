@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 from voxindex.model import FeedbackUnit
 
@@ -76,26 +77,34 @@ class SourceView:
     note: str = ""
 
 
-@lru_cache(maxsize=4)
-def read_sources(data_dir: str) -> SourceView:
-    try:
-        from indexer.sources import FEEDBACK_CONNECTORS
-        from indexer.sources.base import Parsed
-    except ImportError as exc:
-        return SourceView({}, {}, False, f"connectors unavailable ({exc})")
+def parsed_records(data_dir) -> Iterator[tuple]:
+    """(connector, Parsed) for every well-formed record of every feedback source file in
+    data_dir, read by the connectors exactly as ingest reads them. Raises ImportError when the
+    connectors are not installed."""
+    from indexer.sources import FEEDBACK_CONNECTORS
+    from indexer.sources.base import Parsed
+
     d = Path(data_dir)
-    units: dict = {}
-    roles: dict = {}
-    for name, cls in FEEDBACK_CONNECTORS.items():
+    for cls in FEEDBACK_CONNECTORS.values():
         conn = cls()
         path = d / conn.default_filename
         if not path.exists():
             continue
         for item in conn.read(path):
-            if not isinstance(item, Parsed):
-                continue
+            if isinstance(item, Parsed):
+                yield conn, item
+
+
+@lru_cache(maxsize=4)
+def read_sources(data_dir: str) -> SourceView:
+    units: dict = {}
+    roles: dict = {}
+    try:
+        for conn, item in parsed_records(data_dir):
             for part in item.parts:
                 roles[(conn.source, str(item.record_id), part.part)] = part.speaker_role
             for u in item.units:
                 units[(u.source, u.source_record_id, u.provenance.record_part or "")] = u
+    except ImportError as exc:
+        return SourceView({}, {}, False, f"connectors unavailable ({exc})")
     return SourceView(units, roles, True)

@@ -10,28 +10,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .data import gt_dir, read_jsonl
+from .data import gt_dir, parsed_records, read_jsonl
 from .metrics import pairwise, table
 
 SWEEP = (0.75, 0.80, 0.85, 0.90)
 
 
 def _observations(root: Path) -> list[tuple]:
+    obs = []
     try:
-        from indexer.sources import FEEDBACK_CONNECTORS
-        from indexer.sources.base import Parsed
+        for _, item in parsed_records(root):
+            for u in item.units:
+                obs.append((u.created_at, u.source, u.author_email, u.author_name, u.account_id))
     except ImportError:
         return []
-    obs = []
-    for cls in FEEDBACK_CONNECTORS.values():
-        conn = cls()
-        path = root / conn.default_filename
-        if not path.exists():
-            continue
-        for item in conn.read(path):
-            if isinstance(item, Parsed):
-                for u in item.units:
-                    obs.append((u.created_at, u.source, u.author_email, u.author_name, u.account_id))
     obs.sort(key=lambda o: (o[0], o[1], o[2] or ""))
     return obs
 

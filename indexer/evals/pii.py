@@ -15,7 +15,7 @@ import csv
 from collections import defaultdict
 from pathlib import Path
 
-from .data import gt_dir, read_jsonl, sample
+from .data import gt_dir, parsed_records, read_jsonl, sample
 from .metrics import _f1, table
 
 SLACK = 2
@@ -35,10 +35,12 @@ def _read_parts(root: Path) -> dict[tuple[str, str, str], tuple[str, str | None,
     """(source, record_id, part) -> (text, author_name, speaker_role), via the connectors."""
     out: dict = {}
     try:
-        from indexer.sources import FEEDBACK_CONNECTORS
-        from indexer.sources.base import Parsed
+        for conn, item in parsed_records(root):
+            for p in item.parts:
+                out[(conn.source, str(item.record_id), p.part)] = (p.text, p.author_name, p.speaker_role)
     except ImportError:
-        return out
+        return {}
+    return out
     for cls in FEEDBACK_CONNECTORS.values():
         conn = cls()
         path = root / conn.default_filename
