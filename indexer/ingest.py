@@ -28,7 +28,10 @@ from .cursors import load_cursor, save_cursor, source_key
 from .deadletter import DeadLetter, dead_letter_actions
 from .pipeline import Pipeline, default_pipeline
 from .sources import FEEDBACK_CONNECTORS, AccountsConnector, Connector, get_connector
+from .progress import Progress
 from .sources.base import Bad, Parsed
+from .sources.diagnose import FAIL_FAST_RECORDS, duplicate_hint, fail_fast
+from .sources.timeparse import DEFAULT_PARSER, TimeParser
 
 log = logging.getLogger("voxindex.ingest")
 
@@ -52,8 +55,11 @@ class IngestSummary:
     run_id: str
     status: str = "running"
     records_read: int = 0  # records in the file, well-formed or not
+    malformed: int = 0  # rejected by the connector (each one a dead letter with its reason)
+    duplicate_id: int = 0  # an earlier version of a record whose id appears again in this run
     skipped_by_cursor: int = 0  # before the stored cursor: done by an earlier run
     empty: int = 0  # well-formed records with no customer words (blank survey verbatim...)
+    with_units: int = 0  # records that yielded at least one customer unit
     units_seen: int = 0  # customer units parsed from the records after the cursor
     new: int = 0
     changed: int = 0
@@ -63,6 +69,7 @@ class IngestSummary:
     seconds: float = 0.0
     error: str | None = None
     fields_seen: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # hints for the user (duplicate ids, a guessed map)
 
     @property
     def indexed(self) -> int:
@@ -75,8 +82,27 @@ class IngestSummary:
     def counts(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("fields_seen")
+        data.pop("notes")
         data["indexed"] = self.indexed
         return data
+
+    @property
+    def accounted(self) -> int:
+        return self.malformed + self.duplicate_id + self.skipped_by_cursor + self.empty + self.with_units
+
+    @property
+    def reconciles(self) -> bool:
+        return self.records_read == self.accounted
+
+    def reconciliation(self) -> str:
+        """`read 14640 = malformed 0 + duplicate id 12206 + cursor-skip 0 + empty 0 + with units 2434: ok`"""
+        parts = (
+            f"malformed {self.malformed} + duplicate id {self.duplicate_id} + cursor-skip {self.skipped_by_cursor}"
+            f" + empty {self.empty} + with units {self.with_units}"
+        )
+        if self.reconciles:
+            return f"{self.source}: read {self.records_read} = {parts}: ok"
+        return f"{self.source}: read {self.records_read} != {parts} = {self.accounted}: MISMATCH, {self.records_read - self.accounted} records unaccounted for"
 
 
 def new_run_id() -> str:
@@ -242,6 +268,8 @@ class _Run:
         for parsed in batch:
             if not parsed.units:
                 s.empty += 1
+            else:
+                s.with_units += 1
             for unit in parsed.units:
                 units_by_id[unit.unit_id] = unit  # a record listed twice: the later version wins
                 origin[(unit.source_record_id, unit.provenance.record_part)] = parsed
@@ -328,14 +356,18 @@ class _Run:
     # -- the whole source
 
     def run(self, parsed: list[Parsed], bad: list[Bad], cursor_path: str | None, batch_size: int, progress: bool) -> IngestSummary:
-        from tqdm import tqdm
-
         s = self.summary
         fields: set[str] = set()
         for p in parsed:
             fields |= p.fields
         s.fields_seen = sorted(fields)
         s.records_read = len(parsed) + len(bad)
+        s.malformed = len(bad)
+        parsed, repeated = latest_per_id(parsed)
+        s.duplicate_id = len(repeated)
+        hint = duplicate_hint(len(repeated), repeated[:20])
+        if hint:
+            s.notes.append(hint)
         try:
             self.record_run("running")
             self.dead_letter([self.letter(b.raw_ref, b.payload, b.reason, "parse") for b in bad])
@@ -349,7 +381,7 @@ class _Run:
             todo = [p for p in parsed if cursor is None or p.cursor_time >= cursor.time]
             s.skipped_by_cursor = len(parsed) - len(todo)
             with_retry(lambda: self.es.indices.refresh(index=self.names.feedback), self.policy, "refreshing")
-            bar = tqdm(total=len(todo), desc=f"{self.connector.name:9s}", unit="rec", file=sys.stderr, disable=True if not progress else None, leave=False)  # None: only on a terminal
+            bar = Progress(self.connector.name, len(todo), progress, self.settings.progress_s)
             try:
                 for start in range(0, len(todo), batch_size):
                     batch = todo[start : start + batch_size]
@@ -362,8 +394,7 @@ class _Run:
                             "saving the cursor",
                         )
                     self.committed += 1
-                    bar.update(len(batch))
-                    bar.set_postfix(new=s.new, changed=s.changed, same=s.unchanged, dead=s.dead_lettered, refresh=False)
+                    bar.update(len(batch), s)
             finally:
                 bar.close()
         except (ElasticsearchOutage, EnrichmentFailed) as exc:
@@ -382,8 +413,32 @@ class _Run:
             except Exception:
                 pass
             raise
-        self.record_run("completed")
+        self.finish()
         return s
+
+    def finish(self) -> None:
+        """Completed, or `mismatch` when the records do not add up: never a silent loss."""
+        s = self.summary
+        if s.reconciles:
+            self.record_run("completed")
+            return
+        log.error("%s", s.reconciliation())
+        self.record_run("mismatch", s.reconciliation())
+
+
+def latest_per_id(parsed: list[Parsed]) -> tuple[list[Parsed], list[str]]:
+    """One version per record id: the latest by cursor (on a tie, the later line), as an
+    update of the record would be. Returns the kept records and the ids of the others."""
+    kept: dict[str, Parsed] = {}
+    repeated: list[str] = []
+    for p in parsed:
+        old = kept.get(p.record_id)
+        if old is not None:
+            repeated.append(p.record_id)
+            if p.cursor_time < old.cursor_time:
+                continue
+        kept[p.record_id] = p
+    return list(kept.values()), repeated
 
 
 # ------------------------------------------------------------------ public entry points
@@ -393,11 +448,18 @@ def _pipeline(settings, es, pipeline: Pipeline | None) -> Pipeline:
     return pipeline if pipeline is not None else default_pipeline(settings, es)
 
 
-def _read(connector, source: Iterable) -> tuple[list, list[Bad]]:
+def _read(connector, source: Iterable, first: list | None = None) -> tuple[list, list[Bad]]:
+    """Well-formed and malformed records; `first` collects the first ones in file order."""
     good, bad = [], []
     for item in source:
+        if first is not None and len(first) < FAIL_FAST_RECORDS:
+            first.append(item)
         (bad if isinstance(item, Bad) else good).append(item)
     return good, bad
+
+
+class MappingRejected(IngestAborted):
+    """The first records of a file all failed alike: a wrong mapping, stopped before writing."""
 
 
 def ingest_path(
@@ -410,8 +472,10 @@ def ingest_path(
     batch_size: int | None = None,
     policy: RetryPolicy | None = None,
     run_id: str | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> IngestSummary:
-    """Ingest one file with one connector, incrementally from its stored cursor."""
+    """Ingest one file with one connector, incrementally from its stored cursor. `announce`
+    receives what the reader found and a guessed field map before anything is written."""
     if isinstance(connector, str):
         connector = get_connector(connector)
     path = Path(path)
@@ -420,7 +484,19 @@ def ingest_path(
     policy = policy or RetryPolicy.from_settings(settings)
     if isinstance(connector, AccountsConnector):
         return ingest_accounts(es, settings, path, policy=policy, run_id=run_id)
-    parsed, bad = _read(connector, connector.read(path))
+    if connector.time_parser is DEFAULT_PARSER and getattr(settings, "timezone", "UTC") != "UTC":
+        connector.configure(time_parser=TimeParser.build(None, settings.timezone))
+    first: list = []
+    parsed, bad = _read(connector, connector.read(path), first)
+    opened = getattr(connector, "last_file", None)
+    if announce is not None:
+        if opened is not None:
+            announce(opened.describe())
+        if getattr(connector, "map_note", None):
+            announce(connector.map_note)
+    stop = fail_fast(first, len(parsed) + len(bad), opened.columns if opened else ())
+    if stop is not None:
+        raise MappingRejected(stop.message(f"{connector.name} {path.name}"))
     run = _Run(es, settings, connector, source_key(path), _pipeline(settings, es, pipeline), policy, run_id)
     return run.run(parsed, bad, source_key(path), batch_size or settings.ingest_batch_size, progress)
 
@@ -463,7 +539,8 @@ def ingest_accounts(
         run.record_run("running")
         run.dead_letter([run.letter(b.raw_ref, b.payload, b.reason, "parse") for b in bad])
         latest = {a.record_id: a for a in good}  # a later line for the same account wins
-        s.units_seen = len(latest)
+        s.units_seen = s.with_units = len(latest)
+        s.malformed, s.duplicate_id = len(bad), len(good) - len(latest)
         if latest:
             ids = list(latest)
             resp = with_retry(lambda: es.mget(index=settings.indices.accounts, ids=ids), policy, "reading accounts")
@@ -494,7 +571,7 @@ def ingest_accounts(
         except Exception:
             pass
         raise IngestAborted(f"accounts: {exc}. Run the same command again once Elasticsearch answers.", s) from exc
-    run.record_run("completed")
+    run.finish()
     return s
 
 

@@ -113,7 +113,7 @@ def test_survey_blank_verbatim_is_read_but_yields_no_unit():
     assert [b.reason for b in bad] == [
         "score: 'abc' is not a number",
         "survey: 'ces' is not one of ['csat', 'nps']",
-        "submitted_at: 'not-a-date' is not an ISO-8601 timestamp",
+        "submitted_at: 'not-a-date' is not an ISO-8601 timestamp; say how to read it with --time-format",
     ]
     assert by_id(parsed)["s2"].units == [] and by_id(parsed)["s2"].parts == []
     (s1,) = by_id(parsed)["s1"].units
@@ -164,7 +164,7 @@ def test_generic_jsonl_and_csv_with_default_field_maps():
     chats, bad = read("csv")
     assert sorted(by_id(chats)) == ["ch1", "ch2"]
     assert [b.reason for b in bad] == [
-        "created_at: '2026-13-45T99:00:00Z' is not an ISO-8601 timestamp",
+        "created_at: '2026-13-45T99:00:00Z' is not an ISO-8601 timestamp; say how to read it with --time-format",
         "wrong column count: expected 8, got 9",
     ]
     ch1 = by_id(chats)["ch1"].units[0]

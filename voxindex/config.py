@@ -101,6 +101,13 @@ class Settings:
     # Elasticsearch outage is retried before the run stops (resumable from its cursor)
     ingest_batch_size: int = field(default_factory=lambda: int(_env("VOXINDEX_INGEST_BATCH", "200")))
     ingest_outage_s: float = field(default_factory=lambda: float(_env("VOXINDEX_INGEST_OUTAGE_S", "120")))
+    # seconds between progress lines when ingest runs without a terminal (logs, CI)
+    progress_s: float = field(default_factory=lambda: float(_env("VOXINDEX_PROGRESS_S", "5")))
+    # time zone for timestamps written without one (IANA name or +HH:MM)
+    timezone: str = field(default_factory=lambda: _env("VOXINDEX_TIMEZONE", "UTC"))
+    # taxonomy used at ingest (None: the checkout's taxonomy/taxonomy.yaml) and detector rules
+    taxonomy_path: str | None = field(default_factory=lambda: _env("VOXINDEX_TAXONOMY"))
+    rules_dir: str | None = field(default_factory=lambda: _env("VOXINDEX_RULES_DIR"))
 
     @property
     def indices(self) -> IndexNames:

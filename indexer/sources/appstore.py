@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxindex.model import parse_time
+
 
 from .base import Connector, Part, RecordInfo, blank, iso, parse_number, require, text_or_none
 
@@ -20,8 +20,8 @@ class AppStoreConnector(Connector):
         review_id = str(require(record, "review_id")).strip()
         rating = parse_number(require(record, "rating"), "rating", 1, 5)
         body = str(require(record, "body"))
-        created = parse_time(require(record, "created_at"), "created_at")
-        updated = created if blank(record.get("updated_at")) else parse_time(record["updated_at"], "updated_at")
+        created = self.time(require(record, "created_at"), "created_at")
+        updated = created if blank(record.get("updated_at")) else self.time(record["updated_at"], "updated_at")
         store = text_or_none(record.get("store"))
         info = RecordInfo(
             record_id=review_id,

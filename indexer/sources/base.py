@@ -8,9 +8,7 @@ deterministic ids) lives here so the six connectors stay small and agree with ea
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +25,9 @@ from voxindex.model import (
     stable_id,
     to_jsonable,
 )
+
+from .readers import FileOptions, RawRecord, RecordFile, open_records
+from .timeparse import DEFAULT_PARSER, TimeParser
 
 CONTEXT_BEFORE = 3
 CONTEXT_AFTER = 1
@@ -74,94 +75,15 @@ class Bad:
     reason: str
 
 
-@dataclass
-class RawRecord:
-    raw_ref: str
-    payload: str
-    record: dict[str, Any] | None = None
-    error: str | None = None  # set when the record cannot even be decoded
-
-
 # ------------------------------------------------------------------ readers (thin I/O edges)
 
 
 def read_jsonl(path: Path) -> Iterator[RawRecord]:
-    name = Path(path).name
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            text = line.rstrip("\r\n")
-            if not text.strip():
-                continue
-            ref = f"{name}#L{lineno}"
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield RawRecord(ref, text, error=f"bad JSON: {exc.msg} (column {exc.colno})")
-                continue
-            if not isinstance(obj, dict):
-                yield RawRecord(ref, text, error=f"bad JSON: expected an object, got {type(obj).__name__}")
-                continue
-            yield RawRecord(ref, text, obj)
-
-
-class _LineTap:
-    """Feeds lines to csv.reader and remembers them, so a row's raw text (which may span
-    several lines inside quotes) can be dead-lettered exactly as it was written."""
-
-    def __init__(self, fh: io.TextIOBase):
-        self.fh = fh
-        self.taken: list[str] = []
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        line = next(self.fh)
-        self.taken.append(line)
-        return line
-
-    def drain(self) -> str:
-        text = "".join(self.taken).rstrip("\r\n")
-        self.taken = []
-        return text
+    return open_records(path, "jsonl").records
 
 
 def read_csv(path: Path) -> Iterator[RawRecord]:
-    name = Path(path).name
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-        tap = _LineTap(fh)
-        reader = csv.reader(tap)
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield RawRecord(f"{name}#L1", tap.drain(), error=f"bad CSV header: {exc}")
-            return
-        tap.drain()
-        header = [h.strip() for h in header]
-        start = 2
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                payload = tap.drain()
-                yield RawRecord(f"{name}#L{start}", payload, error=f"bad CSV: {exc}")
-                start = reader.line_num + 1
-                continue
-            payload = tap.drain()
-            ref = f"{name}#L{start}"
-            start = reader.line_num + 1
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                yield RawRecord(
-                    ref, payload, error=f"wrong column count: expected {len(header)}, got {len(row)}"
-                )
-                continue
-            yield RawRecord(ref, payload, dict(zip(header, row)))
+    return open_records(path, "csv").records
 
 
 # ------------------------------------------------------------------ value helpers
@@ -284,8 +206,27 @@ class Connector:
 
     # -- shared
 
+    file_options: FileOptions = FileOptions()
+    time_parser: TimeParser = DEFAULT_PARSER
+    last_file: RecordFile | None = None  # what the last open() found, for --dry-run and the summary
+
+    def configure(self, time_parser: TimeParser | None = None, file_options: FileOptions | None = None) -> "Connector":
+        """How this deployment's files are written: time formats and zone, encoding, delimiter."""
+        if time_parser is not None:
+            self.time_parser = time_parser
+        if file_options is not None:
+            self.file_options = file_options
+        return self
+
+    def time(self, value: Any, field_name: str) -> datetime:
+        return self.time_parser.parse(value, field_name)
+
+    def open(self, path: Path) -> RecordFile:
+        self.last_file = open_records(path, self.file_format, self.file_options)
+        return self.last_file
+
     def records(self, path: Path) -> Iterator[RawRecord]:
-        return read_csv(path) if self.file_format == "csv" else read_jsonl(path)
+        return self.open(path).records
 
     def read(self, path: str | Path) -> Iterator[Parsed | Bad]:
         for raw in self.records(Path(path)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from voxindex.model import ValidationError, parse_time
+from voxindex.model import ValidationError
 
 from .base import Connector, Part, RecordInfo, iso, parse_number, require, text_or_none
 
@@ -22,7 +22,7 @@ class CallsConnector(Connector):
 
     def parse(self, record: dict[str, Any]) -> tuple[RecordInfo, list[Part]]:
         call_id = str(require(record, "call_id"))
-        started = parse_time(require(record, "started_at"), "started_at")
+        started = self.time(require(record, "started_at"), "started_at")
         participants, turns = record.get("participants"), record.get("turns")
         if not isinstance(participants, list) or not participants:
             raise ValidationError("participants: required list missing")

@@ -1,20 +1,68 @@
 """Generic connectors driven by a field map (canonical name -> column/key in the file), for
 exports from tools without a dedicated connector. Every record is one customer message unless
-the map names a `role` column whose value says otherwise."""
+the map names a `role` column whose value says otherwise.
+
+The map is settled when the file is opened, from what its header holds: the connector's default
+map when the file has those columns (the demo's files), otherwise a guess from common header
+names (`guess_field_map`), with anything given by `--map` winning over both. A guess is
+announced (`map_note`), never silent. `id_from` derives a stable id from chosen columns for
+exports without a unique id column."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
-from voxindex.model import parse_time
+from voxindex.model import ValidationError, stable_id
 
 from .base import Connector, Part, RecordInfo, blank, iso, known_role, parse_number, require, text_or_none
+from .readers import RecordFile
 
 # canonical keys a field map may name
 MAP_KEYS = (
     "id", "text", "title", "created_at", "updated_at", "email", "name", "url", "locale",
     "app_version", "product_area", "rating", "account_id", "thread_id", "tags", "role",
 )
+REQUIRED_KEYS = ("id", "text", "created_at")
 CUSTOMER_WORDS = ("customer", "end-user", "end_user", "user", "client")
+
+# header names per canonical key, most specific first; matched after normalising case and
+# punctuation ("Created At" == "created_at"). Substrings are tried only when no exact name fits.
+HEADER_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "text": (
+        ("text", "body", "message", "comment", "comments", "review", "review_text", "review_body", "verbatim",
+         "content", "feedback_text", "tweet", "tweet_text", "description", "response", "answer"),
+        ("review", "comment", "verbatim", "message", "text", "body", "content"),
+    ),
+    "created_at": (
+        ("created_at", "created", "date", "timestamp", "submitted_at", "submitted", "time", "datetime",
+         "posted_at", "posted", "review_date", "date_created", "creation_date", "created_date", "sent_at"),
+        ("created", "submitted", "timestamp", "date", "time"),
+    ),
+    "id": (
+        ("id", "record_id", "review_id", "response_id", "ticket_id", "tweet_id", "post_id", "message_id",
+         "comment_id", "feedback_id", "uuid", "guid"),
+        (),
+    ),
+    "email": (("email", "e_mail", "email_address", "author_email", "user_email", "customer_email"), ("email",)),
+    "name": (
+        ("name", "author", "author_name", "user", "username", "user_name", "reviewer", "reviewer_name",
+         "customer_name", "customer", "nickname", "screen_name", "full_name"),
+        (),
+    ),
+    "rating": (("rating", "score", "stars", "star_rating", "stars_given", "overall", "nps"), ("rating", "stars")),
+    "title": (("title", "subject", "summary", "headline", "review_title"), ()),
+    "updated_at": (("updated_at", "updated", "modified", "modified_at", "last_modified"), ()),
+    "account_id": (("account_id", "account", "company_id", "organization_id", "org_id"), ()),
+    "locale": (("locale", "language", "lang"), ()),
+    "app_version": (("app_version", "version"), ()),
+    "url": (("url", "link", "permalink"), ()),
+    "tags": (("tags", "labels"), ()),
+}
+
+
+class MappingError(ValueError):
+    """The file cannot be mapped as given: no text or date column, an unknown column."""
 
 
 def parse_field_map(spec: str | None) -> dict[str, str]:
@@ -31,27 +79,119 @@ def parse_field_map(spec: str | None) -> dict[str, str]:
     return out
 
 
+def _norm(header: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", header.lower()).strip("_")
+
+
+def guess_field_map(columns: list[str]) -> dict[str, str]:
+    """Canonical key -> column, from common header names. Each column is used once."""
+    by_norm = {}
+    for col in columns:
+        by_norm.setdefault(_norm(col), col)
+    taken: set[str] = set()
+    out: dict[str, str] = {}
+    for key, (exact, partial) in HEADER_NAMES.items():
+        found = next((by_norm[n] for n in exact if n in by_norm and by_norm[n] not in taken), None)
+        if found is None:
+            found = next(
+                (col for frag in partial for col in columns if frag in _norm(col) and col not in taken and not _norm(col).endswith("_id")),
+                None,
+            )
+        if found is not None:
+            out[key] = found
+            taken.add(found)
+    return out
+
+
+def describe_map(field_map: dict[str, str], id_from: tuple[str, ...] = ()) -> str:
+    items = [f"{k}<-{v}" for k, v in field_map.items() if not (k == "id" and id_from)]
+    if id_from:
+        items.insert(0, f"id<-hash({','.join(id_from)})")
+    return ", ".join(items)
+
+
 class MappedConnector(Connector):
     default_map: dict[str, str] = {}
 
-    def __init__(self, field_map: dict[str, str] | None = None, channel: str | None = None):
-        self.field_map = {**self.default_map, **(field_map or {})}
+    def __init__(
+        self,
+        field_map: dict[str, str] | None = None,
+        channel: str | None = None,
+        id_from: list[str] | tuple[str, ...] | None = None,
+    ):
+        self.explicit_map = dict(field_map or {})
+        self.field_map = {**self.default_map, **self.explicit_map}
+        self.id_from: tuple[str, ...] = tuple(c.strip() for c in (id_from or ()) if c and c.strip())
+        self.map_note: str | None = None  # set when the map was guessed, for the CLI to print
         if channel:
             self.channel = channel
-        for key in ("id", "text", "created_at"):
-            if key not in self.field_map:
-                raise ValueError(f"{self.name}: field map needs {key!r}")
+        self._check_required(self.field_map, None)
+
+    # -- settling the map against the file's columns
+
+    def _check_required(self, fm: dict[str, str], columns: list[str] | None) -> None:
+        for key in REQUIRED_KEYS:
+            if key == "id" and self.id_from:
+                continue
+            if key not in fm:
+                where = f"; the file's columns are: {', '.join(columns)}" if columns else ""
+                raise MappingError(f"{self.name}: no {key!r} column found{where}. Map one with --map {key}=COLUMN")
+
+    def resolve_map(self, columns: list[str], strict: bool = True) -> dict[str, str]:
+        if not columns:
+            return self.field_map
+        present = set(columns)
+        default_fits = all(self.default_map.get(k) in present for k in REQUIRED_KEYS)
+        note = None
+        if default_fits:
+            base = {k: v for k, v in self.default_map.items() if v in present}
+        else:
+            base = guess_field_map(columns)
+            note = "guessed"
+        fm = {**base, **self.explicit_map}
+        id_from = self.id_from
+        if "id" not in fm and not id_from:
+            id_from = tuple(k for k in ("text", "created_at", "email", "name") if k in fm)
+            self.id_from = id_from
+            note = note or "derived"
+        unknown = [f"{k}={v}" for k, v in self.explicit_map.items() if v not in present]
+        if unknown and strict:  # JSON keys come from a sample of records: a sparse key may be missing
+            raise MappingError(
+                f"{self.name}: --map names columns the file does not have ({', '.join(unknown)}); its columns are: {', '.join(columns)}"
+            )
+        bad_from = [c for c in self.id_from if c not in fm and c not in present]
+        if bad_from:
+            raise MappingError(f"{self.name}: --id-from names unknown columns ({', '.join(bad_from)}); use map keys or columns: {', '.join(columns)}")
+        self._check_required(fm, columns)
+        self.field_map = fm
+        if note or self.explicit_map or self.id_from:
+            how = "guessed from the header (override with --map KEY=COLUMN)" if note == "guessed" else "field map"
+            self.map_note = f"{self.name}: {how}: {describe_map(fm, self.id_from)}"
+        return fm
+
+    def open(self, path: Path) -> RecordFile:
+        rf = super().open(path)
+        self.resolve_map(rf.columns, strict=rf.format == "csv")
+        return rf
 
     def _get(self, record: dict, key: str) -> Any:
         column = self.field_map.get(key)
         return None if column is None else record.get(column)
 
+    def record_id(self, record: dict) -> str:
+        if self.id_from:
+            values = [record.get(self.field_map.get(c, c)) for c in self.id_from]
+            if all(blank(v) for v in values):
+                raise ValidationError(f"id: the --id-from columns ({', '.join(self.id_from)}) are all empty")
+            return stable_id(*(("" if v is None else str(v).strip()) for v in values))
+        return str(require(record, self.field_map["id"], "id")).strip()
+
     def parse(self, record: dict[str, Any]) -> tuple[RecordInfo, list[Part]]:
         fm = self.field_map
-        record_id = str(require(record, fm["id"], "id")).strip()
-        created = parse_time(require(record, fm["created_at"], "created_at"), fm["created_at"])
+        record_id = self.record_id(record)
+        created = self.time(require(record, fm["created_at"], "created_at"), fm["created_at"])
         raw_updated = self._get(record, "updated_at")
-        updated = created if blank(raw_updated) else parse_time(raw_updated, fm["updated_at"])
+        updated = created if blank(raw_updated) else self.time(raw_updated, fm["updated_at"])
         cursor_key = self.cursor_field if self.cursor_field in fm else "created_at"
         cursor = updated if cursor_key == "updated_at" else created
         tags = self._get(record, "tags")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxindex.model import ValidationError, parse_time
+from voxindex.model import ValidationError
 
 from .base import Connector, Part, RecordInfo, iso, parse_number, require, text_or_none
 
@@ -26,7 +26,7 @@ class SurveyConnector(Connector):
             raise ValidationError(f"survey: {survey!r} is not one of {sorted(SCALES)}")
         low, high = SCALES[survey]
         score = parse_number(require(record, "score"), "score", low, high)
-        submitted = parse_time(require(record, "submitted_at"), "submitted_at")
+        submitted = self.time(require(record, "submitted_at"), "submitted_at")
         verbatim = text_or_none(record.get("verbatim"))
         info = RecordInfo(
             record_id=response_id,

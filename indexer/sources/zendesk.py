@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxindex.model import ValidationError, parse_time
+from voxindex.model import ValidationError
 
 from .base import Connector, Part, RecordInfo, blank, iso, require, text_or_none
 
@@ -44,8 +44,8 @@ class ZendeskConnector(Connector):
         if isinstance(ticket_id, (bool, float, list, dict)):
             raise ValidationError(f"id: {ticket_id!r} is not an id")
         record_id = str(ticket_id)
-        created_at = parse_time(require(record, "created_at"), "created_at")
-        updated_at = parse_time(require(record, "updated_at"), "updated_at")
+        created_at = self.time(require(record, "created_at"), "created_at")
+        updated_at = self.time(require(record, "updated_at"), "updated_at")
         comments, users = record.get("comments"), record.get("users")
         if not isinstance(comments, list):
             raise ValidationError("comments: required list missing")
@@ -62,7 +62,7 @@ class ZendeskConnector(Connector):
             if not isinstance(comment, dict):
                 raise ValidationError(f"comments[{position}]: expected an object")
             stamp = comment.get("created_at")
-            when = created_at if blank(stamp) else parse_time(stamp, f"comments[{position}].created_at")
+            when = created_at if blank(stamp) else self.time(stamp, f"comments[{position}].created_at")
             user = by_id.get(str(comment.get("author_id")))
             role = comment_role(comment, user, requester)
             cid = comment.get("id")

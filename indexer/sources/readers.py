@@ -1,0 +1,299 @@
+"""Files as exports write them: one reader for every file-based connector.
+
+Handles gzip (by its magic bytes, whatever the name), byte-order marks, UTF-8 / UTF-16 /
+cp1252 (a file that is not valid UTF-8 is a Windows spreadsheet export far more often than
+anything else), delimiter sniffing (comma, tab, semicolon, pipe), quoted multi-line fields,
+and for JSON: one object per line, a JSON array, or an object wrapping one array of records.
+
+The result says what it found (`RecordFile.describe()`), so `--dry-run` and the summary can
+show it and a wrong guess is one flag (`--encoding`, `--delimiter`) away from fixed.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+DELIMITERS = (",", "\t", ";", "|")
+DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
+COLUMN_SAMPLE = 50  # JSON records whose keys make up the columns shown by --dry-run and guessed from
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # a long multi-line comment is still one field
+
+
+@dataclass
+class RawRecord:
+    raw_ref: str
+    payload: str
+    record: dict[str, Any] | None = None
+    error: str | None = None  # set when the record cannot even be decoded
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """What the user may force when the sniffing guesses wrong."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+@dataclass
+class RecordFile:
+    name: str
+    format: str  # "csv" | "jsonl" | "json"
+    encoding: str
+    records: Iterator[RawRecord]
+    columns: list[str] = field(default_factory=list)
+    delimiter: str | None = None
+    compressed: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        kind = {"csv": "delimited text", "jsonl": "JSON lines", "json": "JSON array"}[self.format]
+        bits = [kind]
+        if self.delimiter:
+            bits.append(f"{DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))}-separated")
+        bits.append(self.encoding)
+        if self.compressed:
+            bits.append("gzip")
+        return f"{self.name}: " + ", ".join(bits) + f"; {len(self.columns)} columns" + "".join(f"; {n}" for n in self.notes)
+
+
+# ------------------------------------------------------------------ bytes -> text
+
+
+def read_bytes(path: Path) -> tuple[bytes, bool]:
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if data[:2] == b"\x1f\x8b":
+        return gzip.decompress(data), True
+    return data, False
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """(text, what it was read as). An explicit encoding wins; otherwise BOM, UTF-16 by its
+    zero bytes, UTF-8, and cp1252 for the rest."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ValueError(f"unknown encoding {encoding!r} (try utf-8, utf-16, cp1252, latin-1)") from None
+        text = data.decode(encoding, errors="replace")
+        return text.lstrip("\ufeff"), encoding
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace"), "UTF-8 with BOM"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace").lstrip("\ufeff"), "UTF-16"
+    head = data[:1000]
+    if len(head) >= 4 and head.count(b"\x00") >= len(head) // 4:
+        enc = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
+        return data.decode(enc, errors="replace"), enc.upper()
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "cp1252 (not valid UTF-8)"
+
+
+# ------------------------------------------------------------------ delimited text
+
+
+def sniff_delimiter(text: str, name: str = "") -> str:
+    """The candidate that splits the header line most often; tab for `.tsv` when it splits at all."""
+    header = _first_line(text)
+    counts = {d: _count_outside_quotes(header, d) for d in DELIMITERS}
+    if ".tsv" in name.lower() and counts["\t"]:
+        return "\t"
+    best = max(DELIMITERS, key=lambda d: counts[d])  # ties: earlier in DELIMITERS
+    return best if counts[best] else ","
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
+def _count_outside_quotes(line: str, delim: str) -> int:
+    n, quoted = 0, False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delim and not quoted:
+            n += 1
+    return n
+
+
+class _LineTap:
+    """Feeds lines to csv.reader and remembers them, so a row's raw text (which may span
+    several lines inside quotes) can be dead-lettered exactly as it was written."""
+
+    def __init__(self, fh: io.TextIOBase):
+        self.fh = fh
+        self.taken: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.fh)
+        self.taken.append(line)
+        return line
+
+    def drain(self) -> str:
+        text = "".join(self.taken).rstrip("\r\n")
+        self.taken = []
+        return text
+
+
+def _header_names(cells: list[str]) -> list[str]:
+    names, seen = [], set()
+    for i, cell in enumerate(cells, start=1):
+        name = cell.strip().lstrip("\ufeff") or f"column_{i}"
+        base, k = name, 2
+        while name in seen:  # two columns of one name: keep both, the second as name_2
+            name, k = f"{base}_{k}", k + 1
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def csv_records(text: str, name: str, delimiter: str) -> tuple[list[str], Iterator[RawRecord]]:
+    tap = _LineTap(io.StringIO(text, newline=""))
+    reader = csv.reader(tap, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], iter(())
+    except csv.Error as exc:
+        return [], iter([RawRecord(f"{name}#L1", tap.drain(), error=f"bad CSV header: {exc}")])
+    tap.drain()
+    columns = _header_names(header)
+
+    def rows() -> Iterator[RawRecord]:
+        start = reader.line_num + 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield RawRecord(f"{name}#L{start}", tap.drain(), error=f"bad CSV: {exc}")
+                start = reader.line_num + 1
+                continue
+            payload = tap.drain()
+            ref = f"{name}#L{start}"
+            start = reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(columns) and not any(c.strip() for c in row[len(columns):]):
+                row = row[: len(columns)]  # a trailing delimiter, as spreadsheets write them
+            if len(row) != len(columns):
+                hint = "" if len(row) != 1 or len(columns) == 1 else " (is the delimiter right? see --delimiter)"
+                yield RawRecord(ref, payload, error=f"wrong column count: expected {len(columns)}, got {len(row)}{hint}")
+                continue
+            yield RawRecord(ref, payload, dict(zip(columns, row)))
+
+    return columns, rows()
+
+
+# ------------------------------------------------------------------ JSON
+
+
+def _decoded(ref: str, text: str, obj: Any) -> RawRecord:
+    if not isinstance(obj, dict):
+        return RawRecord(ref, text, error=f"bad JSON: expected an object, got {type(obj).__name__}")
+    return RawRecord(ref, text, obj)
+
+
+def jsonl_records(text: str, name: str) -> Iterator[RawRecord]:
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        body = line.rstrip("\r\n")
+        if not body.strip():
+            continue
+        ref = f"{name}#L{lineno}"
+        try:
+            obj = json.loads(body)
+        except json.JSONDecodeError as exc:
+            yield RawRecord(ref, body, error=f"bad JSON: {exc.msg} (column {exc.colno})")
+            continue
+        yield _decoded(ref, body, obj)
+
+
+def json_document_records(doc: Any, name: str) -> list[RawRecord] | None:
+    """A JSON array of records, or an object holding exactly one such array ({"data": [...]})."""
+    if isinstance(doc, dict):
+        lists = [v for v in doc.values() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
+        if len(lists) != 1:
+            return None
+        doc = lists[0]
+    if not isinstance(doc, list):
+        return None
+    return [_decoded(f"{name}#[{i}]", json.dumps(item, ensure_ascii=False), item) for i, item in enumerate(doc)]
+
+
+def _json_records(text: str, name: str) -> tuple[str, list[RawRecord]]:
+    body = text.lstrip()
+    if body.startswith("[") or (body.startswith("{") and not _first_line_is_json(body)):
+        try:
+            doc = json.loads(body)
+        except json.JSONDecodeError as exc:
+            if body.startswith("["):
+                return "json", [RawRecord(f"{name}#L{exc.lineno}", body[:2000], error=f"bad JSON array: {exc.msg} (line {exc.lineno})")]
+            doc = None
+        records = json_document_records(doc, name) if doc is not None else None
+        if records is not None:
+            return "json", records
+    return "jsonl", list(jsonl_records(text, name))
+
+
+def _first_line_is_json(body: str) -> bool:
+    try:
+        json.loads(body.splitlines()[0])
+        return True
+    except (json.JSONDecodeError, IndexError):
+        return False
+
+
+def _columns(records: list[RawRecord]) -> list[str]:
+    seen: dict[str, None] = {}
+    for raw in records[:COLUMN_SAMPLE]:
+        for key in raw.record or {}:
+            seen.setdefault(str(key), None)
+    return list(seen)
+
+
+# ------------------------------------------------------------------ the one entry point
+
+
+def open_records(path: str | Path, file_format: str, options: FileOptions | None = None) -> RecordFile:
+    """Decode a file into raw records. file_format "csv" reads any delimited text; "jsonl"
+    reads JSON lines, a JSON array, or an object wrapping one array."""
+    options = options or FileOptions()
+    path = Path(path)
+    data, compressed = read_bytes(path)
+    text, encoding = decode(data, options.encoding)
+    name = path.name
+    if file_format == "csv":
+        delimiter = options.delimiter or sniff_delimiter(text, name)
+        columns, records = csv_records(text, name, delimiter)
+        return RecordFile(name, "csv", encoding, records, columns, delimiter, compressed)
+    fmt, recs = _json_records(text, name)
+    return RecordFile(name, fmt, encoding, iter(recs), _columns(recs), None, compressed)
+
+
+def parse_delimiter(value: str | None) -> str | None:
+    """`tab`, `\\t`, `;`, `comma` ... -> the character."""
+    if value is None or value == "":
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    char = named.get(value.lower(), value)
+    if len(char) != 1:
+        raise ValueError(f"bad delimiter {value!r}: one character, or tab / comma / semicolon / pipe")
+    return char
