@@ -8,35 +8,62 @@ import sys
 INGEST_HELP = """\
 Pull feedback into Elasticsearch. Incremental (each source keeps a cursor) and idempotent
 (re-running the same data writes nothing new). Malformed records are dead-lettered with a reason
-and the run goes on; see them with `voxindex deadletters`.
+and the run goes on; see them with `voxindex deadletters`. The summary accounts for every record:
+read = malformed + duplicate id + cursor-skip + empty + with units; the command exits 4 when it
+does not add up.
 
+  voxindex ingest                                 every source in voxindex.yaml (`voxindex init`)
   voxindex ingest demo-data                       every source file found in the directory
+  voxindex ingest feedback.csv                    one file: connector and field map guessed, printed
+  voxindex ingest --dry-run feedback.csv          how the first 20 records map; writes nothing
   voxindex ingest --source zendesk export.jsonl   one file with one connector
-  voxindex ingest --source jsonl --map id=post_id,text=content posts.jsonl
+  voxindex ingest --source csv --map text=text,created_at=tweet_created \\
+      --time-format '%d-%m-%Y %H.%M' --id-from text,created_at tweets.csv
 
 Default file names: accounts.jsonl (accounts, always first), tickets.jsonl (zendesk),
 reviews.csv (appstore), surveys.csv (survey), calls.jsonl (calls), community.jsonl (jsonl),
-chats.csv (csv); people.csv is loaded by the identity module when present."""
+chats.csv (csv); people.csv is loaded by the identity module when present. Files may be gzip'd,
+UTF-8/UTF-16 (with or without BOM) or cp1252, comma-, tab-, semicolon- or pipe-separated;
+JSON may be one object per line or an array."""
+
+EXIT_ABORTED = 3
+EXIT_MISMATCH = 4
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     from argparse import RawDescriptionHelpFormatter as Raw
 
-    p = sub.add_parser("ingest", help="ingest a data directory or one source file", description=INGEST_HELP, formatter_class=Raw)
-    p.add_argument("path", help="a data directory, or with --source a single file")
+    p = sub.add_parser("ingest", help="ingest configured sources, a data directory or one file", description=INGEST_HELP, formatter_class=Raw)
+    p.add_argument("path", nargs="?", help="a data directory or one file; none: every source in voxindex.yaml")
     p.add_argument(
         "--source",
         metavar="NAME",
-        help="connector for a single file: accounts, zendesk, appstore, survey, calls, jsonl, csv",
+        help="connector for a single file: accounts, zendesk, appstore, survey, calls, jsonl, csv (default: from the file name)",
     )
-    p.add_argument("--sources", metavar="A,B", help="with a directory: only these sources (comma-separated)")
-    p.add_argument("--map", metavar="KEY=COL,...", help="field map for the generic jsonl/csv connectors, e.g. id=post_id,text=content")
+    p.add_argument("--sources", metavar="A,B", help="with a directory or voxindex.yaml: only these sources (comma-separated)")
+    p.add_argument("--map", metavar="KEY=COL,...", help="field map for the generic jsonl/csv connectors, e.g. id=post_id,text=content (default: guessed from the header)")
+    p.add_argument("--id-from", metavar="COLS", help="derive each record's id from these columns or map keys (e.g. text,created_at) when the export has no unique id")
     p.add_argument("--channel", help="channel for the generic jsonl/csv connectors (default community / chat)")
+    p.add_argument("--time-format", metavar="FMT", action="append", help="strftime pattern for timestamps, e.g. '%%d-%%m-%%Y %%H.%%M'; repeat to try several in order")
+    p.add_argument("--timezone", metavar="TZ", help="zone for timestamps without one (default VOXINDEX_TIMEZONE, UTC)")
+    p.add_argument("--encoding", help="file encoding when detection is wrong (utf-8, utf-16, cp1252, ...)")
+    p.add_argument("--delimiter", help="delimiter when sniffing is wrong: comma, tab, semicolon, pipe or one character")
+    p.add_argument("--dry-run", action="store_true", help="parse the first 20 records and print how they map; write nothing")
+    p.add_argument("--config", metavar="FILE", help="deployment file (default $VOXINDEX_CONFIG, else ./voxindex.yaml)")
     p.add_argument("--no-enrich", action="store_true", help="index units as parsed (no models): fastest, for checks and bulk loads")
     p.add_argument("--batch-size", type=int, metavar="N", help="records per batch; the cursor advances after each (default 200)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
     p.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
     p.set_defaults(func=_ingest)
+
+    p = sub.add_parser(
+        "init",
+        help="write a commented starter voxindex.yaml (sources, taxonomy, rules, Elasticsearch)",
+        description="Write a commented starter deployment file. Edit its sources, then `voxindex ingest --dry-run` and `voxindex ingest`.",
+    )
+    p.add_argument("--path", default="voxindex.yaml", help="where to write it (default ./voxindex.yaml)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=_init)
 
     p = sub.add_parser(
         "deadletters",
@@ -74,61 +101,172 @@ def _client(settings):
     return es
 
 
+def _err(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def _flag_connector(args, path, settings):
+    """The connector for one file named on the command line, configured by the flags."""
+    from .sources import connector_for_file, make_connector
+    from .sources.mapped import parse_field_map
+
+    name = args.source or connector_for_file(path)
+    id_from = [c.strip() for c in args.id_from.split(",") if c.strip()] if args.id_from else None
+    return make_connector(
+        name, field_map=parse_field_map(args.map), id_from=id_from, channel=args.channel,
+        time_format=args.time_format, timezone=args.timezone or settings.timezone,
+        encoding=args.encoding, delimiter=args.delimiter,
+    )
+
+
+def _configured(deployment, names, settings):
+    """(source config, connector, file) for every file of every configured source."""
+    from .sources import make_connector
+
+    wanted = deployment.sources if not names else [deployment.source(n) for n in names]
+    jobs = []
+    for src in wanted:
+        files = src.files(deployment.base)
+        if not files:
+            raise FileNotFoundError(f"{deployment.path}: sources.{src.name}.path {src.path!r} matches no file")
+        for path in files:
+            connector = make_connector(
+                src.connector, field_map=src.field_map, id_from=src.id_from, channel=src.channel,
+                time_format=src.time_format, timezone=src.timezone or settings.timezone,
+                encoding=src.encoding, delimiter=src.delimiter,
+            )
+            jobs.append((src, connector, path))
+    # accounts before feedback, whatever the file order: units take the account as it was
+    return sorted(jobs, key=lambda job: job[0].connector != "accounts")
+
+
 def _ingest(args: argparse.Namespace) -> int:
     import logging
+    import os
     from dataclasses import asdict
     from pathlib import Path
 
+    if args.config:
+        os.environ["VOXINDEX_CONFIG"] = args.config
     from voxindex.config import get_settings
+    from voxindex.deployment import load_deployment
 
-    from .ingest import IngestAborted, format_summaries, ingest_dir, ingest_path
+    from .ingest import IngestAborted, MappingRejected, format_summaries, ingest_dir, ingest_path
     from .pipeline import Pipeline
-    from .sources import get_connector
-    from .sources.mapped import parse_field_map
+    from .sources.mapped import MappingError
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("elastic_transport").setLevel(logging.ERROR)  # our retry loop reports outages
     settings = get_settings()
     if args.batch_size is not None and args.batch_size < 1:
-        print("error: --batch-size must be at least 1", file=sys.stderr)
+        _err("--batch-size must be at least 1")
         return 2
-    path = Path(args.path)
+    sources = [s.strip() for s in args.sources.split(",") if s.strip()] if args.sources else None
+    try:
+        if args.path is None:
+            deployment = load_deployment()
+            if not deployment.sources:
+                where = deployment.path or "./voxindex.yaml"
+                _err(f"nothing to ingest: give a directory or file, or list sources in {where} (write a starter with `voxindex init`)")
+                return 2
+            jobs = _configured(deployment, sources, settings)
+        else:
+            path = Path(args.path)
+            if path.is_dir() and not args.source:
+                if args.dry_run:
+                    _err("--dry-run reads one file; name it (e.g. demo-data/chats.csv)")
+                    return 2
+                jobs = None
+            else:
+                if args.source and path.is_dir():
+                    from .sources import get_connector
+
+                    path = path / get_connector(args.source).default_filename
+                if not path.is_file():
+                    _err(f"{path}: no such file")
+                    return 2
+                jobs = [(None, _flag_connector(args, path, settings), path)]
+        if args.dry_run:
+            return _dry_run(jobs)
+    except (MappingError, ValueError, FileNotFoundError) as exc:
+        _err(str(exc))
+        return 2
+
     es = _client(settings)
     pipeline = Pipeline() if args.no_enrich else None
     progress = not args.no_progress
     summaries = []
+    announce = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     try:
-        if args.source:
-            options = {}
-            if args.map or args.channel:
-                if args.source not in ("jsonl", "csv"):
-                    print("error: --map and --channel apply to the generic jsonl and csv connectors only", file=sys.stderr)
-                    return 2
-                options = {"field_map": parse_field_map(args.map), "channel": args.channel}
-            connector = get_connector(args.source, **options)
-            if path.is_dir():
-                path = path / connector.default_filename
-            summaries.append(
-                ingest_path(es, settings, connector, path, pipeline=pipeline, progress=progress, batch_size=args.batch_size)
+        if jobs is None:
+            summaries.extend(
+                ingest_dir(es, settings, Path(args.path), sources=sources, pipeline=pipeline, progress=progress, batch_size=args.batch_size).values()
             )
         else:
-            if not path.is_dir():
-                print(f"error: {path} is not a directory; for one file use --source NAME {path}", file=sys.stderr)
-                return 2
-            sources = [s.strip() for s in args.sources.split(",") if s.strip()] if args.sources else None
-            summaries.extend(
-                ingest_dir(es, settings, path, sources=sources, pipeline=pipeline, progress=progress, batch_size=args.batch_size).values()
-            )
+            if pipeline is None and any(c.name != "accounts" for _, c, _ in jobs):
+                from .pipeline import default_pipeline
+
+                pipeline = default_pipeline(settings, es)  # built once: models load once
+            for _, connector, path in jobs:
+                summaries.append(
+                    ingest_path(es, settings, connector, path, pipeline=pipeline, progress=progress,
+                                batch_size=args.batch_size, announce=announce)
+                )
+    except MappingRejected as exc:
+        if summaries:
+            _print(summaries, args.json, format_summaries, asdict)
+        _err(str(exc))
+        return 2
+    except MappingError as exc:
+        _err(str(exc))
+        return 2
     except IngestAborted as exc:
         if exc.summary is not None:
             summaries.append(exc.summary)
         _print(summaries, args.json, format_summaries, asdict)
-        print(f"error: {exc}", file=sys.stderr)
-        return 3
+        _err(str(exc))
+        return EXIT_ABORTED
     _print(summaries, args.json, format_summaries, asdict)
+    for s in summaries:
+        for note in s.notes:
+            print(f"note: {s.source} {Path(s.path).name}: {note}", file=sys.stderr)
     dead = sum(s.dead_lettered for s in summaries)
     if dead:
         print(f"{dead} records dead-lettered; see `voxindex deadletters`", file=sys.stderr)
+    broken = [s for s in summaries if not s.reconciles]
+    for s in summaries:
+        print(s.reconciliation(), file=sys.stderr if (s in broken or args.json) else sys.stdout)
+    if broken:
+        _err(f"{len(broken)} source(s) do not reconcile: records were lost between reading and indexing; "
+             "this is a bug, please report it with the lines above")
+        return EXIT_MISMATCH
+    return 0
+
+
+def _dry_run(jobs) -> int:
+    from .dryrun import dry_run
+
+    ok = True
+    for i, (_, connector, path) in enumerate(jobs):
+        if i:
+            print()
+        report, good = dry_run(connector, path)
+        print(report)
+        ok &= good
+    return 0 if ok else 1
+
+
+def _init(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from voxindex.deployment import STARTER
+
+    path = Path(args.path)
+    if path.exists() and not args.force:
+        _err(f"{path} exists; edit it, or pass --force to overwrite it")
+        return 2
+    path.write_text(STARTER, encoding="utf-8")
+    print(f"wrote {path}: edit its sources, then `voxindex ingest --dry-run` and `voxindex ingest`")
     return 0
 
 

@@ -497,8 +497,10 @@ def ingest_path(
     stop = fail_fast(first, len(parsed) + len(bad), opened.columns if opened else ())
     if stop is not None:
         raise MappingRejected(stop.message(f"{connector.name} {path.name}"))
-    run = _Run(es, settings, connector, source_key(path), _pipeline(settings, es, pipeline), policy, run_id)
-    return run.run(parsed, bad, source_key(path), batch_size or settings.ingest_batch_size, progress)
+    # a changed mapping reads the file afresh: the old cursor meant other records and times
+    key = source_key(path) + (f"#{connector.config_key()}" if connector.config_key() else "")
+    run = _Run(es, settings, connector, key, _pipeline(settings, es, pipeline), policy, run_id)
+    return run.run(parsed, bad, key, batch_size or settings.ingest_batch_size, progress)
 
 
 def ingest_records(
@@ -644,7 +646,7 @@ def _load_contacts(es: Elasticsearch, settings, people: Path) -> None:
 
 def format_summaries(summaries: Iterable[IngestSummary]) -> str:
     cols = (
-        ("source", "source"), ("read", "records_read"), ("cursor-skip", "skipped_by_cursor"), ("empty", "empty"),
+        ("source", "source"), ("read", "records_read"), ("duplicate id", "duplicate_id"), ("cursor-skip", "skipped_by_cursor"), ("empty", "empty"),
         ("units", "units_seen"), ("new", "new"), ("changed", "changed"), ("unchanged", "unchanged"),
         ("dead", "dead_lettered"), ("secs", "seconds"), ("units/s", "units_per_s"), ("status", "status"),
     )

@@ -1,4 +1,5 @@
-"""All configuration in one place, read from the environment once.
+"""All configuration in one place, read from the environment once (with `voxindex.yaml`,
+when there is one, supplying defaults under the environment: see voxindex/deployment.py).
 
 Every knob has a default that works on a fresh clone; the README lists them.
 """
@@ -13,8 +14,13 @@ EMBEDDING_DIMS = 384
 
 
 def _env(name: str, default: str | None = None) -> str | None:
+    """The environment first, then the deployment file (voxindex.yaml), then the default."""
     value = os.environ.get(name)
-    return value if value not in (None, "") else default
+    if value not in (None, ""):
+        return value
+    from .deployment import load_deployment
+
+    return load_deployment().settings_defaults().get(name, default)
 
 
 def _repo_root() -> Path:

@@ -218,6 +218,19 @@ class Connector:
             self.file_options = file_options
         return self
 
+    def config_key(self) -> str:
+        """'' with the default reading; else a short hash of what changes which records a file
+        yields and when (time formats, zone, field map). Part of the cursor's key, so a re-run
+        with a corrected mapping re-reads the file instead of skipping it by the old cursor."""
+        parts = list(self._config_parts())
+        tp = self.time_parser
+        if tp.formats or tp.default_tz is not DEFAULT_PARSER.default_tz:
+            parts.append(("time", tp.formats, str(tp.default_tz)))
+        return stable_id(*map(repr, parts))[:10] if parts else ""
+
+    def _config_parts(self) -> list[Any]:
+        return []
+
     def time(self, value: Any, field_name: str) -> datetime:
         return self.time_parser.parse(value, field_name)
 

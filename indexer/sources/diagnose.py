@@ -16,13 +16,14 @@ _SCI_ID = re.compile(r"^\d(\.\d+)?[eE]\+\d+$")
 
 def reason_kind(reason: str) -> str:
     """A reason with its values blanked: `created_at: '22-02-2015' is ...` == `created_at: '01-03-2015' is ...`."""
-    kind = re.sub(r"'[^']*'", "'…'", reason)
+    problem = reason.split("; ", 1)[0]  # what follows is the hint, which may name the value
+    kind = re.sub(r"'[^']*'", "'…'", problem)
     return re.sub(r"\d+", "0", kind)
 
 
 def fix_for(reason: str, columns: Iterable[str] = ()) -> str:
     if "--time-format" in reason or "--id-from" in reason or "--map" in reason:
-        return "the reason above names the fix"
+        return reason.split("; ", 1)[-1]  # the reason carries its own fix
     cols = ", ".join(columns)
     if "required field missing" in reason:
         return f"that column is empty or absent; map another with --map KEY=COLUMN (the file's columns: {cols})"
@@ -66,7 +67,7 @@ def duplicate_hint(duplicates: int, sample_ids: list[str]) -> str | None:
     if not duplicates:
         return None
     hint = (
-        f"{duplicates:,} records share an id with an earlier record (the latest version of each was kept); "
+        f"{duplicates:,} {'record shares' if duplicates == 1 else 'records share'} an id with an earlier record (the latest version of each was kept); "
         "if the id column is not unique, map another column or use `--id-from text,created_at`"
     )
     mangled = [i for i in sample_ids if _SCI_ID.match(i)]

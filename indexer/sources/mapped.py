@@ -31,12 +31,14 @@ CUSTOMER_WORDS = ("customer", "end-user", "end_user", "user", "client")
 HEADER_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "text": (
         ("text", "body", "message", "comment", "comments", "review", "review_text", "review_body", "verbatim",
-         "content", "feedback_text", "tweet", "tweet_text", "description", "response", "answer"),
+         "content", "feedback_text", "tweet", "tweet_text", "description", "response", "answer",
+         "kommentar", "commentaire", "comentario", "commento"),
         ("review", "comment", "verbatim", "message", "text", "body", "content"),
     ),
     "created_at": (
         ("created_at", "created", "date", "timestamp", "submitted_at", "submitted", "time", "datetime",
-         "posted_at", "posted", "review_date", "date_created", "creation_date", "created_date", "sent_at"),
+         "posted_at", "posted", "review_date", "date_created", "creation_date", "created_date", "sent_at",
+         "datum", "fecha", "data"),
         ("created", "submitted", "timestamp", "date", "time"),
     ),
     "id": (
@@ -168,6 +170,11 @@ class MappedConnector(Connector):
             how = "guessed from the header (override with --map KEY=COLUMN)" if note == "guessed" else "field map"
             self.map_note = f"{self.name}: {how}: {describe_map(fm, self.id_from)}"
         return fm
+
+    def _config_parts(self) -> list[Any]:
+        if not (self.explicit_map or self.id_from or self.map_note):
+            return []  # the default map: cursors of earlier versions stay valid
+        return [("map", sorted(self.field_map.items()), self.id_from)]
 
     def open(self, path: Path) -> RecordFile:
         rf = super().open(path)

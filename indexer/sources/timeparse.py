@@ -121,8 +121,9 @@ class TimeParser:
         suggestions = suggest_formats(text)
         if suggestions:
             fix = " or ".join(f"--time-format '{s}'" for s in suggestions)
-            order = "day and month order is ambiguous" if len(suggestions) > 1 else "an all-digit date needs its day/month order stated"
-            raise ValidationError(f"{field_name}: {value!r} is not ISO-8601 and {order}; say which with {fix}")
+            raise ValidationError(
+                f"{field_name}: {value!r} is not ISO-8601; an all-digit date is read only when a format states its day/month order: {fix}"
+            )
         for fmt in UNAMBIGUOUS_FORMATS:
             try:
                 return self._aware(datetime.strptime(text, fmt))
