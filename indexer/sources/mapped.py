@@ -132,7 +132,7 @@ class MappedConnector(Connector):
     # -- settling the map against the file's columns
 
     def _check_required(self, fm: dict[str, str], columns: list[str] | None) -> None:
-        for key in REQUIRED_KEYS:
+        for key in ("text", "created_at", "id"):
             if key == "id" and self.id_from:
                 continue
             if key not in fm:

@@ -174,6 +174,8 @@ def csv_records(text: str, name: str, delimiter: str) -> tuple[list[str], Iterat
     except csv.Error as exc:
         return [], iter([RawRecord(f"{name}#L1", tap.drain(), error=f"bad CSV header: {exc}")])
     tap.drain()
+    while header and not header[-1].strip():
+        header = header[:-1]  # "id,text,date," : a trailing delimiter, not a column
     columns = _header_names(header)
 
     def rows() -> Iterator[RawRecord]:

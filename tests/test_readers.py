@@ -1,0 +1,171 @@
+"""Files as exports write them, read with no preprocessing: delimiter and encoding detected,
+BOMs stripped, gzip opened, quoted multi-line fields kept whole, JSON arrays read like JSON
+lines; and a plain feedback file maps itself from its header, saying how."""
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer.dryrun import dry_run, mask_email
+from indexer.sources import connector_for_file, make_connector
+from indexer.sources.base import Bad, Parsed
+from indexer.sources.diagnose import duplicate_hint, fail_fast, reason_kind
+from indexer.sources.mapped import MappingError, guess_field_map
+from indexer.sources.readers import FileOptions, open_records, sniff_delimiter
+
+BYO = Path(__file__).resolve().parent / "fixtures" / "byo"
+
+
+def read_all(connector, path):
+    items = list(connector.read(path))
+    return [i for i in items if isinstance(i, Parsed)], [i for i in items if isinstance(i, Bad)]
+
+
+def test_tsv_with_bom_and_textual_dates_reads_with_a_guessed_map():
+    connector = make_connector("csv")
+    good, bad = read_all(connector, BYO / "reviews.tsv")
+    found = connector.last_file
+    assert (found.delimiter, found.encoding) == ("\t", "UTF-8 with BOM")
+    assert found.columns[0] == "rating"  # no BOM glued to the first header
+    assert connector.field_map == {"text": "verified_reviews", "created_at": "date", "rating": "rating"}
+    assert "guessed from the header" in connector.map_note and "id<-hash(text,created_at)" in connector.map_note
+    assert (len(good), len(bad)) == (8, 0)
+    assert sum(1 for p in good if not p.units) == 1  # the blank review: counted as empty, not lost
+    first = good[0].units[0]
+    assert (first.text, first.rating, first.created_at.isoformat()) == ("Love my Echo!", 5.0, "2018-07-31T00:00:00+00:00")
+    assert good[0].record_id == good[6].record_id  # the same review twice: the same derived id
+    assert good[5].units[0].text == '"Stopped working" after a week.\tWould not buy again.'  # quoted tab kept
+
+
+def test_tweets_with_spreadsheet_dates_and_multiline_quotes():
+    connector = make_connector("csv", time_format=["%d-%m-%Y %H.%M"])
+    good, bad = read_all(connector, BYO / "tweets.csv")
+    assert (len(good), len(bad)) == (12, 0)
+    multi = next(p for p in good if "rebooked" in p.units[0].text)
+    assert multi.units[0].text.endswith("before I landed.\nSecond time this month.")
+    assert multi.raw_ref == "tweets.csv#L6" and good[5].raw_ref == "tweets.csv#L8"  # line numbers stay physical
+    assert len({p.record_id for p in good}) == 6  # ids mangled to 5.70301E+17 by a spreadsheet
+
+    derived = make_connector("csv", time_format=["%d-%m-%Y %H.%M"], id_from=["text", "created_at"])
+    good, _ = read_all(derived, BYO / "tweets.csv")
+    assert len({p.record_id for p in good}) == 12
+
+
+def test_semicolons_and_cp1252_are_detected_and_encoding_can_be_forced(tmp_path):
+    connector = make_connector("csv", time_format=["%d/%m/%Y %H:%M"])
+    good, bad = read_all(connector, BYO / "feedback_eu.csv")
+    assert connector.last_file.delimiter == ";" and connector.last_file.encoding.startswith("cp1252")
+    assert [p.units[0].text for p in good][:2] == ["Le paiement a échoué deux fois, 49,00 € débités", "Die App stürzt beim Export ab – bitte prüfen"]
+    assert good[2].units[0].text == "Can’t find the “download invoice” button anymore"
+    assert good[0].units[0].author_email == "anne@example.fr" and not bad
+
+    forced = make_connector("csv", time_format=["%d/%m/%Y %H:%M"], encoding="latin-1")
+    good, _ = read_all(forced, BYO / "feedback_eu.csv")
+    assert "€" not in good[0].units[0].text  # latin-1 has no euro sign: the override was used
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-8-sig", "cp1252"])
+def test_common_encodings_read_the_same_text(tmp_path, encoding):
+    text = (BYO / "feedback_eu.csv").read_bytes().decode("cp1252")
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode(encoding))
+    good, bad = read_all(make_connector("csv", time_format=["%d/%m/%Y %H:%M"]), path)
+    assert not bad and good[3].units[0].text == "Très lent depuis la mise à jour"
+
+
+def test_gzip_files_are_read_as_they_are(tmp_path):
+    path = tmp_path / "tweets.csv.gz"
+    path.write_bytes(gzip.compress((BYO / "tweets.csv").read_bytes()))
+    assert connector_for_file(path) == "csv"
+    connector = make_connector("csv", time_format=["%d-%m-%Y %H.%M"])
+    good, bad = read_all(connector, path)
+    assert (len(good), len(bad), connector.last_file.compressed) == (12, 0, True)
+    jpath = tmp_path / "posts.jsonl.gz"
+    jpath.write_bytes(gzip.compress((BYO / "posts.jsonl").read_bytes()))
+    good, _ = read_all(make_connector(connector_for_file(jpath)), jpath)
+    assert [p.record_id for p in good] == ["p1", "p2", "p3"]
+
+
+def test_json_array_and_jsonl_with_epoch_times():
+    connector = make_connector("jsonl")
+    good, bad = read_all(connector, BYO / "survey_export.json")
+    assert connector.last_file.format == "json" and not bad
+    assert connector.field_map == {"text": "comment", "created_at": "submitted", "id": "response_id", "rating": "score"}
+    assert [p.record_id for p in good] == ["101", "102", "103"] and good[0].raw_ref == "survey_export.json#[0]"
+    assert not good[2].units  # blank comment: empty
+
+    good, _ = read_all(make_connector("jsonl"), BYO / "posts.jsonl")
+    times = [p.units[0].created_at.isoformat() for p in good]
+    assert times == ["2026-01-01T10:00:00+00:00", "2026-01-01T11:00:00+00:00", "2026-01-01T11:30:00+00:00"]
+
+
+def test_an_object_wrapping_one_array_of_records(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"meta": {"count": 2}, "data": [{"id": 1, "body": "a", "created_at": "2026-01-01"},
+                                                               {"id": 2, "body": "b", "created_at": "2026-01-02"}]}, indent=1))
+    good, bad = read_all(make_connector("jsonl"), path)
+    assert [p.record_id for p in good] == ["1", "2"] and not bad
+
+
+def test_delimiter_sniffing_and_trailing_delimiters(tmp_path):
+    assert sniff_delimiter("a;b;c\n1;2;3\n") == ";"
+    assert sniff_delimiter("a|b\n") == "|"
+    assert sniff_delimiter('"x, y",b\tc\n', "f.tsv") == "\t"
+    assert sniff_delimiter("text\nhello, world\n") == ","  # one column: comma, harmless
+    path = tmp_path / "f.csv"
+    path.write_text("id,text,date,\n1,hello,2026-01-01,\n2,bye,2026-01-02\n")
+    rf = open_records(path, "csv")
+    records = list(rf.records)
+    assert [r.record["text"] for r in records] == ["hello", "bye"] and all(r.error is None for r in records)
+    forced = open_records(path, "csv", FileOptions(delimiter="\t"))
+    assert forced.columns == ["id,text,date,"]
+
+
+def test_header_guessing_covers_common_names():
+    assert guess_field_map(["Review ID", "Star Rating", "Review Text", "Submitted At", "Customer Email"]) == {
+        "text": "Review Text", "created_at": "Submitted At", "id": "Review ID", "email": "Customer Email", "rating": "Star Rating",
+    }
+    assert guess_field_map(["body", "timestamp", "user", "stars"]) == {"text": "body", "created_at": "timestamp", "name": "user", "rating": "stars"}
+
+
+def test_a_file_without_text_or_date_column_is_refused_with_its_columns(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("alpha,beta\n1,2\n")
+    with pytest.raises(MappingError, match="no 'text' column found; the file's columns are: alpha, beta. Map one with --map text=COLUMN"):
+        list(make_connector("csv").read(path))
+    with pytest.raises(MappingError, match="--map names columns the file does not have"):
+        list(make_connector("csv", field_map={"text": "body"}).read(BYO / "reviews.tsv"))
+
+
+def test_fail_fast_needs_the_same_reason_across_the_first_records():
+    same = [Bad(f"f#L{i}", "", f"d: '{13 + i % 15}-02-2015' is not ISO-8601; state the order: --time-format '%d-%m-%Y'") for i in range(60)]
+    stop = fail_fast(same, 14640)
+    assert stop is not None and stop.records == 50
+    assert stop.fix == "state the order: --time-format '%d-%m-%Y'"
+    assert "the first 50 records all failed the same way" in stop.message("csv tweets.csv")
+    assert reason_kind(same[0].reason) == reason_kind(same[1].reason)
+    mixed = same[:49] + [Bad("f#L99", "", "score: 'x' is not a number")]
+    assert fail_fast(mixed, 14640) is None
+    assert fail_fast(same[:3], 3) is None  # too few records to call it a mapping error
+
+
+def test_duplicate_hint_spots_spreadsheet_mangled_ids():
+    hint = duplicate_hint(12206, ["5.70306E+17"])
+    assert hint.startswith("12,206 records share an id with an earlier record")
+    assert "--id-from text,created_at" in hint and "'5.70306E+17' look like numbers a spreadsheet rounded" in hint
+    assert duplicate_hint(0, []) is None
+
+
+def test_dry_run_shows_the_mapping_of_the_first_records_and_masks_emails():
+    report, ok = dry_run(make_connector("csv", time_format=["%d/%m/%Y %H:%M"]), BYO / "feedback_eu.csv")
+    assert ok
+    assert "feedback_eu.csv: delimited text, semicolon-separated, cp1252" in report
+    assert "feedback_eu.csv#L2  id fb-001  time 2026-01-03T10:15:00Z  person a***@example.fr  account -" in report
+    assert "anne@example.fr" not in report
+    assert "first 4 records: 4 map, 0 rejected; nothing was written" in report
+    report, ok = dry_run(make_connector("csv"), BYO / "tweets.csv")
+    assert not ok and "REJECTED" in report and "--time-format '%d-%m-%Y %H.%M'" in report
+    assert mask_email("x") == "***"
