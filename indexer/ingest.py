@@ -499,7 +499,7 @@ def ingest_path(
         raise MappingRejected(stop.message(f"{connector.name} {path.name}"))
     # a changed mapping reads the file afresh: the old cursor meant other records and times
     key = source_key(path) + (f"#{connector.config_key()}" if connector.config_key() else "")
-    run = _Run(es, settings, connector, key, _pipeline(settings, es, pipeline), policy, run_id)
+    run = _Run(es, settings, connector, source_key(path), _pipeline(settings, es, pipeline), policy, run_id)
     return run.run(parsed, bad, key, batch_size or settings.ingest_batch_size, progress)
 
 

@@ -97,9 +97,9 @@ def test_dry_run_prints_the_mapping_and_writes_nothing(es, settings, capsys):
 def test_a_plain_tsv_ingests_with_no_flags_and_accounts_for_every_row(es, settings, capsys):
     assert run("ingest", str(BYO / "reviews.tsv"), "--no-enrich", "--no-progress") == 0
     out, err = capsys.readouterr()
-    assert "csv: read 8 = malformed 0 + duplicate id 1 + cursor-skip 0 + empty 1 + with units 6: ok" in out
-    assert "guessed from the header" in err
-    assert count(es, settings.indices.feedback) == 6
+    assert "csv: read 8 = malformed 0 + duplicate id 0 + cursor-skip 0 + empty 1 + with units 7: ok" in out
+    assert "guessed from the header" in err and "id<-hash(row)" in err
+    assert count(es, settings.indices.feedback) == 7
 
 
 def deployment_file(tmp_path: Path, prefix: str | None) -> Path:
@@ -127,8 +127,8 @@ def test_voxindex_yaml_ingests_every_configured_source_with_no_arguments(es, set
     monkeypatch.chdir(tmp_path)
     assert run("ingest", "--no-enrich", "--no-progress") == 0
     out = capsys.readouterr().out
-    assert "with units 12: ok" in out and "with units 6: ok" in out
-    assert count(es, settings.indices.feedback) == 18
+    assert "with units 12: ok" in out and "with units 7: ok" in out
+    assert count(es, settings.indices.feedback) == 19
     hit = es.search(index=settings.indices.feedback, query={"term": {"channel": "social"}}, size=20)["hits"]
     assert hit["total"]["value"] == 12
     times = sorted(h["_source"]["created_at"] for h in hit["hits"])
@@ -208,7 +208,7 @@ def test_a_summary_that_does_not_add_up_fails_the_command(es, settings, monkeypa
     monkeypatch.setattr(ingest, "latest_per_id", lose_one)
     assert run("ingest", str(BYO / "reviews.tsv"), "--no-enrich", "--no-progress") == cli.EXIT_MISMATCH
     err = capsys.readouterr().err
-    assert "csv: read 8 != malformed 0 + duplicate id 1 + cursor-skip 0 + empty 1 + with units 5 = 7: MISMATCH, 1 records unaccounted for" in err
+    assert "csv: read 8 != malformed 0 + duplicate id 0 + cursor-skip 0 + empty 1 + with units 6 = 7: MISMATCH, 1 records unaccounted for" in err
     es.indices.refresh(index=settings.indices.state)
     runs = es.search(index=settings.indices.state, query={"term": {"kind": "run"}})["hits"]["hits"]
     assert [r["_source"]["status"] for r in runs] == ["mismatch"]

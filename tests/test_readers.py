@@ -31,12 +31,15 @@ def test_tsv_with_bom_and_textual_dates_reads_with_a_guessed_map():
     assert (found.delimiter, found.encoding) == ("\t", "UTF-8 with BOM")
     assert found.columns[0] == "rating"  # no BOM glued to the first header
     assert connector.field_map == {"text": "verified_reviews", "created_at": "date", "rating": "rating"}
-    assert "guessed from the header" in connector.map_note and "id<-hash(text,created_at)" in connector.map_note
+    assert "guessed from the header" in connector.map_note and "id<-hash(row)" in connector.map_note
     assert (len(good), len(bad)) == (8, 0)
     assert sum(1 for p in good if not p.units) == 1  # the blank review: counted as empty, not lost
     first = good[0].units[0]
     assert (first.text, first.rating, first.created_at.isoformat()) == ("Love my Echo!", 5.0, "2018-07-31T00:00:00+00:00")
-    assert good[0].record_id == good[6].record_id  # the same review twice: the same derived id
+    # no id column: the row is the id; an identical row is another reviewer, told apart by occurrence
+    assert good[6].record_id == good[0].record_id + "-2"
+    again, _ = read_all(make_connector("csv"), BYO / "reviews.tsv")
+    assert [p.record_id for p in again] == [p.record_id for p in good]  # stable across runs
     assert good[5].units[0].text == '"Stopped working" after a week.\tWould not buy again.'  # quoted tab kept
 
 

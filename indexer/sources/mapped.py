@@ -6,10 +6,11 @@ The map is settled when the file is opened, from what its header holds: the conn
 map when the file has those columns (the demo's files), otherwise a guess from common header
 names (`guess_field_map`), with anything given by `--map` winning over both. A guess is
 announced (`map_note`), never silent. `id_from` derives a stable id from chosen columns for
-exports without a unique id column."""
+exports without a unique id column; a file with no id at all gets one from the whole row."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ MAP_KEYS = (
 )
 REQUIRED_KEYS = ("id", "text", "created_at")
 CUSTOMER_WORDS = ("customer", "end-user", "end_user", "user", "client")
+ROW_ID = ("row",)  # id_from when the file has no id column: a hash of the whole row
 
 # header names per canonical key, most specific first; matched after normalising case and
 # punctuation ("Created At" == "created_at"). Substrings are tried only when no exact name fits.
@@ -125,6 +127,8 @@ class MappedConnector(Connector):
         self.field_map = {**self.default_map, **self.explicit_map}
         self.id_from: tuple[str, ...] = tuple(c.strip() for c in (id_from or ()) if c and c.strip())
         self.map_note: str | None = None  # set when the map was guessed, for the CLI to print
+        self.row_id = False
+        self._occurrences: Counter = Counter()
         if channel:
             self.channel = channel
         self._check_required(self.field_map, None)
@@ -151,17 +155,18 @@ class MappedConnector(Connector):
             base = guess_field_map(columns)
             note = "guessed"
         fm = {**base, **self.explicit_map}
-        id_from = self.id_from
-        if "id" not in fm and not id_from:
-            id_from = tuple(k for k in ("text", "created_at", "email", "name") if k in fm)
-            self.id_from = id_from
+        self.row_id = "id" not in fm and not self.id_from
+        if self.row_id:
+            # No id column: the whole row is the record. Identical rows are distinct records
+            # (many reviewers write just "Love it!" on the same day), told apart by occurrence.
+            self.id_from = ROW_ID
             note = note or "derived"
         unknown = [f"{k}={v}" for k, v in self.explicit_map.items() if v not in present]
         if unknown and strict:  # JSON keys come from a sample of records: a sparse key may be missing
             raise MappingError(
                 f"{self.name}: --map names columns the file does not have ({', '.join(unknown)}); its columns are: {', '.join(columns)}"
             )
-        bad_from = [c for c in self.id_from if c not in fm and c not in present]
+        bad_from = [c for c in self.id_from if c not in fm and c not in present and not self.row_id]
         if bad_from:
             raise MappingError(f"{self.name}: --id-from names unknown columns ({', '.join(bad_from)}); use map keys or columns: {', '.join(columns)}")
         self._check_required(fm, columns)
@@ -177,6 +182,7 @@ class MappedConnector(Connector):
         return [("map", sorted(self.field_map.items()), self.id_from)]
 
     def open(self, path: Path) -> RecordFile:
+        self._occurrences = Counter()
         rf = super().open(path)
         self.resolve_map(rf.columns, strict=rf.format == "csv")
         return rf
@@ -186,6 +192,11 @@ class MappedConnector(Connector):
         return None if column is None else record.get(column)
 
     def record_id(self, record: dict) -> str:
+        if self.row_id:
+            base = stable_id(*(("" if v is None else str(v).strip()) for v in record.values()))
+            self._occurrences[base] += 1
+            n = self._occurrences[base]
+            return base if n == 1 else f"{base}-{n}"
         if self.id_from:
             values = [record.get(self.field_map.get(c, c)) for c in self.id_from]
             if all(blank(v) for v in values):
