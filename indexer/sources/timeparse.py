@@ -32,7 +32,7 @@ UNAMBIGUOUS_FORMATS = (
 
 # a date whose first two numeric fields could be day/month or month/day
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([-/.])(\d{1,2})\2(\d{2}|\d{4})(?:[ T](\d{1,2})([:.])(\d{2})(?:\6(\d{2}))?\s*([AaPp][Mm])?)?\s*$")
-_EPOCH = re.compile(r"^\s*-?\d{9,16}(\.\d+)?\s*$")
+_EPOCH = re.compile(r"^\s*-?\d{9,13}(\.\d+)?\s*$")  # seconds (10 digits now) or milliseconds (13)
 
 EPOCH_MS_ABOVE = 1e11  # seconds would be the year 5138: this is milliseconds
 EPOCH_US_ABOVE = 1e14
@@ -146,8 +146,8 @@ def _epoch(number: float, value: Any, field_name: str) -> datetime:
     if number != number:
         raise ValidationError(f"{field_name}: NaN is not a timestamp")
     if abs(number) >= EPOCH_US_ABOVE:
-        number /= 1e6
-    elif abs(number) >= EPOCH_MS_ABOVE:
+        raise ValidationError(f"{field_name}: {value!r} is too large for epoch seconds or milliseconds")
+    if abs(number) >= EPOCH_MS_ABOVE:
         number /= 1e3
     try:
         return datetime.fromtimestamp(number, tz=timezone.utc)
