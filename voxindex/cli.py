@@ -31,7 +31,8 @@ Typical flow:
   voxindex detectors run --once          run every detector rule now
   voxindex serve                         the search API on 127.0.0.1:8000
 
-Configuration comes from VOXINDEX_* environment variables (see README)."""
+Configuration comes from VOXINDEX_* environment variables and, when present, voxindex.yaml
+(`voxindex init` writes a starter; see README and docs/bring-your-own-data.md)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
