@@ -49,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--encoding", help="file encoding when detection is wrong (utf-8, utf-16, cp1252, ...)")
     p.add_argument("--delimiter", help="delimiter when sniffing is wrong: comma, tab, semicolon, pipe or one character")
     p.add_argument("--dry-run", action="store_true", help="parse the first 20 records and print how they map; write nothing")
+    p.add_argument("--schedule", action="store_true", help="keep running: ingest each voxindex.yaml source now and then on its cron `schedule`")
     p.add_argument("--config", metavar="FILE", help="deployment file (default $VOXINDEX_CONFIG, else ./voxindex.yaml)")
     p.add_argument("--no-enrich", action="store_true", help="index units as parsed (no models): fastest, for checks and bulk loads")
     p.add_argument("--batch-size", type=int, metavar="N", help="records per batch; the cursor advances after each (default 200)")
@@ -143,7 +144,6 @@ def _configured(deployment, names, settings):
 def _ingest(args: argparse.Namespace) -> int:
     import logging
     import os
-    from dataclasses import asdict
     from pathlib import Path
 
     if args.config:
@@ -151,7 +151,6 @@ def _ingest(args: argparse.Namespace) -> int:
     from voxindex.config import get_settings
     from voxindex.deployment import load_deployment
 
-    from .ingest import IngestAborted, MappingRejected, format_summaries, ingest_dir, ingest_path
     from .pipeline import Pipeline
     from .sources.mapped import MappingError
 
@@ -163,6 +162,10 @@ def _ingest(args: argparse.Namespace) -> int:
         return 2
     sources = [s.strip() for s in args.sources.split(",") if s.strip()] if args.sources else None
     try:
+        deployment = None
+        if args.schedule and args.path is not None:
+            _err("--schedule runs the sources of voxindex.yaml; give no path")
+            return 2
         if args.path is None:
             deployment = load_deployment()
             if not deployment.sources:
@@ -194,38 +197,57 @@ def _ingest(args: argparse.Namespace) -> int:
 
     es = _client(settings)
     pipeline = Pipeline() if args.no_enrich else None
-    progress = not args.no_progress
-    summaries = []
-    announce = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
-    try:
-        if jobs is None:
-            summaries.extend(
-                ingest_dir(es, settings, Path(args.path), sources=sources, pipeline=pipeline, progress=progress, batch_size=args.batch_size).values()
-            )
-        else:
-            if pipeline is None and any(c.name != "accounts" for _, c, _ in jobs):
-                from .pipeline import default_pipeline
+    if jobs is None:
+        return _report(_run_dir(es, settings, Path(args.path), sources, pipeline, args), args)
+    if pipeline is None and any(c.name != "accounts" for _, c, _ in jobs):
+        from .pipeline import default_pipeline
 
-                pipeline = default_pipeline(settings, es)  # built once: models load once
-            for _, connector, path in jobs:
-                summaries.append(
-                    ingest_path(es, settings, connector, path, pipeline=pipeline, progress=progress,
-                                batch_size=args.batch_size, announce=announce)
-                )
-    except MappingRejected as exc:
-        if summaries:
-            _print(summaries, args.json, format_summaries, asdict)
-        _err(str(exc))
-        return 2
-    except MappingError as exc:
-        _err(str(exc))
-        return 2
+        pipeline = default_pipeline(settings, es)  # built once: models load once
+    if args.schedule:
+        return _schedule(es, settings, deployment, sources, pipeline, args)
+    return _report(_run_jobs(es, settings, jobs, pipeline, args), args)
+
+
+def _run_dir(es, settings, path, sources, pipeline, args):
+    from .ingest import IngestAborted, ingest_dir
+
+    try:
+        summaries = ingest_dir(es, settings, path, sources=sources, pipeline=pipeline, progress=not args.no_progress, batch_size=args.batch_size)
     except IngestAborted as exc:
-        if exc.summary is not None:
-            summaries.append(exc.summary)
-        _print(summaries, args.json, format_summaries, asdict)
-        _err(str(exc))
-        return EXIT_ABORTED
+        return [exc.summary] if exc.summary is not None else [], [(str(exc), EXIT_ABORTED)]
+    return list(summaries.values()), []
+
+
+def _run_jobs(es, settings, jobs, pipeline, args):
+    """Every file in turn; a source whose mapping is refused does not stop the others."""
+    from .ingest import IngestAborted, MappingRejected, ingest_path
+    from .sources.mapped import MappingError
+
+    summaries, errors = [], []
+    announce = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    for _, connector, path in jobs:
+        try:
+            summaries.append(
+                ingest_path(es, settings, connector, path, pipeline=pipeline, progress=not args.no_progress,
+                            batch_size=args.batch_size, announce=announce)
+            )
+        except (MappingRejected, MappingError) as exc:
+            errors.append((str(exc), 2))
+        except IngestAborted as exc:  # Elasticsearch is gone: the next source would fail too
+            if exc.summary is not None:
+                summaries.append(exc.summary)
+            errors.append((str(exc), EXIT_ABORTED))
+            break
+    return summaries, errors
+
+
+def _report(result, args) -> int:
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from .ingest import format_summaries
+
+    summaries, errors = result
     _print(summaries, args.json, format_summaries, asdict)
     for s in summaries:
         for note in s.notes:
@@ -236,10 +258,40 @@ def _ingest(args: argparse.Namespace) -> int:
     broken = [s for s in summaries if not s.reconciles]
     for s in summaries:
         print(s.reconciliation(), file=sys.stderr if (s in broken or args.json) else sys.stdout)
+    for message, _ in errors:
+        _err(message)
+    if errors:
+        return max(code for _, code in errors)
     if broken:
         _err(f"{len(broken)} source(s) do not reconcile: records were lost between reading and indexing; "
              "this is a bug, please report it with the lines above")
         return EXIT_MISMATCH
+    return 0
+
+
+def _schedule(es, settings, deployment, names, pipeline, args) -> int:
+    """Run each configured source now, then on its cron `schedule`, until interrupted."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from voxindex.deployment import cron_trigger
+
+    wanted = [s for s in deployment.sources if (not names or s.name in names) and s.schedule]
+    if not wanted:
+        _err(f"no source in {deployment.path} has a `schedule`")
+        return 2
+
+    def tick(name: str) -> None:
+        _report(_run_jobs(es, settings, _configured(deployment, [name], settings), pipeline, args), args)
+
+    scheduler = BlockingScheduler(timezone="UTC")
+    for src in wanted:
+        tick(src.name)
+        scheduler.add_job(tick, cron_trigger(src.schedule), args=[src.name], id=src.name, max_instances=1, coalesce=True)
+        print(f"scheduled {src.name}: {src.schedule} (UTC)", file=sys.stderr)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
     return 0
 
 

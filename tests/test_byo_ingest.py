@@ -137,6 +137,25 @@ def test_voxindex_yaml_ingests_every_configured_source_with_no_arguments(es, set
     assert "reviews.tsv" in capsys.readouterr().out
 
 
+def test_schedule_ingests_each_scheduled_source_now_and_then_on_its_cron(es, settings, tmp_path, monkeypatch, capsys):
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    deployment_file(tmp_path, None)
+    monkeypatch.chdir(tmp_path)
+    planned = {}
+
+    def start(self):  # instead of blocking forever: note what would run when
+        planned.update({job.id: str(job.trigger) for job in self.get_jobs()})
+
+    monkeypatch.setattr(BlockingScheduler, "start", start)
+    assert run("ingest", "--schedule", "--no-enrich", "--no-progress") == 0
+    assert list(planned) == ["tweets"] and "minute='*/30'" in planned["tweets"]  # reviews has no schedule
+    assert "with units 12: ok" in capsys.readouterr().out
+    assert count(es, settings.indices.feedback) == 12
+    with pytest.raises(ConfigError, match="sources.x.schedule"):
+        parse_deployment({"sources": {"x": {"connector": "csv", "path": "a.csv", "schedule": "61 * * * *"}}})
+
+
 def test_environment_overrides_the_file_and_the_taxonomy_named_there_is_used(tmp_path, monkeypatch):
     path = tmp_path / "voxindex.yaml"
     (tmp_path / "tax.yaml").write_text("version: 1\nthemes: {}\n")

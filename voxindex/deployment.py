@@ -185,9 +185,19 @@ def parse_deployment(data: Any, path: Path | None = None) -> Deployment:
     )
 
 
+def cron_trigger(value: str):
+    from apscheduler.triggers.cron import CronTrigger
+
+    return CronTrigger.from_crontab(value, timezone="UTC")
+
+
 def _check_cron(value: str, where: str) -> None:
     if len(value.split()) != 5:
         raise ConfigError(f"{where}: {value!r} is not a 5-field cron expression (e.g. '*/15 * * * *')")
+    try:
+        cron_trigger(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {value!r}: {exc}") from None
 
 
 def _check_zone(value: str, where: str) -> None:
@@ -266,7 +276,7 @@ sources:
     channel: social
     # encoding: cp1252              # default: BOM, UTF-16 or UTF-8 detected, else cp1252
     # delimiter: tab                # default: sniffed from the header (comma, tab, semicolon, pipe)
-    schedule: "*/30 * * * *"        # cron, for `voxindex ingest --schedule`
+    schedule: "*/30 * * * *"        # cron (UTC): `voxindex ingest --schedule` runs it
 
   # reviews:
   #   connector: csv
