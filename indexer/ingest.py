@@ -95,14 +95,15 @@ class IngestSummary:
         return self.records_read == self.accounted
 
     def reconciliation(self) -> str:
-        """`read 14640 = malformed 0 + duplicate id 12206 + cursor-skip 0 + empty 0 + with units 2434: ok`"""
+        """`csv Tweets.csv: read 14640 = malformed 0 + duplicate id 12206 + cursor-skip 0 + empty 0 + with units 2434: ok`"""
         parts = (
             f"malformed {self.malformed} + duplicate id {self.duplicate_id} + cursor-skip {self.skipped_by_cursor}"
             f" + empty {self.empty} + with units {self.with_units}"
         )
+        who = f"{self.source} {Path(self.path).name}"
         if self.reconciles:
-            return f"{self.source}: read {self.records_read} = {parts}: ok"
-        return f"{self.source}: read {self.records_read} != {parts} = {self.accounted}: MISMATCH, {self.records_read - self.accounted} records unaccounted for"
+            return f"{who}: read {self.records_read} = {parts}: ok"
+        return f"{who}: read {self.records_read} != {parts} = {self.accounted}: MISMATCH, {self.records_read - self.accounted} records unaccounted for"
 
 
 def new_run_id() -> str:
@@ -652,12 +653,16 @@ def format_summaries(summaries: Iterable[IngestSummary]) -> str:
     )
     rows = []
     total = {k: 0 for _, k in cols}
+    summaries = list(summaries)
+    shared = {s.source for s in summaries if sum(t.source == s.source for t in summaries) > 1}
     for s in summaries:
         row = []
         for _, key in cols:
             value = getattr(s, key)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 total[key] += value
+            if key == "source" and value in shared:  # two files through one connector: say which
+                value = f"{value}:{Path(s.path).name}"
             row.append(f"{value:.1f}" if isinstance(value, float) else str(value))
         rows.append(row)
     if len(rows) > 1:

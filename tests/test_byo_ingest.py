@@ -53,7 +53,7 @@ def test_mangled_ids_are_counted_reported_and_reconciled(es, settings, capsys):
     rc = run("ingest", str(BYO / "tweets.csv"), "--map", "id=tweet_id", *TWEET_FLAGS)
     out, err = capsys.readouterr()
     assert rc == 0
-    assert "csv: read 12 = malformed 0 + duplicate id 6 + cursor-skip 0 + empty 0 + with units 6: ok" in out
+    assert "csv tweets.csv: read 12 = malformed 0 + duplicate id 6 + cursor-skip 0 + empty 0 + with units 6: ok" in out
     assert "duplicate id" in out.splitlines()[0]  # its own column in the table
     assert "6 records share an id with an earlier record" in err and "--id-from text,created_at" in err
     assert "'5.70301E+17' look like numbers a spreadsheet rounded" in err
@@ -70,7 +70,7 @@ def test_id_from_columns_indexes_every_tweet_and_reruns_write_nothing(es, settin
     assert "with units 12: ok" in out and "id<-hash(text,created_at)" in err
     assert count(es, settings.indices.feedback) == 12
     assert run(*argv) == 0
-    assert "csv: read 12 = malformed 0 + duplicate id 0 + cursor-skip 11 + empty 0 + with units 1: ok" in capsys.readouterr().out
+    assert "csv tweets.csv: read 12 = malformed 0 + duplicate id 0 + cursor-skip 11 + empty 0 + with units 1: ok" in capsys.readouterr().out
     assert count(es, settings.indices.feedback) == 12
 
 
@@ -97,7 +97,7 @@ def test_dry_run_prints_the_mapping_and_writes_nothing(es, settings, capsys):
 def test_a_plain_tsv_ingests_with_no_flags_and_accounts_for_every_row(es, settings, capsys):
     assert run("ingest", str(BYO / "reviews.tsv"), "--no-enrich", "--no-progress") == 0
     out, err = capsys.readouterr()
-    assert "csv: read 8 = malformed 0 + duplicate id 0 + cursor-skip 0 + empty 1 + with units 7: ok" in out
+    assert "csv reviews.tsv: read 8 = malformed 0 + duplicate id 0 + cursor-skip 0 + empty 1 + with units 7: ok" in out
     assert "guessed from the header" in err and "id<-hash(row)" in err
     assert count(es, settings.indices.feedback) == 7
 
@@ -227,7 +227,7 @@ def test_a_summary_that_does_not_add_up_fails_the_command(es, settings, monkeypa
     monkeypatch.setattr(ingest, "latest_per_id", lose_one)
     assert run("ingest", str(BYO / "reviews.tsv"), "--no-enrich", "--no-progress") == cli.EXIT_MISMATCH
     err = capsys.readouterr().err
-    assert "csv: read 8 != malformed 0 + duplicate id 0 + cursor-skip 0 + empty 1 + with units 6 = 7: MISMATCH, 1 records unaccounted for" in err
+    assert "csv reviews.tsv: read 8 != malformed 0 + duplicate id 0 + cursor-skip 0 + empty 1 + with units 6 = 7: MISMATCH, 1 records unaccounted for" in err
     es.indices.refresh(index=settings.indices.state)
     runs = es.search(index=settings.indices.state, query={"term": {"kind": "run"}})["hits"]["hits"]
     assert [r["_source"]["status"] for r in runs] == ["mismatch"]
