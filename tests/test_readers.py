@@ -113,6 +113,20 @@ def test_an_object_wrapping_one_array_of_records(tmp_path):
     assert [p.record_id for p in good] == ["1", "2"] and not bad
 
 
+def test_nested_json_objects_map_by_dotted_names(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"reviews": [
+        {"review": {"id": "r1", "text": "Checkout froze on step 3", "created": "2026-02-01T09:00:00Z", "stars": 2},
+         "user": {"name": "Ana", "email": "ana@example.com"}},
+    ]}))
+    connector = make_connector("jsonl")
+    good, bad = read_all(connector, path)
+    assert connector.field_map == {"text": "review.text", "created_at": "review.created", "id": "review.id",
+                                   "email": "user.email", "name": "user.name", "rating": "review.stars"}
+    unit = good[0].units[0]
+    assert (good[0].record_id, unit.text, unit.author_name, unit.rating) == ("r1", "Checkout froze on step 3", "Ana", 2.0)
+
+
 def test_delimiter_sniffing_and_trailing_delimiters(tmp_path):
     assert sniff_delimiter("a;b;c\n1;2;3\n") == ";"
     assert sniff_delimiter("a|b\n") == "|"

@@ -83,6 +83,18 @@ def parse_field_map(spec: str | None) -> dict[str, str]:
     return out
 
 
+def lookup(record: dict, column: str) -> Any:
+    """A column, or a dotted path into nested JSON objects (`user.name`) when no key has that name."""
+    if column in record or "." not in column:
+        return record.get(column)
+    value: Any = record
+    for part in column.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
 def _norm(header: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", header.lower()).strip("_")
 
@@ -189,7 +201,7 @@ class MappedConnector(Connector):
 
     def _get(self, record: dict, key: str) -> Any:
         column = self.field_map.get(key)
-        return None if column is None else record.get(column)
+        return None if column is None else lookup(record, column)
 
     def record_id(self, record: dict) -> str:
         if self.row_id:
@@ -198,16 +210,16 @@ class MappedConnector(Connector):
             n = self._occurrences[base]
             return base if n == 1 else f"{base}-{n}"
         if self.id_from:
-            values = [record.get(self.field_map.get(c, c)) for c in self.id_from]
+            values = [lookup(record, self.field_map.get(c, c)) for c in self.id_from]
             if all(blank(v) for v in values):
                 raise ValidationError(f"id: the --id-from columns ({', '.join(self.id_from)}) are all empty")
             return stable_id(*(("" if v is None else str(v).strip()) for v in values))
-        return str(require(record, self.field_map["id"], "id")).strip()
+        return str(require({"id": lookup(record, self.field_map["id"])}, "id")).strip()
 
     def parse(self, record: dict[str, Any]) -> tuple[RecordInfo, list[Part]]:
         fm = self.field_map
         record_id = self.record_id(record)
-        created = self.time(require(record, fm["created_at"], "created_at"), fm["created_at"])
+        created = self.time(require({"created_at": lookup(record, fm["created_at"])}, "created_at"), fm["created_at"])
         raw_updated = self._get(record, "updated_at")
         updated = created if blank(raw_updated) else self.time(raw_updated, fm["updated_at"])
         cursor_key = self.cursor_field if self.cursor_field in fm else "created_at"

@@ -266,8 +266,12 @@ def _first_line_is_json(body: str) -> bool:
 def _columns(records: list[RawRecord]) -> list[str]:
     seen: dict[str, None] = {}
     for raw in records[:COLUMN_SAMPLE]:
-        for key in raw.record or {}:
-            seen.setdefault(str(key), None)
+        for key, value in (raw.record or {}).items():
+            if isinstance(value, dict):  # one level of nesting, as dotted names a map can use
+                for sub in value:
+                    seen.setdefault(f"{key}.{sub}", None)
+            else:
+                seen.setdefault(str(key), None)
     return list(seen)
 
 
