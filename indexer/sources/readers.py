@@ -242,7 +242,8 @@ def json_document_records(doc: Any, name: str) -> list[RawRecord] | None:
 
 def _json_records(text: str, name: str) -> tuple[str, list[RawRecord]]:
     body = text.lstrip()
-    if body.startswith("[") or (body.startswith("{") and not _first_line_is_json(body)):
+    whole = name.lower().removesuffix(".gz").endswith(".json")  # a .json file is one document, even on one line
+    if body.startswith("[") or (body.startswith("{") and (whole or not _first_line_is_json(body))):
         try:
             doc = json.loads(body)
         except json.JSONDecodeError as exc:
