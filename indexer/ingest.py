@@ -12,7 +12,6 @@ Guarantees:
 from __future__ import annotations
 
 import logging
-import sys
 import time
 import uuid
 from dataclasses import asdict, dataclass, field

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
-
 from .base import Connector, Part, RecordInfo, blank, iso, parse_number, require, text_or_none
 
 
