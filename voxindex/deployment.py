@@ -254,7 +254,8 @@ elasticsearch:
 # taxonomy used when units are classified at ingest (VOXINDEX_TAXONOMY); default: the checkout's
 # taxonomy/taxonomy.yaml. Copy it, edit it, and name your copy here.
 # taxonomy: my-taxonomy.yaml
-# detector rules, one YAML file each (VOXINDEX_RULES_DIR); default: the checkout's rules/
+# detector rules, one YAML file each (VOXINDEX_RULES_DIR, Settings.rules_dir); default: the
+# checkout's rules/. `voxindex detectors` does not read it yet: pass --rules DIR there.
 # rules: rules/
 # time zone for timestamps written without one (VOXINDEX_TIMEZONE): UTC, Europe/Paris, +02:00
 timezone: UTC
