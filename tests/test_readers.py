@@ -13,7 +13,8 @@ from indexer.dryrun import dry_run, mask_email
 from indexer.sources import connector_for_file, make_connector
 from indexer.sources.base import Bad, Parsed
 from indexer.sources.diagnose import duplicate_hint, fail_fast, reason_kind
-from indexer.sources.mapped import MappingError, guess_field_map
+from indexer.sources.mapped import MappingError, guess_field_map, parse_rating
+from voxindex.model import ValidationError
 from indexer.sources.readers import FileOptions, open_records, sniff_delimiter
 
 BYO = Path(__file__).resolve().parent / "fixtures" / "byo"
@@ -186,3 +187,14 @@ def test_dry_run_shows_the_mapping_of_the_first_records_and_masks_emails():
     report, ok = dry_run(make_connector("csv"), BYO / "tweets.csv")
     assert not ok and "REJECTED" in report and "--time-format '%d-%m-%Y %H.%M'" in report
     assert mask_email("x") == "***"
+
+
+@pytest.mark.parametrize("value, expected", [("4", 4.0), ("4.0 out of 5 stars", 4.0), ("4/5", 4.0), ("4,5", 4.5),
+                                             ("★★★☆☆", 3.0), ("5 stars", 5.0), (3, 3.0), ("", None)])
+def test_ratings_as_review_sites_write_them(value, expected):
+    assert parse_rating(value, "rating") == expected
+
+
+def test_a_rating_that_is_no_number_still_rejects_the_record():
+    with pytest.raises(ValidationError, match="rating: 'great' is not a number"):
+        parse_rating("great", "rating")

@@ -95,6 +95,21 @@ def lookup(record: dict, column: str) -> Any:
     return value
 
 
+_RATING = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:/\s*\d+|out of \d+(?:\s*stars?)?|stars?)?\s*$", re.IGNORECASE)
+
+
+def parse_rating(value: Any, name: str) -> float | None:
+    """A number, or a rating as review sites write it: `4.0 out of 5 stars`, `4/5`, `4,5`, `★★★★☆`."""
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        if set(text) <= {"★", "☆"}:
+            return float(text.count("★"))
+        m = _RATING.match(text)
+        if m:
+            return float(m.group(1).replace(",", "."))
+    return parse_number(value, name)
+
+
 def _norm(header: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", header.lower()).strip("_")
 
@@ -240,7 +255,7 @@ class MappedConnector(Connector):
             locale=text_or_none(self._get(record, "locale")),
             app_version=text_or_none(self._get(record, "app_version")),
             product_area=text_or_none(self._get(record, "product_area")),
-            rating=parse_number(self._get(record, "rating"), fm.get("rating", "rating")),
+            rating=parse_rating(self._get(record, "rating"), fm.get("rating", "rating")),
             account_id=text_or_none(self._get(record, "account_id")),
             source_url=text_or_none(self._get(record, "url")),
         )
