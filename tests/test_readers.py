@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -156,6 +157,17 @@ def test_a_file_without_text_or_date_column_is_refused_with_its_columns(tmp_path
         list(make_connector("csv").read(path))
     with pytest.raises(MappingError, match="--map names columns the file does not have"):
         list(make_connector("csv", field_map={"text": "body"}).read(BYO / "reviews.tsv"))
+
+
+def test_an_export_without_dates_is_dated_by_the_file_only_when_asked(tmp_path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("Clothing ID,Review Text,Rating\n767,Absolutely wonderful - silky and sexy,4\n1080,Runs small,2\n")
+    with pytest.raises(MappingError, match="no 'created_at' column found.*--map created_at=@file"):
+        list(make_connector("csv").read(path))
+    connector = make_connector("csv", field_map={"created_at": "@file"})
+    good, bad = read_all(connector, path)
+    assert not bad and {p.units[0].created_at for p in good} == {datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)}
+    assert connector.field_map["text"] == "Review Text" and good[0].units[0].rating == 4.0
 
 
 def test_fail_fast_needs_the_same_reason_across_the_first_records():

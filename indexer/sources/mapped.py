@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from voxindex.model import ValidationError, stable_id
+from voxindex.model import ValidationError, stable_id, utcnow
 
 from .base import Connector, Part, RecordInfo, blank, iso, known_role, parse_number, require, text_or_none
 from .readers import RecordFile
@@ -27,6 +28,7 @@ MAP_KEYS = (
 REQUIRED_KEYS = ("id", "text", "created_at")
 CUSTOMER_WORDS = ("customer", "end-user", "end_user", "user", "client")
 ROW_ID = ("row",)  # id_from when the file has no id column: a hash of the whole row
+FILE_TIME = "@file"  # created_at for exports without any date: the file's modification time
 
 # header names per canonical key, most specific first; matched after normalising case and
 # punctuation ("Created At" == "created_at"). Substrings are tried only when no exact name fits.
@@ -51,7 +53,7 @@ HEADER_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "email": (("email", "e_mail", "email_address", "author_email", "user_email", "customer_email"), ("email",)),
     "name": (
         ("name", "author", "author_name", "user", "username", "user_name", "reviewer", "reviewer_name",
-         "customer_name", "customer", "nickname", "screen_name", "full_name"),
+         "customer_name", "customer", "nickname", "screen_name", "full_name", "profile_name", "profilename"),
         (),
     ),
     "rating": (("rating", "score", "stars", "star_rating", "stars_given", "overall", "nps"), ("rating", "stars")),
@@ -156,6 +158,7 @@ class MappedConnector(Connector):
         self.map_note: str | None = None  # set when the map was guessed, for the CLI to print
         self.row_id = False
         self._occurrences: Counter = Counter()
+        self._file_time: datetime | None = None
         if channel:
             self.channel = channel
         self._check_required(self.field_map, None)
@@ -168,7 +171,8 @@ class MappedConnector(Connector):
                 continue
             if key not in fm:
                 where = f"; the file's columns are: {', '.join(columns)}" if columns else ""
-                raise MappingError(f"{self.name}: no {key!r} column found{where}. Map one with --map {key}=COLUMN")
+                also = f", or date every record by the file's modification time with --map created_at={FILE_TIME}" if key == "created_at" else ""
+                raise MappingError(f"{self.name}: no {key!r} column found{where}. Map one with --map {key}=COLUMN{also}")
 
     def resolve_map(self, columns: list[str], strict: bool = True) -> dict[str, str]:
         if not columns:
@@ -188,7 +192,7 @@ class MappedConnector(Connector):
             # (many reviewers write just "Love it!" on the same day), told apart by occurrence.
             self.id_from = ROW_ID
             note = note or "derived"
-        unknown = [f"{k}={v}" for k, v in self.explicit_map.items() if v not in present]
+        unknown = [f"{k}={v}" for k, v in self.explicit_map.items() if v not in present and v != FILE_TIME]
         if unknown and strict:  # JSON keys come from a sample of records: a sparse key may be missing
             raise MappingError(
                 f"{self.name}: --map names columns the file does not have ({', '.join(unknown)}); its columns are: {', '.join(columns)}"
@@ -210,6 +214,7 @@ class MappedConnector(Connector):
 
     def open(self, path: Path) -> RecordFile:
         self._occurrences = Counter()
+        self._file_time = datetime.fromtimestamp(Path(path).stat().st_mtime, tz=timezone.utc)
         rf = super().open(path)
         self.resolve_map(rf.columns, strict=rf.format == "csv")
         return rf
@@ -234,7 +239,10 @@ class MappedConnector(Connector):
     def parse(self, record: dict[str, Any]) -> tuple[RecordInfo, list[Part]]:
         fm = self.field_map
         record_id = self.record_id(record)
-        created = self.time(require({"created_at": lookup(record, fm["created_at"])}, "created_at"), fm["created_at"])
+        if fm["created_at"] == FILE_TIME:  # an export without dates, dated as a whole on request
+            created = self._file_time or utcnow()
+        else:
+            created = self.time(require({"created_at": lookup(record, fm["created_at"])}, "created_at"), fm["created_at"])
         raw_updated = self._get(record, "updated_at")
         updated = created if blank(raw_updated) else self.time(raw_updated, fm["updated_at"])
         cursor_key = self.cursor_field if self.cursor_field in fm else "created_at"
