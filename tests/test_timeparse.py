@@ -78,6 +78,13 @@ def test_naive_timestamps_are_read_in_the_default_zone_and_stored_in_utc():
     assert TimeParser.build(None, "+05:30").parse("2026-01-01 00:00", "t") == at(2025, 12, 31, 18, 30)
 
 
+def test_spreadsheet_serial_dates_with_the_excel_format():
+    parser = TimeParser.build(["excel"], "Europe/Paris")
+    assert parser.parse("45658.5", "t") == at(2025, 1, 1, 11, 0)
+    assert parser.parse(45658, "t") == at(2024, 12, 31, 23, 0)
+    assert parser.parse("2025-01-01T12:00:00Z", "t") == at(2025, 1, 1, 12, 0)
+
+
 def test_bad_settings_fail_clearly():
     with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
         zone("Mars/Olympus")

@@ -34,6 +34,8 @@ UNAMBIGUOUS_FORMATS = (
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([-/.])(\d{1,2})\2(\d{2}|\d{4})(?:[ T](\d{1,2})([:.])(\d{2})(?:\6(\d{2}))?\s*([AaPp][Mm])?)?\s*$")
 _EPOCH = re.compile(r"^\s*-?\d{9,13}(\.\d+)?\s*$")  # seconds (10 digits now) or milliseconds (13)
 
+EXCEL = "excel"  # a --time-format for spreadsheet serial dates: days since 1899-12-30 (45658.5)
+EXCEL_EPOCH = datetime(1899, 12, 30)
 EPOCH_MS_ABOVE = 1e11  # seconds would be the year 5138: this is milliseconds
 EPOCH_US_ABOVE = 1e14
 
@@ -86,7 +88,7 @@ class TimeParser:
             formats = [formats]
         fmts = tuple(f for f in (formats or ()) if f and f.strip())
         for f in fmts:
-            if "%" not in f:
+            if "%" not in f and f != EXCEL:
                 raise ValueError(f"time format {f!r} has no % directive; write it as strftime, e.g. '%d-%m-%Y %H:%M'")
         return cls(fmts, zone(tz))
 
@@ -99,14 +101,18 @@ class TimeParser:
         if isinstance(value, datetime):
             return self._aware(value)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if EXCEL in self.formats:
+                return self.parse(str(value), field_name)
             return _epoch(float(value), value, field_name)
         if not isinstance(value, str) or not value.strip():
             raise ValidationError(f"{field_name}: missing or empty (got {value!r})")
         text = value.strip()
         for fmt in self.formats:
             try:
+                if fmt == EXCEL:
+                    return self._aware(EXCEL_EPOCH + timedelta(days=float(text)))
                 return self._aware(datetime.strptime(text, fmt))
-            except ValueError:
+            except (ValueError, OverflowError):
                 continue
         if self.formats and not _looks_iso(text):
             tried = ", ".join(repr(f) for f in self.formats)
