@@ -209,7 +209,8 @@ def test_init_writes_a_starter_that_loads_and_mistakes_are_named(tmp_path, monke
         parse_deployment({"sources": {"x": {"connector": "csv", "path": "a.csv", "schedule": "hourly"}}})
 
 
-def test_no_arguments_and_no_deployment_file_says_what_to_do(settings, tmp_path, monkeypatch, capsys):
+def test_no_arguments_and_no_deployment_file_says_what_to_do(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("VOXINDEX_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
     assert run("ingest") == 2
     assert "voxindex init" in capsys.readouterr().err
