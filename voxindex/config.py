@@ -101,6 +101,8 @@ class Settings:
     # Elasticsearch outage is retried before the run stops (resumable from its cursor)
     ingest_batch_size: int = field(default_factory=lambda: int(_env("VOXINDEX_INGEST_BATCH", "200")))
     ingest_outage_s: float = field(default_factory=lambda: float(_env("VOXINDEX_INGEST_OUTAGE_S", "120")))
+    # `voxindex mcp`: the API key every tool call is made with (its role and scopes apply to the assistant)
+    mcp_api_key: str | None = field(default_factory=lambda: _env("VOXINDEX_MCP_API_KEY"), repr=False)
 
     @property
     def indices(self) -> IndexNames:
