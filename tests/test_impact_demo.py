@@ -56,7 +56,7 @@ def demo(tmp_path_factory, es, base_settings):
                 u.taxonomy.primary_sub_theme = subs[0] if subs else None
             return units
 
-        pipe = build_pipeline(settings, es, embed=False, pii=False, duplicates=False)
+        pipe = build_pipeline(settings, es, embed=False, duplicates=False)  # PII redacted as in production
         pipe.stages.append(FunctionStage("truth-taxonomy", label))
         summary = ingest_path(es, settings, "survey", data / "surveys.csv", pipeline=pipe, progress=False)
         es.indices.refresh(index=settings.indices.feedback)
