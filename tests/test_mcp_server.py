@@ -138,3 +138,44 @@ def test_the_same_tools_with_an_analyst_key_do_carry_revenue(corpus):
 
     hits = payload(session(settings, tokens["analyst"], calls))["results"]
     assert hits and hits[0]["account"]["arr"] == 250000.0
+
+
+@pytest.mark.slow  # a uvicorn server process: ~1 min on a loaded machine
+def test_streamable_http_transport_serves_the_same_tools(corpus):
+    import socket
+    import subprocess
+    import time
+
+    from mcp import Client
+
+    settings, tokens = corpus
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": REPO, "VOXINDEX_INDEX_PREFIX": settings.index_prefix,
+           "VOXINDEX_MCP_API_KEY": tokens["viewer"]}
+    proc = subprocess.Popen([sys.executable, "-m", "voxindex.cli", "mcp", "--http", "--port", str(port)], env=env, cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+
+        async def main():
+            async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+                tools = await client.list_tools()
+                found = await client.call_tool("search_feedback", {"q": "price", "mode": "keyword"})
+                return tools, found
+
+        tools, found = anyio.run(main)
+        assert len(tools.tools) == 7
+        hits = payload(found)["results"]
+        assert hits and hits[0]["citation"]["source_record_id"] and "arr" not in hits[0]["account"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
