@@ -4,10 +4,14 @@ A thin caller of `search_api.impact_api.compute` (the code behind `/v1/impact`),
 show the API's numbers; only the links are rewritten to web-view searches."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import logging
+from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from .filters import Filters
+
+log = logging.getLogger("voxindex.web")
 
 REPORT_PRINCIPAL = ("report", "report", "analyst")  # reports and the unscoped demo web view
 
@@ -30,43 +34,37 @@ def impact_rows(es, names, end: datetime, days: int = 30, by: str = "theme", the
 
     params = {p.name: (list(p.default) if isinstance(p.default, (list, tuple)) else p.default) for p in impact_params()}
     params.update(metric=metric, by=by, days=days, to=end, limit=limit, min_count=3)
-    if theme:
-        params["theme"] = [theme]
+    if theme:  # a theme page: one row per sub-theme of that theme
         params["by"] = "sub_theme"
+        params["sub_theme"] = sorted(_subs_of(theme))
     try:
         out = compute(es, names, params, principal or _principal())
-    except Exception as exc:  # a page must still render when the impact cannot be computed
+    except Exception as exc:  # a page must still render when the impact cannot be computed; the log says why
+        log.exception("impact for %s/%s failed", by, theme)
         return {"error": f"{type(exc).__name__}: {exc}", "rows": []}
     start = end - timedelta(days=days)
     rows = []
     for r in out["rows"]:
         label = r[out["by"]]
-        if theme and out["by"] == "sub_theme" and label is None:
-            continue
         f = Filters(start=start, end=end, source=("survey" if metric != "stars" else "appstore",), **{out["by"]: (label,)})
         rows.append({**r, "label": label, "ui_link": f.ui_url(), "ui_units": f.with_(source=()).ui_url()})
-    if theme:  # sub-theme rows of other themes come along for multi-labelled responses
-        rows = [r for r in rows if r["label"] in _subs_of(theme)] or rows
     return {"metric": out["metric"], "population": out["population"], "window": out["window"], "by": out["by"], "rows": rows}
 
 
-def _subs_of(theme: str) -> set[str]:
-    from search_api.params import TAXONOMY
-
+@lru_cache(maxsize=64)
+def _subs_of(theme: str) -> frozenset[str]:
     import yaml
 
+    from search_api.params import TAXONOMY
+
     data = yaml.safe_load(TAXONOMY.read_text())
-    return set((data["themes"].get(theme) or {}).get("sub_themes") or {})
+    return frozenset((data["themes"].get(theme) or {}).get("sub_themes") or {})
 
 
 def fmt(x: float | None, signed: bool = True) -> str:
     if x is None:
         return "—"
     return f"{x:+.1f}" if signed else f"{x:.1f}"
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def impact_section(es, names, end: datetime, by: str = "theme", days: int = 28, limit: int = 8):
