@@ -29,6 +29,17 @@ def truth_labels(gt_dir):
     return out
 
 
+def test_the_generator_records_the_planted_effect_in_its_ground_truth(tmp_path):
+    from indexer.demo.generate import generate
+
+    summary = generate(tmp_path, seed=3, days=60, scale=0.3, progress=False)
+    (effect,) = json.loads((tmp_path / "ground_truth" / "score_effects.json").read_text())
+    assert summary["score_effects"] == [effect["id"]] and effect["responses_affected"] > 0
+    # the shift is what makes the sub-theme drag enterprise NPS; elsewhere it does not
+    assert effect["mean_score_affected_before"] - effect["mean_score_affected_after"] > 2
+    assert effect["nps_impact_in_segment"] < effect["nps_impact_in_segment_without_effect"]
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, es, base_settings):
     import uuid
@@ -78,6 +89,7 @@ def impact_row(client, token, **params):
     return body, next(row for row in body["rows"] if row["sub_theme"] == params.get("sub_theme", "reporting-export"))
 
 
+@pytest.mark.slow  # ingests 90 days of demo surveys with PII redaction: minutes on a shared machine
 def test_the_planted_enterprise_nps_drag_is_recovered_within_its_interval(demo):
     client, token, effect, _ = demo
     assert effect["shift"] == -3 and effect["filters"] == {"segment": "enterprise"}
@@ -96,6 +108,7 @@ def test_the_planted_enterprise_nps_drag_is_recovered_within_its_interval(demo):
     assert body["population"]["current"]["responses"] >= 0.9 * effect["responses_in_segment"]
 
 
+@pytest.mark.slow
 def test_outside_the_segment_the_same_sub_theme_barely_moves_nps(demo):
     client, token, effect, _ = demo
     _, inside = impact_row(client, token, segment="enterprise", sub_theme=effect["sub_theme"])
