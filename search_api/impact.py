@@ -94,6 +94,11 @@ def _var(xs: list[float], mean: float) -> float:
     return sum((x - mean) ** 2 for x in xs) / (len(xs) - 1) if len(xs) > 1 else 0.0
 
 
+def mean_value(responses: list[Response]) -> float | None:
+    """The metric's score of a set of responses."""
+    return _mean([x.value for x in responses])
+
+
 def impact_interval(theme: list[float], rest: list[float]) -> Interval | None:
     """95% interval for p * (T - R) by the delta method; None when either side is too small."""
     m, r = len(theme), len(rest)

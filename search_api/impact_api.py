@@ -15,6 +15,7 @@ from voxindex.config import IndexNames
 from . import impact as im
 from .analytics import anchor
 from .auth import Principal
+from .errors import ApiError
 from .params import filter_params
 from .query import filter_query, iso
 from .spec import Param
@@ -105,6 +106,14 @@ def units_link(p: dict, metric: im.Metric | None, level: str, label: str, start:
     return "/v1/search?" + urlencode(q)
 
 
+def _population_link(p: dict, metric: im.Metric, start: datetime, end: datetime) -> str:
+    q: list[tuple[str, str]] = [("source", metric.source)]
+    for name in LINK_FILTERS:
+        for v in p.get(name) or []:
+            q.append((name, v))
+    return "/v1/search?" + urlencode(q + [("from", iso(start)), ("to", iso(end))])
+
+
 def _r(x: float | None, nd: int = 2) -> float | None:
     return None if x is None else round(x, nd)
 
@@ -138,6 +147,9 @@ def _ns(n: im.NetSentiment) -> dict[str, Any]:
 
 
 def compute(es: Elasticsearch, names: IndexNames, p: dict, principal: Principal) -> dict[str, Any]:
+    if not principal.sees_revenue and (p.get("min_arr") is not None or p.get("max_arr") is not None):
+        # as in /v1/search: a viewer must not learn revenue by narrowing a population by ARR
+        raise ApiError(403, "forbidden", "min_arr/max_arr: revenue filters need the analyst role")
     metric = im.METRICS[p["metric"]]
     level = p["by"]
     population = _population(p, principal, metric)
@@ -175,7 +187,8 @@ def compute(es: Elasticsearch, names: IndexNames, p: dict, principal: Principal)
         rows.append(row)
     rows = rows[: p["limit"]]
     out_windows = {name: {"from": iso(s), "to": iso(e)} for name, (s, e) in windows.items()}
-    population_out = {name: {"responses": len(rs), "score": _r(im._mean([x.value for x in rs]))}
+    population_out = {name: {"responses": len(rs), "score": _r(im.mean_value(rs)),
+                             "link": _population_link(p, metric, *windows[name])}
                       for name, rs in per_window.items()}
     return {
         "metric": {"name": metric.name, "label": metric.label, "source": metric.source, "scale": [metric.low, metric.high],

@@ -169,6 +169,10 @@ def test_every_number_links_to_the_units_behind_it(api):
     _, client, tokens = api
     sso = next(row for row in get(client, tokens, by="sub_theme", segment="enterprise", to="2026-11-20T00:00:00Z").json["rows"]
                if row["sub_theme"] == "login-sso")
+    body = get(client, tokens, by="sub_theme", segment="enterprise", to="2026-11-20T00:00:00Z").json
+    everyone = client.get(body["population"]["current"]["link"] + "&size=100",
+                          headers={"Authorization": f"Bearer {tokens['analyst']}"}).json
+    assert everyone["total"]["value"] == body["population"]["current"]["responses"] + 1  # + the csat answer
     link = sso["links"]["responses"]
     q = parse_qs(urlsplit(link).query)
     assert link.startswith("/v1/search?") and q["sub_theme"] == ["login-sso"] and q["segment"] == ["enterprise"]
@@ -195,6 +199,8 @@ def test_csat_and_bad_parameters(api):
     assert csat["population"]["current"]["responses"] == 1
     assert get(client, tokens, metric="revenue").status_code == 400
     assert get(client, tokens, sentiment="negative").status_code == 400
+    assert get(client, tokens, "viewer", min_arr=100000).status_code == 403  # no revenue probing
+    assert get(client, tokens, min_arr=100).status_code == 200
     assert client.get("/v1/impact").status_code == 401
 
 
