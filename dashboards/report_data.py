@@ -248,7 +248,14 @@ def product(es, names, start) -> ReportData:
         f = fr.with_(sub_theme=r["key"])
         sec.rows.append([Cell(r["key"], f, "text"), Cell(r["accounts"], f), Cell(r["arr"], f, "money"), Cell(r["units"], f)])
     data.sections.append(sec)
+    data.sections.append(_impact(es, names, this.end, "sub_theme"))
     return data
+
+
+def _impact(es, names, end, by):
+    from .impact_panel import impact_section  # NPS impact and net sentiment per theme, as /v1/impact computes them
+
+    return impact_section(es, names, end, by)
 
 
 def success(es, names, start) -> ReportData:
@@ -310,6 +317,7 @@ def leadership(es, names, start) -> ReportData:
         f = this.with_(theme=r["key"])
         sec.rows.append([Cell(r["key"], f, "text"), Cell(r["accounts"], f), Cell(r["arr"], f, "money"), Cell(r["units"], f)])
     data.sections.append(sec)
+    data.sections.append(_impact(es, names, this.end, "theme"))
     sec = Section("Alerts raised this week", "Each alert's units link to its evidence.", ["Alert", "State", "Owner", "Units", "Observed vs expected"])
     sec.rows = _alert_rows(es, names, alerts_in(es, names, this.start, this.end))
     data.sections.append(sec)

@@ -27,6 +27,7 @@ from voxindex.model import parse_time
 
 from .charts import bar_trend
 from .filters import TERM_FILTERS, Filters
+from .impact_panel import impact_rows
 from .report_data import alerts_in, breakdown, count, daily, distinct_accounts_arr
 
 bp = Blueprint("ui", __name__, url_prefix="/ui", template_folder="templates", static_folder="static",
@@ -203,6 +204,7 @@ def overview():
     return render_template(
         "ui/overview.html", end=end, period=f"{end - timedelta(days=7):%a %d %b} – {end - timedelta(days=1):%a %d %b %Y}", n=n, n_last=n_last, accounts=accounts, arr=_money(arr), neg=neg,
         themes=themes, chart=chart, active=active, stages=stage_summary(recent_alerts), money=_money,
+        impact=impact_rows(es, names, end, days=30),
         links={"week": _link(this), "neg": _link(this.with_(sentiment="negative")), "month": _link(month)},
     )
 
@@ -280,7 +282,7 @@ def theme(theme: str):
     alerts = [a for a in alerts_in(es, names, size=200) if a.get("theme") == theme]
     return render_template("ui/theme.html", theme=theme, days=days, total=total, chart=chart, subs=subs,
                            sentiments=sentiments, versions=versions, recent=[h["_source"] for h in res["hits"]["hits"]],
-                           alerts=alerts, link=_link(f), money=_money)
+                           alerts=alerts, link=_link(f), money=_money, impact=impact_rows(es, names, end, days, theme=theme))
 
 
 @bp.route("/unit/<unit_id>")

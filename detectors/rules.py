@@ -17,7 +17,7 @@ import yaml
 
 from .fields import FIELDS
 
-RULE_TYPES = ("spike", "trend", "new_term", "flatline", "schema_change", "account_risk")
+RULE_TYPES = ("spike", "trend", "new_term", "flatline", "schema_change", "account_risk", "impact")
 ALERTER_TYPES = ("webhook", "slack", "email", "jira")
 ROUTING_FILE = "routing.yaml"
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -38,6 +38,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "schema_change": {"dimension": ["connector"], "window": "7d", "min_count": 1, "threshold": 0},
     "account_risk": {"dimension": ["account"], "window": "7d", "min_count": 1, "threshold": 0,
                      "min_arr": 100000.0, "renewal_within": "60d"},
+    # impact (detectors/impact_rule.py): method is the score; threshold the points of worsening
+    "impact": {"dimension": ["sub_theme"], "window": "30d", "min_count": 10, "threshold": 5.0, "method": "nps"},
 }
 
 ALLOWED = {
@@ -207,11 +209,15 @@ def parse_rule(data: Any, path: str = "<rule>", default_name: str | None = None)
             if d not in FIELDS:
                 raise _fail(path, "dimension", f"unknown field {d!r}; use one of {', '.join(sorted(FIELDS))}")
     method = merged.get("method")
-    methods = {"spike": ("poisson", "zscore"), "new_term": ("unseen", "significant")}.get(rtype)
+    methods = {"spike": ("poisson", "zscore"), "new_term": ("unseen", "significant"),
+               "impact": ("nps", "csat", "stars")}.get(rtype)
     if methods and method not in methods:
         raise _fail(path, "method", f"expected one of {', '.join(methods)}, got {method!r}")
     if rtype == "new_term" and method == "significant" and len(dims) != 1:
         raise _fail(path, "dimension", "method 'significant' takes exactly one field")
+    if rtype == "impact" and (merged.get("exclude") or merged.get("query") or len(dims) != 1
+                              or dims[0] not in ("theme", "sub_theme")):
+        raise _fail(path, "dimension", "an impact rule takes one dimension, theme or sub_theme, and no exclude or query")
     expected = merged.get("expected", "history")
     if expected not in ("history", "share"):
         raise _fail(path, "expected", f"expected 'history' or 'share', got {expected!r}")

@@ -15,7 +15,7 @@ from elasticsearch import Elasticsearch
 from voxindex.config import IndexNames, Settings
 from voxindex.model import utcnow
 
-from . import account_risk, flatline, lifecycle, new_term, schema_change, spike, trend
+from . import account_risk, flatline, impact_rule, lifecycle, new_term, schema_change, spike, trend
 from .alerters import dispatch, retry_failed
 from .finding import Finding
 from .impact import fetch_evidence
@@ -30,6 +30,7 @@ EVALUATORS: dict[str, Callable[[Elasticsearch, IndexNames, Rule, datetime], list
     "flatline": flatline.evaluate,
     "schema_change": schema_change.evaluate,
     "account_risk": account_risk.evaluate,
+    "impact": impact_rule.evaluate,
 }
 
 

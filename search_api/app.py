@@ -129,11 +129,17 @@ def _wrap(ep: Endpoint, services: Services):
                     actor=p.name if p else "anonymous", role=p.role if p else None, method=request.method,
                     path=request.path, params=params, status=status, unit_ids=[u for u in g.unit_ids if u],
                     action=g.audit_action or ep.view.__name__, target=g.audit_target or path.get("unit_id") or path.get("account_id"),
-                    detail=f"{(time.perf_counter() - started) * 1000:.1f} ms",
+                    detail=f"{(time.perf_counter() - started) * 1000:.1f} ms" + _client_note(),
                 ))
 
     handler.__name__ = f"vx_{ep.view.__name__}"
     return handler
+
+
+def _client_note() -> str:
+    """`X-VoxIndex-Client` (e.g. mcp/search_feedback from `voxindex mcp`), kept short and plain in the audit."""
+    client = "".join(c for c in request.headers.get("X-VoxIndex-Client", "")[:64] if c.isalnum() or c in "/_.:-")
+    return f"; client={client}" if client else ""
 
 
 def _handle(ep: Endpoint, services: Services, path: dict[str, str]):

@@ -247,6 +247,13 @@ def build_registry() -> Registry:
                  get_unit, path_params=(UNIT_ID,)))
     add(Endpoint("/v1/themes", ("GET",), "Per theme: counts, distinct accounts, ARR affected, sentiment mix, daily trend and slope",
                  themes, params=themes_params(), tag="analytics"))
+    from . import impact_api  # theme impact on NPS/CSAT/stars; its own module, registered like /v1/themes
+
+    add(Endpoint("/v1/impact", ("GET",), "Per theme: impact on NPS, CSAT or stars (score with and without the theme, "
+                 "95% interval), net sentiment, this window against the previous one", impact_api.impact,
+                 params=impact_api.impact_params(), tag="analytics",
+                 description="impact = score(all responses) - score(responses not mentioning the theme). "
+                             "Each row links to the search that lists the units behind it."))
     add(Endpoint("/v1/trends", ("GET",), "Risers and fallers: this window against the previous one, with a Poisson z-test",
                  trends, params=trends_params(), tag="analytics"))
     add(Endpoint("/v1/accounts/<account_id>", ("GET",), "An account's feedback summary, sentiment mix, top themes, recent units and risk",

@@ -26,7 +26,7 @@ COLUMNS = {
     "chats.csv": "id,email,name,message,created_at,page,app_version,locale",
     "people.csv": "contact_id,name,email,account_id,title,updated_at",
 }
-GT_FILES = ["units.jsonl", "pii.jsonl", "identities.jsonl", "duplicates.jsonl", "incidents.json", "malformed.jsonl",
+GT_FILES = ["units.jsonl", "pii.jsonl", "identities.jsonl", "duplicates.jsonl", "incidents.json", "score_effects.json", "malformed.jsonl",
             "summary.json"]
 
 

@@ -15,7 +15,7 @@ def write(tmp_path, name, text):
 def test_the_shipped_example_rules_are_valid():
     rules, errors = load_rules(strict=False)
     assert errors == []
-    assert {r.type for r in rules} == {"spike", "trend", "new_term", "flatline", "schema_change", "account_risk"}
+    assert {r.type for r in rules} == {"spike", "trend", "new_term", "flatline", "schema_change", "account_risk", "impact"}
 
 
 def test_a_bad_window_names_the_file_and_the_field(tmp_path):

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "indexer.identity.cli",
     "detectors.cli",
     "search_api.cli",
+    "search_api.mcp_cli",
     "dashboards.cli",
 )
 

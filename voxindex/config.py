@@ -114,6 +114,8 @@ class Settings:
     # taxonomy used at ingest (None: the checkout's taxonomy/taxonomy.yaml) and detector rules
     taxonomy_path: str | None = field(default_factory=lambda: _env("VOXINDEX_TAXONOMY"))
     rules_dir: str | None = field(default_factory=lambda: _env("VOXINDEX_RULES_DIR"))
+    # `voxindex mcp`: the API key every tool call is made with (its role and scopes apply to the assistant)
+    mcp_api_key: str | None = field(default_factory=lambda: _env("VOXINDEX_MCP_API_KEY"), repr=False)
 
     @property
     def indices(self) -> IndexNames:

@@ -21,6 +21,7 @@ from .duplicates import finalize, group_accidental, plant_duplicates
 from .incidents import SOURCES, Releases, plan_volume
 from .people import build_population
 from .records import RecordFactory, Rec
+from .score_effects import default_effects, effect_truth
 from .text import Composer
 from .truth import duplicate_rows, identity_rows, pii_rows, unit_rows
 from .writers import FEEDBACK_FILES, choose_malformed, jsonl, people_csv, render_source
@@ -31,7 +32,7 @@ ID_FORMAT = {"zendesk": lambda i: str(40001 + i), "appstore": lambda i: f"rv_{i 
              "survey": lambda i: f"resp_{i + 1:06d}", "calls": lambda i: f"call_{i + 1:05d}",
              "jsonl": lambda i: f"post_{i + 1}", "csv": lambda i: f"chat_{i + 1:06d}"}
 GT_FILES = ["units.jsonl", "pii.jsonl", "identities.jsonl", "duplicates.jsonl", "incidents.json",
-            "malformed.jsonl", "summary.json"]
+            "score_effects.json", "malformed.jsonl", "summary.json"]
 
 
 def taxonomy_map(path: Path = TAXONOMY) -> dict[str, str]:
@@ -146,6 +147,9 @@ def generate(out: Path, seed: int, days: int = 90, end_date: date = DEFAULT_END,
         row["records"] = sum(1 for r in all_recs if r.incident == inc.id and not r.malformed)
         incidents.append(row)
     _write(gt / "incidents.json", json.dumps(incidents, indent=2, ensure_ascii=False) + "\n")
+    indexed = [r.score_effect for r in by_source["survey"] if r.score_effect and r.score_effect["has_text"] and not r.malformed]
+    effects = [effect_truth(e, indexed) for e in default_effects()]
+    _write(gt / "score_effects.json", json.dumps(effects, indent=2, ensure_ascii=False) + "\n")
     _write(gt / "malformed.jsonl", jsonl({"file": m.file, "line": m.line, "reason": m.reason} for m in malformed))
 
     per_source = {s: {"customer": 0, "non_customer": 0} for s in SOURCES}
@@ -169,6 +173,7 @@ def generate(out: Path, seed: int, days: int = 90, end_date: date = DEFAULT_END,
         "identities": {"clusters": sum(1 for i in identities if "person_cluster" in i),
                        "shared_inboxes": len(pop.shared), "contacts": len(pop.contacts)},
         "incidents": [i["id"] for i in incidents],
+        "score_effects": [e["id"] for e in effects],
     }
     _write(gt / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     return {**summary, "seconds": round(_time.perf_counter() - started, 2)}

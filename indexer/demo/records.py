@@ -14,6 +14,7 @@ from . import vocab
 from .accounts import DemoAccount, ts
 from .incidents import Releases, Spec
 from .people import Human, Population, name_variant
+from .score_effects import default_effects, shifted
 from .text import Composer, Context, Message, Style
 
 SUBTHEME_WEIGHTS = {
@@ -90,6 +91,7 @@ class Rec:
     incident: str | None = None
     malformed: str | None = None
     dup_member: bool = False
+    score_effect: dict | None = None  # survey responses: the planted score effect and what it changed
 
 
 class RecordFactory:
@@ -109,6 +111,7 @@ class RecordFactory:
                                     [w * SOURCE_MULT[src].get(t, 1.0) for t, w in SUBTHEME_WEIGHTS.items()])
                               for src in SOURCE_MULT}
         self._nick_seq = 0
+        self.score_effects = default_effects()
 
     # ------------------------------------------------------------ shared helpers
 
@@ -361,11 +364,17 @@ class RecordFactory:
             score = rng.choice(values[sentiment])
         else:
             score = rng.choice({"negative": [1, 1, 2, 2, 3], "neutral": [2, 3, 3, 4], "positive": [4, 5, 5, 5]}[sentiment])
+        segment = acc.state_at(spec.created).get("segment")
+        subs = [seg.sub_theme for seg in msg.segments] if msg else []
+        before = score
+        score, effect = shifted(self.score_effects, kind, segment, subs, score)  # no draw: nothing else moves
         payload = {"survey": kind, "email": email, "score": score, "verbatim": msg.text if msg else "",
                    "submitted_at": ts(spec.created), "locale": rng.choice(LOCALES)}
         parts = [Part("body", "customer", msg.text, msg, human.cluster)] if msg else []
         human_seen(human)
-        return Rec("survey", spec.created, payload, parts, incident=spec.incident.id if spec.incident else None)
+        return Rec("survey", spec.created, payload, parts, incident=spec.incident.id if spec.incident else None,
+                   score_effect={"survey": kind, "segment": segment, "sub_themes": subs, "score": score,
+                                 "score_before": before, "effect": effect, "has_text": msg is not None})
 
     # ------------------------------------------------------------ call transcripts
 
