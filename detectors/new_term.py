@@ -9,14 +9,14 @@ from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
 
-from .fields import base_clauses, es_field, iso, time_range
+from .fields import es_field, iso, time_range
 from .finding import Finding
-from .grouping import dim_clauses, grouped_counts
+from .grouping import dim_clauses, grouped_counts, rule_clauses
 from .rules import Rule, format_duration
 
 
 def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
-    flt, must_not = base_clauses(rule.filters, rule.exclude, rule.query, rule.min_arr)
+    flt, must_not = rule_clauses(rule)  # a sub-theme is not new because of a few unsure labels
     start = at - rule.window
     base_start = start - rule.baseline
     if rule.method == "significant":

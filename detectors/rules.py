@@ -44,7 +44,7 @@ ALLOWED = {
     "name", "type", "description", "filters", "exclude", "query", "dimension", "window",
     "baseline_windows", "baseline", "days", "min_count", "threshold", "method", "min_ratio",
     "min_r2", "min_arr", "renewal_within", "schedule", "realert", "owner", "alerts", "top_n",
-    "enabled", "expected",
+    "enabled", "expected", "min_confidence", "count_needs_review",
 }
 
 
@@ -106,6 +106,8 @@ class Rule:
     top_n: int = 10
     enabled: bool = True
     expected: str = "history"  # spike: "history" (own past windows) or "share" (see spike.py)
+    min_confidence: float | None = None  # label-based counts skip units less confident (None: labels.py default)
+    count_needs_review: bool = False  # ... and units the taxonomy flagged for review, unless true
 
 
 def _fail(path: str, fld: str, msg: str) -> RuleError:
@@ -250,6 +252,9 @@ def parse_rule(data: Any, path: str = "<rule>", default_name: str | None = None)
         top_n=_num(path, "top_n", merged.get("top_n", 10), int, 1),
         enabled=bool(merged.get("enabled", True)),
         expected=expected,
+        min_confidence=(_num(path, "min_confidence", merged["min_confidence"], float, 0)
+                        if merged.get("min_confidence") is not None else None),
+        count_needs_review=bool(merged.get("count_needs_review", False)),
     )
     if rtype == "spike" and rule.method == "poisson" and not 0 < rule.threshold < 1:
         raise _fail(path, "threshold", f"a poisson threshold is a p-value between 0 and 1, got {rule.threshold}")
