@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from detectors.backtest import score
 from detectors.lifecycle import list_alerts
 from detectors.new_value import NewValue, dedup_key, split_new_values
 from detectors.rules import parse_rule
@@ -48,6 +49,18 @@ def test_share_fields_are_never_new_and_no_history_at_all_reports_nothing():
 def test_the_dedup_key_is_the_dimension_value_alone():
     assert dedup_key("account", "newco") == dedup_key("account", "newco")
     assert dedup_key("account", "newco") != dedup_key("account", "acme") != dedup_key("source", "acme")
+
+
+def test_the_backtest_still_scores_a_new_sub_theme_but_not_a_new_company_as_a_false_alarm():
+    def alert(aid, by, sub=None):
+        return {"alert_id": aid, "kind": "new_value", "rule": "r", "title": aid, "sub_theme": sub, "theme": None,
+                "dimension": {"by": by, "filters": {}}, "window_start": "2026-07-19T00:00:00Z",
+                "first_seen": "2026-07-20T00:00:00Z", "last_seen": "2026-07-20T00:00:00Z"}
+
+    t0 = datetime(2026, 7, 1, tzinfo=timezone.utc)
+    report = score([alert("sub", {"sub_theme": "teleport"}, "teleport"), alert("co", {"account": "newco"})], [],
+                   t0, t0 + timedelta(days=28), timedelta(days=1))
+    assert report["false_alarms"] == 1 and report["false_alarm_examples"][0].startswith("r: sub")
 
 
 # ----------------------------------------------------------------------------- on the real node
