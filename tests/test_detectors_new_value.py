@@ -117,3 +117,14 @@ def test_a_second_rule_meeting_the_same_new_company_does_not_open_another_alert(
     assert not res.errors
     stored = list_alerts(es, settings.indices, size=100)
     assert [a["title"] for a in stored if a["kind"] == "new_value"] == ["New account: newco"]
+
+
+def test_a_new_sub_theme_seen_by_a_new_term_rule_and_a_spike_rule_is_one_alert(es, settings):
+    at = AT + timedelta(days=40)
+    index_units(es, settings.indices, series("meh", at, [4] * 8, theme="travel", sub_theme="refund", account_id="acme")
+                + series("my pet flew", at, [0] * 7 + [12], theme="travel", sub_theme="pets", account_id="acme"))
+    rules = [parse_rule({"type": "new_term", "dimension": "sub_theme", "baseline": "7d", "min_count": 5}, "n.yaml", "new_sub"),
+             parse_rule({**RULE, "dimension": "sub_theme"}, "s.yaml", "spike_sub")]
+    res = run_once(es, settings, rules, at, notify=False)
+    assert [a["title"] for a in res.created] == ["New: sub_theme=pets"]
+    assert [a["alert_id"] for a in res.unchanged] == [res.created[0]["alert_id"]]
