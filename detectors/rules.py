@@ -222,6 +222,8 @@ def parse_rule(data: Any, path: str = "<rule>", default_name: str | None = None)
     query = merged.get("query")
     if query is not None and not isinstance(query, str):
         raise _fail(path, "query", f"expected keywords as a string, got {query!r}")
+    if not isinstance(merged.get("count_needs_review", False), bool):
+        raise _fail(path, "count_needs_review", f"expected true or false, got {merged['count_needs_review']!r}")
     owner = merged.get("owner")
     if owner is not None and not isinstance(owner, str):
         raise _fail(path, "owner", f"expected a team name, got {owner!r}")
@@ -254,7 +256,7 @@ def parse_rule(data: Any, path: str = "<rule>", default_name: str | None = None)
         expected=expected,
         min_confidence=(_num(path, "min_confidence", merged["min_confidence"], float, 0)
                         if merged.get("min_confidence") is not None else None),
-        count_needs_review=bool(merged.get("count_needs_review", False)),
+        count_needs_review=merged.get("count_needs_review", False),
     )
     if rtype == "spike" and rule.method == "poisson" and not 0 < rule.threshold < 1:
         raise _fail(path, "threshold", f"a poisson threshold is a p-value between 0 and 1, got {rule.threshold}")

@@ -49,6 +49,8 @@ def test_rule_files_set_the_confidence_floor_and_name_a_bad_value():
     assert rule(type="spike", dimension="sub_theme").min_confidence is None
     with pytest.raises(RuleError, match="test.yaml: field 'min_confidence'"):
         rule(type="spike", dimension="sub_theme", min_confidence="high")
+    with pytest.raises(RuleError, match="test.yaml: field 'count_needs_review': expected true or false"):
+        rule(type="spike", dimension="sub_theme", count_needs_review="no")
 
 
 # ----------------------------------------------------------------------------- on the real node
