@@ -134,7 +134,9 @@ def score(alerts: list[dict], incidents: list[dict], t0: datetime, t1: datetime,
             "detected": bool(first), "delay_hours": round(delay.total_seconds() / 3600, 1) if delay is not None else None,
             "first_alert": f"{first['rule']}: {first['title']}" if first else None, "matching_alerts": len(hits),
         })
-    scored = [a for a in alerts if a.get("kind") in SCORED_KINDS]
+    # a new value that bears a theme (a new sub-theme) was a spike before new_value existed: still scored
+    scored = [a for a in alerts if a.get("kind") in SCORED_KINDS
+              or (a.get("kind") == "new_value" and (a.get("theme") or a.get("sub_theme")))]
     false_alarms = [a for a in scored if a["alert_id"] not in matched_ids]
     detected = sum(1 for p in per_incident if p["detected"])
     by_kind: dict[str, int] = {}

@@ -141,8 +141,7 @@ def _run(args) -> int:
     for a in res.created + res.grown:
         print(f"{'NEW  ' if a in res.created else 'GROWN'} {a['alert_id']} score={a['impact']['score']:5.1f} "
               f"owner={a.get('owner') or '-'} {a['title']} — {a['why']}")
-    print(f"{len(res.created)} new, {len(res.grown)} grown, {len(res.errors)} rule errors, "
-          f"{res.retried} failed deliveries retried OK", file=sys.stderr)
+    print(f"{res.summary()}; {len(res.errors)} rule errors, {res.retried} failed deliveries retried OK", file=sys.stderr)
     for err in res.errors:
         print(f"error: {err}", file=sys.stderr)
     return 1 if res.errors else 0

@@ -27,9 +27,12 @@ class Finding:
     query: str | None = None
     unit_ids: list[str] = field(default_factory=list)  # set when known (watches)
     extra: dict[str, Any] = field(default_factory=dict)
+    key: str | None = None  # a dedup key shared across rules (see new_value); default: rule + dimension
 
     @property
     def dedup_key(self) -> str:
+        if self.key:
+            return self.key
         key = json.dumps(self.dimension, sort_keys=True, default=str)
         digest = hashlib.sha1(key.encode()).hexdigest()[:12]
         label = ",".join(f"{k}={v}" for k, v in sorted(self.dimension.items()))

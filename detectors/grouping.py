@@ -8,7 +8,24 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from .fields import es_field, iso, time_range
+from .fields import base_clauses, es_field, iso, time_range
+from .labels import DEFAULT_MIN_CONFIDENCE, LabelPolicy, confident_clauses, uses_labels
+
+
+def label_policy(rule) -> LabelPolicy:
+    floor = rule.min_confidence if rule.min_confidence is not None else DEFAULT_MIN_CONFIDENCE
+    return LabelPolicy(min_confidence=floor, count_needs_review=rule.count_needs_review)
+
+
+def rule_clauses(rule) -> tuple[list[dict], list[dict]]:
+    """(filter, must_not) for an aggregation rule: the shared customer-signal clauses, the rule's
+    own filters, and, when it counts taxonomy labels, confident labels only (labels.py). The
+    same clauses select a finding's evidence, so an alert's units are the ones it counted."""
+    flt, must_not = base_clauses(rule.filters, rule.exclude, rule.query, rule.min_arr)
+    if uses_labels(rule.dimension, rule.filters, rule.exclude):
+        more_flt, more_not = confident_clauses(label_policy(rule))
+        flt, must_not = flt + more_flt, must_not + more_not
+    return flt, must_not
 
 
 def window_ranges(at: datetime, window: timedelta, count: int) -> list[tuple[datetime, datetime]]:

@@ -137,9 +137,36 @@ def silence(es: Elasticsearch, names: IndexNames, *, until: datetime, actor: str
     return doc
 
 
+NEW, GROWN, UNCHANGED = "new", "grown", "unchanged"
+
+
+def evidence_grew(alert: dict, unit_ids: list[str], units: int) -> bool:
+    """An alert grows only when its evidence grows: more units behind it than it recorded, or
+    named units (a watch's) it has not recorded. Evaluating the same data again, e.g. a re-run
+    as of the same time, finds neither. Citation ids of aggregation findings are a sample (top N
+    by severity), so for those the count decides, not whether the sample shifted."""
+    if units > (alert.get("unit_count") or 0):
+        return True
+    return bool(set(unit_ids) - set(alert.get("unit_ids") or []))
+
+
+@dataclass
+class Sighting:
+    alert: dict
+    outcome: str  # NEW, GROWN or UNCHANGED
+    evidence: list
+
+
 def record_finding(es: Elasticsearch, names: IndexNames, finding: Finding, *, realert: timedelta, now: datetime,
                    owner: str | None, top_n: int = 10, settings: Settings | None = None) -> tuple[dict, bool, list]:
     """Create or grow the alert for a finding. Returns (alert, created, evidence)."""
+    s = record_sighting(es, names, finding, realert=realert, now=now, owner=owner, top_n=top_n, settings=settings)
+    return s.alert, s.outcome == NEW, s.evidence
+
+
+def record_sighting(es: Elasticsearch, names: IndexNames, finding: Finding, *, realert: timedelta, now: datetime,
+                    owner: str | None, top_n: int = 10, settings: Settings | None = None) -> Sighting:
+    """Create the alert for a finding, grow it if its evidence grew, or leave it unchanged."""
     from . import impact as impact_mod
     from .links import api_url, kibana_url
 
@@ -155,6 +182,12 @@ def record_finding(es: Elasticsearch, names: IndexNames, finding: Finding, *, re
              api_url(conditions, finding.window_start, finding.window_end, finding.query, settings)]
     stamp, wall = iso(now), iso(utcnow())
     unit_ids = list(dict.fromkeys(finding.unit_ids + imp.unit_ids))
+    if existing and not evidence_grew(existing, finding.unit_ids, imp.units):
+        if not existing.get("last_seen") or now > parse_time(existing["last_seen"]):
+            # still firing on the same evidence: keep it inside its realert window, quietly
+            existing.update(last_seen=stamp)
+            _write(es, names, existing)
+        return Sighting(existing, UNCHANGED, imp.evidence)
     if existing:
         doc = existing
         doc.update(
@@ -167,7 +200,7 @@ def record_finding(es: Elasticsearch, names: IndexNames, finding: Finding, *, re
                                               "observed": finding.observed, "units": imp.units})
         doc["history"] = doc["history"][-100:]
         _write(es, names, doc)
-        return doc, False, imp.evidence
+        return Sighting(doc, GROWN, imp.evidence)
     doc = {
         "alert_id": stable_id(finding.dedup_key, stamp), "dedup_key": finding.dedup_key, "rule": finding.rule,
         "kind": finding.kind, "title": finding.title, "why": finding.why, "state": "open", "owner": owner,
@@ -182,7 +215,7 @@ def record_finding(es: Elasticsearch, names: IndexNames, finding: Finding, *, re
         "deliveries": [], "created_at": wall, "updated_at": wall,
     }
     _write(es, names, doc)
-    return doc, True, imp.evidence
+    return Sighting(doc, NEW, imp.evidence)
 
 
 def save_deliveries(es: Elasticsearch, names: IndexNames, alert: dict) -> None:

@@ -9,14 +9,15 @@ from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
 
-from .fields import base_clauses, es_field, iso, time_range
+from . import new_value
+from .fields import es_field, iso, time_range
 from .finding import Finding
-from .grouping import dim_clauses, grouped_counts
+from .grouping import dim_clauses, grouped_counts, rule_clauses
 from .rules import Rule, format_duration
 
 
 def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
-    flt, must_not = base_clauses(rule.filters, rule.exclude, rule.query, rule.min_arr)
+    flt, must_not = rule_clauses(rule)  # a sub-theme is not new because of a few unsure labels
     start = at - rule.window
     base_start = start - rule.baseline
     if rule.method == "significant":
@@ -37,6 +38,8 @@ def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> 
             dimension=dim, filters=dict(rule.filters), window_start=start, window_end=at,
             observed=observed, expected=float(before), trajectory=observed / max(before, 0.5),
             statistic=score, clauses=flt + dim_clauses(rule.dimension, key), must_not=must_not, query=rule.query,
+            # one alert per new value: a spike or trend rule meeting the same value grows this one
+            key=new_value.dedup_key(rule.dimension[0], key[0]) if len(key) == 1 else None,
         ))
     return findings
 

@@ -46,7 +46,7 @@ ALLOWED = {
     "name", "type", "description", "filters", "exclude", "query", "dimension", "window",
     "baseline_windows", "baseline", "days", "min_count", "threshold", "method", "min_ratio",
     "min_r2", "min_arr", "renewal_within", "schedule", "realert", "owner", "alerts", "top_n",
-    "enabled", "expected",
+    "enabled", "expected", "min_confidence", "count_needs_review",
 }
 
 
@@ -108,6 +108,8 @@ class Rule:
     top_n: int = 10
     enabled: bool = True
     expected: str = "history"  # spike: "history" (own past windows) or "share" (see spike.py)
+    min_confidence: float | None = None  # label-based counts skip units less confident (None: labels.py default)
+    count_needs_review: bool = False  # ... and units the taxonomy flagged for review, unless true
 
 
 def _fail(path: str, fld: str, msg: str) -> RuleError:
@@ -226,6 +228,8 @@ def parse_rule(data: Any, path: str = "<rule>", default_name: str | None = None)
     query = merged.get("query")
     if query is not None and not isinstance(query, str):
         raise _fail(path, "query", f"expected keywords as a string, got {query!r}")
+    if not isinstance(merged.get("count_needs_review", False), bool):
+        raise _fail(path, "count_needs_review", f"expected true or false, got {merged['count_needs_review']!r}")
     owner = merged.get("owner")
     if owner is not None and not isinstance(owner, str):
         raise _fail(path, "owner", f"expected a team name, got {owner!r}")
@@ -256,6 +260,9 @@ def parse_rule(data: Any, path: str = "<rule>", default_name: str | None = None)
         top_n=_num(path, "top_n", merged.get("top_n", 10), int, 1),
         enabled=bool(merged.get("enabled", True)),
         expected=expected,
+        min_confidence=(_num(path, "min_confidence", merged["min_confidence"], float, 0)
+                        if merged.get("min_confidence") is not None else None),
+        count_needs_review=merged.get("count_needs_review", False),
     )
     if rtype == "spike" and rule.method == "poisson" and not 0 < rule.threshold < 1:
         raise _fail(path, "threshold", f"a poisson threshold is a p-value between 0 and 1, got {rule.threshold}")

@@ -39,12 +39,20 @@ class RunResult:
     at: datetime
     created: list[dict] = field(default_factory=list)
     grown: list[dict] = field(default_factory=list)
+    unchanged: list[dict] = field(default_factory=list)  # seen again with no new evidence
     errors: list[str] = field(default_factory=list)
     retried: int = 0
 
     @property
     def alerts(self) -> list[dict]:
         return self.created + self.grown
+
+    def summary(self) -> str:
+        """One line for people and logs; a re-run on the same data says it changed nothing."""
+        line = f"{len(self.created)} new, {len(self.grown)} grown, {len(self.unchanged)} unchanged"
+        if not self.created and not self.grown:
+            line += " — no change"
+        return line
 
 
 def evaluate_rule(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
@@ -78,10 +86,12 @@ def run_once(es: Elasticsearch, settings: Settings, rules: list[Rule], at: datet
 
 def record(es, settings, names, rule: Rule, finding: Finding, at: datetime, routing, notify: bool, result: RunResult) -> dict:
     owner = rule.owner or routing.owner_for(finding.dimension, finding.filters)
-    alert, created, evidence = lifecycle.record_finding(es, names, finding, realert=rule.realert, now=at, owner=owner,
-                                                        top_n=rule.top_n, settings=settings)
-    (result.created if created else result.grown).append(alert)
-    log.info("%s alert %s [%s] %s — %s (score %.0f)", "new" if created else "grown", alert["alert_id"], rule.name,
+    sighting = lifecycle.record_sighting(es, names, finding, realert=rule.realert, now=at, owner=owner,
+                                         top_n=rule.top_n, settings=settings)
+    alert, evidence = sighting.alert, sighting.evidence
+    created = sighting.outcome == lifecycle.NEW
+    {lifecycle.NEW: result.created, lifecycle.GROWN: result.grown, lifecycle.UNCHANGED: result.unchanged}[sighting.outcome].append(alert)
+    log.info("%s alert %s [%s] %s — %s (score %.0f)", sighting.outcome, alert["alert_id"], rule.name,
              alert["title"], alert["why"], alert["impact"]["score"])
     if created and notify and rule.alerts:
         muted = lifecycle.silenced_until(es, names, alert["dedup_key"], rule.name, at)
@@ -128,5 +138,4 @@ def serve(es: Elasticsearch, settings: Settings, rules: list[Rule], routing: lif
 
 def _job(es, settings, rule, routing, notify=True) -> None:
     res = run_once(es, settings, [rule], routing=routing, retry=False, notify=notify)
-    log.info("%s: %d new, %d grown%s", rule.name, len(res.created), len(res.grown),
-             f", errors: {res.errors}" if res.errors else "")
+    log.info("%s: %s%s", rule.name, res.summary(), f", errors: {res.errors}" if res.errors else "")

@@ -2,7 +2,10 @@
 
 Poisson tail p-value (default) or z-score, with `min_count` so three angry tweets do not page
 anyone and `min_ratio` so a large, steady group does not fire on a statistically significant
-but tiny bump. A group never seen before has expectation 0.5 per window (see stats)."""
+but tiny bump. A group whose dimension value has no baseline at all (a new company, product,
+sub-theme) is not scored: the value is reported once instead (see new_value). A new combination
+of known values has expectation 0.5 per window (see stats). Label-based counts include
+confident labels only (grouping.rule_clauses)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,20 +14,29 @@ from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
 
-from .fields import base_clauses
+from . import new_value
 from .finding import Finding
-from .grouping import dim_clauses, grouped_counts, window_ranges
+from .grouping import dim_clauses, grouped_counts, rule_clauses, window_ranges
 from .rules import Rule, format_duration
 from .stats import baseline_expectation, poisson_sf, zscore
 
 
 def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
-    flt, must_not = base_clauses(rule.filters, rule.exclude, rule.query, rule.min_arr)
+    flt, must_not = rule_clauses(rule)
     ranges = window_ranges(at, rule.window, rule.baseline_windows + 1)
     groups = grouped_counts(es, names.feedback, flt, must_not, rule.dimension, ranges)
     share = _share_expectations(groups, rule.baseline_windows) if rule.expected == "share" else None
-    findings = []
+    win = format_duration(rule.window)
+    # a share spike scales its "where" fields (e.g. a new app version) by their current volume,
+    # so only its "what" field can lack a baseline
+    exempt = rule.dimension[1:] if share is not None else ()
+    scored, fresh = new_value.split_new_values(
+        {key: (sum(row["counts"][:-1]), row["counts"][-1]) for key, row in groups.items()}, rule.dimension, exempt)
+    findings = new_value.findings(es, names.feedback, rule, fresh, ranges[-1][0], ranges[-1][1],
+                                  f"the previous {rule.baseline_windows} × {win}", flt, must_not)
     for key, row in groups.items():
+        if key not in scored:
+            continue
         *baseline, observed = row["counts"]
         if observed < rule.min_count:
             continue
@@ -41,7 +53,6 @@ def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> 
             continue
         dim = dict(zip(rule.dimension, key))
         label = " × ".join(f"{d}={v}" for d, v in dim.items())
-        win = format_duration(rule.window)
         findings.append(Finding(
             rule=rule.name, kind="spike",
             title=f"Spike: {label}",

@@ -1,6 +1,7 @@
 """Trend (emerging / slow burn): sustained growth over days, which a window-vs-baseline spike
 misses because every day looks like the day before. Fits a log-linear slope on daily counts;
-`threshold` is the minimum daily growth (0.03 = 3 %/day), `min_r2` how steady it must be."""
+`threshold` is the minimum daily growth (0.03 = 3 %/day), `min_r2` how steady it must be.
+A value first seen in the last week is reported once as new (see new_value), not fitted."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -10,9 +11,9 @@ from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
 
-from .fields import base_clauses
+from . import new_value
 from .finding import Finding
-from .grouping import dim_clauses, grouped_counts, window_ranges
+from .grouping import dim_clauses, grouped_counts, rule_clauses, window_ranges
 from .stats import loglinear_slope
 from .rules import Rule
 
@@ -20,7 +21,7 @@ SMOOTH = 7  # days in the trailing sum the slope is fitted on
 
 
 def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
-    flt, must_not = base_clauses(rule.filters, rule.exclude, rule.query, rule.min_arr)
+    flt, must_not = rule_clauses(rule)
     # 6 extra days so every fitted point is a trailing 7-day sum: weekday/weekend swings
     # (feedback halves at weekends) would otherwise drown a few %/day of growth
     ranges = window_ranges(at, timedelta(days=1), rule.days + SMOOTH - 1)
@@ -28,8 +29,15 @@ def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> 
     # days before the data began are not "zero complaints": drop them for every group
     totals = [sum(row["counts"][i] for row in groups.values()) for i in range(len(ranges))]
     first = next((i for i, t in enumerate(totals) if t), len(totals))
-    findings = []
+    # a value first seen in the last week has no history to grow from: reported once as new
+    scored, fresh = new_value.split_new_values(
+        {key: (sum(row["counts"][first:-SMOOTH]), sum(row["counts"][-SMOOTH:])) for key, row in groups.items()},
+        rule.dimension)
+    findings = new_value.findings(es, names.feedback, rule, fresh, ranges[-SMOOTH][0], ranges[-1][1],
+                                  "the days before the last week", flt, must_not)
     for key, row in groups.items():
+        if key not in scored:
+            continue
         daily = row["counts"][first:]
         if len(daily) < SMOOTH + 2:
             continue

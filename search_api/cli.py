@@ -11,6 +11,7 @@ Serve the search API with waitress (a production WSGI server).
 
   voxindex serve                          foreground on 127.0.0.1:8000
   voxindex serve --background             detached; pid in <home>/api.pid, log in <home>/logs/api.log
+                                          (already running: restarted, so a re-run is safe)
   voxindex serve stop                     stop the detached server
 
 On first start with no API keys, an admin and a viewer key are created and printed once (also
@@ -86,10 +87,28 @@ def _serve(args: argparse.Namespace) -> int:
     if not args.no_bootstrap:
         server.bootstrap_keys(es, settings)
     if args.background:
+        pid = server.running_pid(pidfile)
+        plan = background_plan(pid, server.answers(host, port))
+        if plan == "reuse":
+            print(f"A VoxIndex API already answers on http://{host}:{port} (not started from {pidfile}: another "
+                  "checkout or a foreground `voxindex serve`); reusing it. Stop it there to serve this one.")
+            return 0
+        if plan == "restart":
+            # a re-run (the second `make demo`) must serve the current code and settings, not fail
+            print(f"VoxIndex API already running (pid {pid}); restarting it")
+            server.stop(pidfile)
         server.start_background(settings, host, port, pidfile)
         return 0
     server.serve_foreground(settings, host, port, threads=args.threads)
     return 0
+
+
+def background_plan(our_pid: int | None, port_answers: bool) -> str:
+    """What `serve --background` does: "restart" the server our pidfile names, "reuse" an API
+    we did not start that already answers on the port, or "start" one."""
+    if our_pid:
+        return "restart"
+    return "reuse" if port_answers else "start"
 
 
 def _store():

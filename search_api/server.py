@@ -54,8 +54,8 @@ def serve_foreground(settings: Settings, host: str, port: int, threads: int = 8)
 
 def start_background(settings: Settings, host: str, port: int, pidfile: Path) -> int:
     if pidfile.exists():
-        pid = _read_pid(pidfile)
-        if pid and _alive(pid):
+        pid = running_pid(pidfile)
+        if pid:
             raise RuntimeError(f"already running (pid {pid}, {pidfile}); stop it with `voxindex serve stop`")
         pidfile.unlink()
     log = Path(settings.home) / "logs" / "api.log"
@@ -120,3 +120,30 @@ def _alive(pid: int) -> bool:
         return done == 0
     except ChildProcessError:
         return True
+
+
+def running_pid(pidfile: Path) -> int | None:
+    """The pid of the background server this pidfile names, while it is alive."""
+    pid = _read_pid(pidfile)
+    if not pid or not _alive(pid):
+        return None
+    # after a reboot the number may belong to some other program: never restart (kill) that
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    try:
+        if cmdline.exists() and b"voxindex" not in cmdline.read_bytes():
+            return None
+    except OSError:
+        pass
+    return pid
+
+
+def answers(host: str, port: int, timeout: float = 2.0) -> bool:
+    """Does a VoxIndex API already answer there (one this pidfile does not know about)?"""
+    import urllib.request
+
+    target = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    try:
+        with urllib.request.urlopen(f"http://{target}:{port}/healthz", timeout=timeout) as res:
+            return res.status == 200
+    except Exception:
+        return False

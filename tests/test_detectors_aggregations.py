@@ -44,13 +44,17 @@ def test_spike_fires_on_a_region_jump_and_reports_observed_vs_expected(es, setti
     assert spike.evaluate(es, names, rule(type="spike", dimension=["sub_theme", "region"], min_count=16), AT) == []
 
 
-def test_zscore_spike_and_new_key_without_baseline(es, settings, AT):
+def test_zscore_spike_on_a_new_combination_of_known_values(es, settings, AT):
+    # sync-failure is known (in 4.8.1) and so is 4.8.2 (crashes): only their combination is new,
+    # so it is scored as a spike (a value with no history at all is reported once instead: new_value)
     names = settings.indices
-    index_units(es, names, series("sync broken", AT, [0] * 7 + [9], theme="reliability", sub_theme="sync-failure",
-                                  app_version="4.8.2", segment="enterprise"))
+    kw = dict(theme="reliability", segment="enterprise")
+    index_units(es, names, series("sync broken", AT, [0] * 7 + [9], sub_theme="sync-failure", app_version="4.8.2", **kw)
+                + series("sync broken", AT, [1] * 8, sub_theme="sync-failure", app_version="4.8.1", **kw)
+                + series("it crashes", AT, [1] * 8, sub_theme="crash", app_version="4.8.2", **kw))
     found = spike.evaluate(es, names, rule(type="spike", dimension=["sub_theme", "app_version"], method="zscore",
                                            threshold=3, filters={"segment": "enterprise"}), AT)
-    assert found and found[0].dimension == {"sub_theme": "sync-failure", "app_version": "4.8.2"}
+    assert [(f.kind, f.dimension) for f in found] == [("spike", {"sub_theme": "sync-failure", "app_version": "4.8.2"})]
 
 
 def test_trend_finds_a_slow_burn_but_not_a_flat_or_noisy_series(es, settings, AT):

@@ -2,7 +2,8 @@
 
 Each step is the same subcommand a person would run by hand, called in-process so the demo
 proves the documented commands work. Every step is idempotent: a second `make demo` reuses the
-running node, skips regenerating identical data, ingests nothing new and restarts only the API.
+running node, skips regenerating identical data, ingests nothing new, grows no alert (the
+detectors run as of the same time on the same data: "no change") and restarts only the API.
 """
 from __future__ import annotations
 
@@ -50,10 +51,11 @@ def run_demo(args: argparse.Namespace) -> int:
         # The demo's history ends on a fixed date; judge it as of that evening rather than
         # today, or every source would look like it stopped delivering.
         as_of = _data_end(out)
+        # a re-run as of the same time on the same data grows no alert and says "no change"
         _step(f"Detectors: evaluate every rule once, as of {as_of}")
         _run(["detectors", "run", "--once", "--at", as_of])
     if _has_command("serve") and not args.no_api:
-        _step("Search API: serve in the background")
+        _step("Search API: serve in the background (one this checkout started before is restarted)")
         _run(["serve", "--background"])
     table, ok = reconcile(out)
     print(table, flush=True)
