@@ -2,6 +2,7 @@
 (the search API's `Principal`, the web view's signed-in key). Pure functions, no I/O."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
@@ -20,6 +21,17 @@ VIEWER_EXCLUDED = (
     "context.text",
     "provenance.cursor",
 )
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The operator's own processes (CLI reports, schedulers): admin, unscoped. Never a web/API caller."""
+
+    key_id: str = "operator"
+    name: str = "operator"
+    role: str = "admin"
+    sources: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
 
 
 class AccessDenied(Exception):
