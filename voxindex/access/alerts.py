@@ -69,6 +69,9 @@ def render(alert: dict, caller: Any, visible_unit_ids: set[str] | None = None) -
     if visible_unit_ids is not None:
         out["unit_ids"] = [u for u in out.get("unit_ids") or [] if u in visible_unit_ids]
     if sees_revenue(caller):
+        for entry in out.get("history") or []:
+            if isinstance(entry, dict) and entry.get("actor") == "detector" and entry.get("action") == "detected":
+                entry.setdefault("note", alert.get("why"))
         return out
     out["why"] = public_why(alert)
     impact = out.get("impact")
@@ -82,7 +85,6 @@ def render(alert: dict, caller: Any, visible_unit_ids: set[str] | None = None) -
             continue
         if entry.get("actor") == "detector":
             entry["note"] = public_why(alert) if entry.get("action") == "detected" else None
-            entry = {k: v for k, v in entry.items() if v is not None}
         elif "note" in entry:
             entry["note"] = mask_money(entry["note"])
     out["history"] = [{k: v for k, v in e.items() if v is not None} if isinstance(e, dict) else e
