@@ -221,7 +221,7 @@ def _error(exc):
 def _latest(es, names) -> datetime:
     """The newest unit's day in the caller's scope: pages anchor their windows on the data, so a demo
     dataset that ends in the past (or future) still shows its last weeks."""
-    res = es.search(index=names.feedback, size=0, query=scoped_query(Filters(customer_only=False, dedupe=False), _caller()),
+    res = es.search(index=names.feedback, size=0, query=scoped_query(Filters(dedupe=False), _caller()),
                     aggs={"m": {"max": {"field": "created_at"}}})
     value = res["aggregations"]["m"].get("value_as_string")
     end = parse_time(value) if value else datetime.now(timezone.utc)
@@ -383,7 +383,8 @@ def theme(theme: str):
 def unit(unit_id: str):
     es, settings = _services()
     caller = _caller()
-    scoped = Filters(customer_only=False, dedupe=False)
+    # viewers read customer units only (agent/internal turns are analyst data), as on the API
+    scoped = Filters(customer_only=not sees_revenue(caller), dedupe=False)
     res = es.search(index=settings.indices.feedback, size=1, _source={"excludes": source_excludes(caller)},
                     query={"bool": {"filter": [{"term": {"unit_id": unit_id[:128]}}, scoped_query(scoped, caller)]}})
     hits = res["hits"]["hits"]

@@ -3,6 +3,7 @@ body (or (body, status)); auth, rate limits, validation, errors and audit live i
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from flask import g
@@ -15,6 +16,7 @@ from .params import (
 )
 from voxindex.access import alerts as alert_access
 from voxindex.access import safe_url
+from voxindex.access.policy import customer_only
 
 from .query import scope_clauses
 from .redact import redact_unit, source_excludes
@@ -26,6 +28,8 @@ def svc():
 
     return current_app.extensions["voxindex"]
 
+
+MAX_RECORD_CHARS = 256 * 1024  # the largest real ticket/transcript is far below; one record, not a batch
 
 # ------------------------------------------------------------------------- views
 def healthz(args: dict) -> Any:
@@ -52,7 +56,7 @@ def search(args: dict) -> Any:
 def get_unit(args: dict, unit_id: str) -> Any:
     s = svc()
     p = g.principal
-    query = {"bool": {"filter": [{"term": {"unit_id": unit_id}}, *scope_clauses(p)]}}
+    query = {"bool": {"filter": [{"term": {"unit_id": unit_id}}, *scope_clauses(p), *customer_only(p)]}}
     resp = s.es.search(index=s.names.feedback, query=query, size=1, _source={"excludes": source_excludes(p.sees_revenue)})
     hits = resp["hits"]["hits"]
     if not hits:
@@ -65,7 +69,7 @@ def get_unit(args: dict, unit_id: str) -> Any:
         siblings = s.es.search(
             index=s.names.feedback, size=100,
             query={"bool": {"filter": [{"term": {"source": unit["source"]}}, {"term": {"source_record_id": record_id}},
-                                       *scope_clauses(p)]}},
+                                       *scope_clauses(p), *customer_only(p)]}},
             sort=[{"position": "asc"}, {"segment_index": "asc"}, {"unit_id": "asc"}],
             _source=["unit_id", "speaker_role", "position", "segment_index", "provenance.record_part", "text",
                      "created_at", "is_customer_signal"],
@@ -193,6 +197,11 @@ def ingest(args: dict) -> Any:
         raise ApiError(400, "invalid_parameter", f"records: a list of 1-{MAX_INGEST_RECORDS} objects", {"param": "records"})
     if not all(isinstance(r, dict) for r in records):
         raise ApiError(400, "invalid_parameter", "records: every record must be a JSON object", {"param": "records"})
+    oversized = [i for i, r in enumerate(records) if len(json.dumps(r, ensure_ascii=False)) > MAX_RECORD_CHARS]
+    if oversized:
+        # refused whole, before anything is indexed: a huge record would otherwise live on as a huge dead letter
+        raise ApiError(413, "record_too_large", f"records {oversized[:20]} are over {MAX_RECORD_CHARS:,} characters each; "
+                       "nothing was ingested", {"param": "records", "rejected": oversized[:100], "limit": MAX_RECORD_CHARS})
     try:
         from indexer.ingest import ingest_records
     except ModuleNotFoundError as exc:

@@ -192,6 +192,7 @@ def test_viewers_never_see_revenue_or_person_fields(client, corpus):
     unit = client.get(f"/v1/units/{units[0].unit_id}", headers=v).json["unit"]
     assert "arr" not in unit["account"] and all("text" not in c for c in unit["context"])
     assert client.get("/v1/search?min_arr=1000", headers=v).status_code == 403
+    assert client.get("/v1/search?include_non_customer=true", headers=v).status_code == 403  # agent turns
     themes = client.get("/v1/themes", headers=v).json["themes"]
     assert themes and all("arr_affected" not in t for t in themes)
     acc = client.get("/v1/accounts/acc_0001", headers=v).json

@@ -93,6 +93,10 @@ def test_finding_9_no_limits_before_authentication(world, es):
     r = big.post("/v1/ingest", data=b"x" * (20 * 1024 * 1024), content_type="application/json",
                  headers={"Authorization": "Bearer vx_bad_guess"})
     assert r.status_code == 413 and r.json["error"]["code"] == "payload_too_large"
+    # one oversized record is refused before anything is indexed or dead-lettered
+    r = big.post("/v1/ingest", headers={"Authorization": f"Bearer {world[2]['admin']}"}, json={
+        "connector": "zendesk", "records": [{"id": "small"}, {"id": "huge", "description": "x" * (1024 * 1024)}]})
+    assert r.status_code == 413 and r.json["error"]["details"]["rejected"] == [1]
 
 
 def test_finding_10_schema_drift(client, world):

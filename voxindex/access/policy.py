@@ -67,10 +67,22 @@ def check_params(caller: Any, params: dict[str, Any] | Filters) -> None:
         return
     if isinstance(params, Filters):
         used = params.uses_revenue()
+        if used is None and not params.customer_only:
+            used = "include_non_customer"
     else:
         used = next((p for p in REVENUE_PARAMS if params.get(p) not in (None, "", [])), None)
+        if used is None and params.get("include_non_customer"):
+            used = "include_non_customer"
+    if used == "include_non_customer":
+        # agent/internal turns are what viewers are kept from in `context.text`
+        raise AccessDenied("include_non_customer: agent and internal units need the analyst role; your key is a viewer", used)
     if used:
         raise AccessDenied(f"{used}: filtering by ARR needs the analyst role; your key is a viewer", used)
+
+
+def customer_only(caller: Any) -> list[dict]:
+    """Viewers read customer units only (a unit by id, a thread): agent/internal text is analyst data."""
+    return [] if sees_revenue(caller) else [{"term": {"is_customer_signal": True}}]
 
 
 def scoped_query(f: Filters, caller: Any) -> dict:
