@@ -234,6 +234,7 @@ def create_app(settings: Settings | None = None, es: elasticsearch.Elasticsearch
 
     @app.after_request
     def _allow_header(resp):
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         if resp.status_code == 405 and "Allow" not in resp.headers:
             methods = _methods_for(app, request.path)
             if methods:

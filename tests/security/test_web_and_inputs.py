@@ -43,6 +43,7 @@ def test_finding_4_web_view_is_open_to_loopback(app, world, es):
     viewer = sign_in(app, world, "viewer")
     overview = viewer.get("/ui/")
     assert overview.status_code == 200
+    assert "frame-ancestors 'none'" in overview.headers["Content-Security-Policy"]
     assert b"$" not in overview.data and f"{ACCOUNT_RISK_ARR:,.0f}".encode() not in overview.data
     alerts_page = viewer.get("/ui/alerts")
     assert alerts_page.status_code == 200 and b"ARR" not in alerts_page.data
