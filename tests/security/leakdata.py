@@ -44,6 +44,10 @@ def security_alerts() -> list[dict]:
                 why=f"7 negative or churn-risk units in the last 14d from an account with ARR {ACCOUNT_RISK_ARR:,.0f}",
                 dimension={"by": {"account": "acc_0004"}, "filters": {}},
                 impact={"score": 61.27, "accounts": 1, "arr": ACCOUNT_RISK_ARR, "severity": 0.7, "trajectory": 7.0},
+                deliveries=[{"id": "d1", "type": "slack", "status": "failed", "attempts": 3,
+                             "target": "https://hooks.slack.example/services/T000/B000/SECRETTOKEN",
+                             "last_error": "POST https://hooks.slack.example/services/T000/B000/SECRETTOKEN: 500",
+                             "config": {"type": "slack", "url": "https://hooks.slack.example/services/T000/B000/SECRETTOKEN"}}],
                 history=[{"at": d.isoformat(), "action": "detected", "actor": "detector",
                           "note": f"7 negative or churn-risk units in the last 14d from an account with ARR {ACCOUNT_RISK_ARR:,.0f}"}])
     appstore = alert_doc("al-appstore-crash", "open", "crash", d, owner="eng-mobile")

@@ -41,6 +41,9 @@ def test_finding_2_alerts_leak_arr_to_viewers(client, world):
     analyst = client.get("/v1/alerts", headers=bearer(world, "analyst")).json
     risk = next(a for a in analyst["alerts"] if a["alert_id"] == "al-risk-umbrella")
     assert shown in risk["why"] and risk["impact"]["arr"] == ACCOUNT_RISK_ARR
+    # alerter credentials (webhook tokens) in delivery records reach no API caller; targets only admins
+    assert "SECRETTOKEN" not in text and "SECRETTOKEN" not in json.dumps(analyst)
+    assert risk["deliveries"] == [{"id": "d1", "type": "slack", "status": "failed", "attempts": 3}]
 
 
 def test_finding_3_scoped_keys_see_every_alert(client, world):

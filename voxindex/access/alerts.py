@@ -14,6 +14,7 @@ from .policy import scope_clauses, sees_revenue
 # free text an admin typed into a note may still quote money; viewers get it masked
 _MONEY = re.compile(r"(?i)(\$|€|£)\s?\d[\d,.]*\s?[kmb]?|\b\d[\d,.]*\s?(k|m|bn)?\s?(usd|eur|gbp)\b|\barr\b[^.;\n]*")
 HIDDEN = "[revenue hidden]"
+DELIVERY_FIELDS = ("id", "type", "status", "attempts", "first_try", "last_try")
 
 
 def conditions(alert: dict) -> dict[str, Any]:
@@ -66,6 +67,11 @@ def mask_money(text: Any) -> Any:
 def render(alert: dict, caller: Any, visible_unit_ids: set[str] | None = None) -> dict:
     """The alert as this caller may see it (a copy)."""
     out = copy.deepcopy(alert)
+    # a delivery keeps the alerter's config (webhook URLs with tokens, SMTP/Jira credentials): never
+    # served; the target and the error text (which may quote the URL) only to admins
+    admin = getattr(caller, "role", None) == "admin"
+    out["deliveries"] = [{k: v for k, v in d.items() if k in DELIVERY_FIELDS or (admin and k in ("target", "last_error"))}
+                         for d in out.get("deliveries") or [] if isinstance(d, dict)]
     if visible_unit_ids is not None:
         out["unit_ids"] = [u for u in out.get("unit_ids") or [] if u in visible_unit_ids]
     if sees_revenue(caller):
@@ -89,9 +95,6 @@ def render(alert: dict, caller: Any, visible_unit_ids: set[str] | None = None) -
             entry["note"] = mask_money(entry["note"])
     out["history"] = [{k: v for k, v in e.items() if v is not None} if isinstance(e, dict) else e
                       for e in out.get("history") or []]
-    for d in out.get("deliveries") or []:
-        if isinstance(d, dict):
-            d.pop("body", None)
     return out
 
 
