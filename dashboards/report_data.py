@@ -13,7 +13,13 @@ from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
 
+from voxindex.access import scoped_query, sees_revenue
+from voxindex.access.policy import Operator
+
 from .filters import TERM_FILTERS, Filters
+
+# reports are produced by the operator's CLI or scheduler; the web view passes the signed-in caller
+OPERATOR = Operator()
 
 NEGATIVE_INTENTS = ("bug", "complaint", "churn_risk")
 ESCALATION = ("high", "critical")
@@ -65,21 +71,22 @@ class ReportData:
 # ---------------------------------------------------------------- small query helpers
 
 
-def count(es: Elasticsearch, names: IndexNames, f: Filters) -> int:
-    return int(es.count(index=names.feedback, query=f.to_query())["count"])
+def count(es: Elasticsearch, names: IndexNames, f: Filters, caller: Any = OPERATOR) -> int:
+    return int(es.count(index=names.feedback, query=scoped_query(f, caller))["count"])
 
 
 def breakdown(es: Elasticsearch, names: IndexNames, f: Filters, by: str, size: int = 10,
-              with_arr: bool = False) -> list[dict[str, Any]]:
+              with_arr: bool = False, caller: Any = OPERATOR) -> list[dict[str, Any]]:
     """Top values of `by` (a friendly filter name) with units, distinct accounts and — optionally —
     ARR counted once per account (terms per account + max ARR, summed here: no pipeline aggs)."""
+    with_arr = with_arr and sees_revenue(caller)
     sub: dict[str, Any] = {"accounts": {"cardinality": {"field": "account.account_id"}}}
     if by == "account":
         sub["name"] = {"terms": {"field": "account.name", "size": 1}}
     if with_arr:
         sub["per_account"] = {"terms": {"field": "account.account_id", "size": 1000},
                               "aggs": {"arr": {"max": {"field": "account.arr"}}}}
-    res = es.search(index=names.feedback, size=0, query=f.to_query(),
+    res = es.search(index=names.feedback, size=0, query=scoped_query(f, caller),
                     aggs={"by": {"terms": {"field": TERM_FILTERS[by], "size": size}, "aggs": sub}})
     rows = []
     for b in res["aggregations"]["by"]["buckets"]:
@@ -91,26 +98,34 @@ def breakdown(es: Elasticsearch, names: IndexNames, f: Filters, by: str, size: i
     return rows
 
 
-def daily(es: Elasticsearch, names: IndexNames, f: Filters) -> list[tuple[datetime, int]]:
+def daily(es: Elasticsearch, names: IndexNames, f: Filters, caller: Any = OPERATOR) -> list[tuple[datetime, int]]:
     from voxindex.model import parse_time
 
-    res = es.search(index=names.feedback, size=0, query=f.to_query(), aggs={"d": {"date_histogram": {
+    res = es.search(index=names.feedback, size=0, query=scoped_query(f, caller), aggs={"d": {"date_histogram": {
         "field": "created_at", "calendar_interval": "1d", "min_doc_count": 0,
         **({"extended_bounds": {"min": f.start.isoformat(), "max": (f.end - timedelta(seconds=1)).isoformat()}}
            if f.start and f.end else {})}}})
     return [(parse_time(b["key_as_string"]), b["doc_count"]) for b in res["aggregations"]["d"]["buckets"]]
 
 
-def distinct_accounts_arr(es: Elasticsearch, names: IndexNames, f: Filters) -> tuple[int, float]:
-    res = es.search(index=names.feedback, size=0, query=f.to_query(), aggs={
-        "n": {"cardinality": {"field": "account.account_id"}},
-        "per": {"terms": {"field": "account.account_id", "size": 5000}, "aggs": {"arr": {"max": {"field": "account.arr"}}}}})
+def distinct_accounts_arr(es: Elasticsearch, names: IndexNames, f: Filters,
+                          caller: Any = OPERATOR) -> tuple[int, float | None]:
+    """(distinct accounts, their ARR counted once each); ARR is None for callers who may not see it."""
+    aggs_body: dict[str, Any] = {"n": {"cardinality": {"field": "account.account_id"}}}
+    if sees_revenue(caller):
+        aggs_body["per"] = {"terms": {"field": "account.account_id", "size": 5000},
+                            "aggs": {"arr": {"max": {"field": "account.arr"}}}}
+    res = es.search(index=names.feedback, size=0, query=scoped_query(f, caller), aggs=aggs_body)
     aggs = res["aggregations"]
-    return int(aggs["n"]["value"]), sum(b["arr"]["value"] or 0.0 for b in aggs["per"]["buckets"])
+    arr = sum(b["arr"]["value"] or 0.0 for b in aggs["per"]["buckets"]) if "per" in aggs else None
+    return int(aggs["n"]["value"]), arr
 
 
 def alerts_in(es: Elasticsearch, names: IndexNames, start: datetime | None = None, end: datetime | None = None,
-              states: tuple[str, ...] | None = None, size: int = 200) -> list[dict]:
+              states: tuple[str, ...] | None = None, size: int = 200, caller: Any = OPERATOR) -> list[dict]:
+    """Alerts detected in [start, end), as `caller` may see them (scope, revenue-free text)."""
+    from voxindex.access import alerts as alert_access
+
     flt: list[dict] = []
     if start or end:
         rng = {k: v.isoformat() for k, v in (("gte", start), ("lt", end)) if v}
@@ -119,7 +134,7 @@ def alerts_in(es: Elasticsearch, names: IndexNames, start: datetime | None = Non
         flt.append({"terms": {"state": list(states)}})
     res = es.search(index=names.alerts, size=size, query={"bool": {"filter": flt, "must_not": [{"term": {"kind": "silence"}}]}},
                     sort=[{"impact.score": {"order": "desc", "missing": "_last"}}])
-    return [h["_source"] for h in res["hits"]["hits"]]
+    return alert_access.visible(es, names.feedback, [h["_source"] for h in res["hits"]["hits"]], caller)
 
 
 def _pct_change(now: int | float, before: int | float) -> float | None:
@@ -262,7 +277,7 @@ def success(es, names, start) -> ReportData:
     this, _ = _week_filters(start)
     risky = this.with_(intent=list(NEGATIVE_INTENTS))
     data = ReportData("success", "Customer success: accounts at risk", "", start, this.end)
-    res = es.search(index=names.feedback, size=0, query=risky.to_query(), aggs={"acc": {
+    res = es.search(index=names.feedback, size=0, query=scoped_query(risky, OPERATOR), aggs={"acc": {
         "terms": {"field": "account.account_id", "size": 25},
         "aggs": {"arr": {"max": {"field": "account.arr"}}, "name": {"terms": {"field": "account.name", "size": 1}},
                  "health": {"terms": {"field": "account.health", "size": 1}},

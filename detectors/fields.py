@@ -1,47 +1,17 @@
 """Friendly field names used by rules, watches and links, mapped to feedback-index paths.
 
 Rules say `theme`, `segment`, `app_version`; the index says `taxonomy.theme`,
-`account.segment`, `app_version`. One table keeps the two in agreement everywhere.
+`account.segment`, `app_version`. The table is the access layer's (voxindex.access.fields), the
+same one the search API and the web view use, so the two cannot drift apart again.
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-FIELDS: dict[str, str] = {
-    "theme": "taxonomy.theme",
-    "sub_theme": "taxonomy.sub_theme",
-    "primary_theme": "taxonomy.primary_theme",
-    "primary_sub_theme": "taxonomy.primary_sub_theme",
-    "segment": "account.segment",
-    "region": "account.region",
-    "plan": "account.plan",
-    "health": "account.health",
-    "account": "account.account_id",
-    "account_name": "account.name",
-    "app_version": "app_version",
-    "source": "source",
-    "channel": "channel",
-    "connector": "connector",
-    "product_area": "product_area",
-    "locale": "locale",
-    "tags": "tags",
-    "sentiment": "sentiment.label",
-    "intent": "intent.label",
-    "severity": "severity.label",
-    "speaker_role": "speaker_role",
-}
+from voxindex.access.fields import FIELDS, es_field  # noqa: F401  (re-exported for rules, watches, links)
 
 SEVERITY_WEIGHT = {"low": 0.25, "medium": 0.5, "high": 0.75, "critical": 1.0}
-
-
-def es_field(name: str) -> str:
-    """Friendly name -> index path; a dotted index path is accepted as is."""
-    if name in FIELDS:
-        return FIELDS[name]
-    if name in FIELDS.values():
-        return name
-    raise KeyError(name)
 
 
 def iso(dt: datetime) -> str:

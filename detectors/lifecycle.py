@@ -211,7 +211,9 @@ def record_sighting(es: Elasticsearch, names: IndexNames, finding: Finding, *, r
         "silenced_until": None, "first_seen": stamp, "last_seen": stamp,
         "window_start": iso(finding.window_start), "window_end": iso(finding.window_end),
         "stages": {"detected": stamp},
-        "history": [{"at": stamp, "action": "detected", "actor": "detector", "note": finding.why}],
+        # structured only: the note is rendered per reader (voxindex.access.alerts), since `why` may quote ARR
+        "history": [{"at": stamp, "action": "detected", "actor": "detector", "observed": finding.observed,
+                     "expected": finding.expected}],
         "deliveries": [], "created_at": wall, "updated_at": wall,
     }
     _write(es, names, doc)

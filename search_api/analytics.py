@@ -14,6 +14,7 @@ from elasticsearch import Elasticsearch
 from voxindex.config import IndexNames
 
 from .auth import Principal
+from .errors import ApiError
 from .query import filter_query, iso, scope_clauses
 from .redact import redact_unit, source_excludes
 from .stats import poisson_change, slope
@@ -44,6 +45,19 @@ def _base(p: dict, principal: Principal, drop_time: bool = True) -> dict:
     return filter_query(q, principal)
 
 
+def window_start(p: dict, end: datetime, days: int) -> tuple[datetime, int]:
+    """(start, whole days): `from` when given (it wins over the length param), else `days` before `end`."""
+    start = p.get("from")
+    if start is None:
+        return end - timedelta(days=days), days
+    if start >= end:
+        raise ApiError(400, "invalid_parameter", "from: must be before `to` (or the newest unit)", {"param": "from"})
+    span = (end - start).total_seconds() / 86400
+    if span > 366:
+        raise ApiError(400, "invalid_parameter", "from: the window may span at most 365 days", {"param": "from"})
+    return start, max(1, int(round(span)))
+
+
 def _with(base: dict, *clauses: dict) -> dict:
     return {"bool": {"filter": [base, *clauses]}}
 
@@ -55,8 +69,7 @@ def _mix(buckets: list[dict]) -> dict[str, int]:
 def themes(es: Elasticsearch, names: IndexNames, p: dict, principal: Principal) -> dict[str, Any]:
     base = _base(p, principal)
     end = anchor(es, names, base, p.get("to"))
-    days = p["days"]
-    start = end - timedelta(days=days)
+    start, days = window_start(p, end, p["days"])
     query = _with(base, {"range": {"created_at": {"gte": iso(start), "lt": iso(end)}}})
     per_theme: dict[str, Any] = {
         "accounts": {"cardinality": {"field": "account_id"}},
@@ -93,7 +106,9 @@ def themes(es: Elasticsearch, names: IndexNames, p: dict, principal: Principal) 
 def trends(es: Elasticsearch, names: IndexNames, p: dict, principal: Principal) -> dict[str, Any]:
     base = _base(p, principal)
     end = anchor(es, names, base, p.get("to"))
-    length = timedelta(days=p["window_days"])
+    start, window_days = window_start(p, end, p["window_days"])
+    p = {**p, "window_days": window_days}
+    length = end - start
     cur_start, prev_start = end - length, end - 2 * length
     field = "taxonomy.sub_theme" if p["by"] == "sub_theme" else "taxonomy.theme"
     query = _with(base, {"range": {"created_at": {"gte": iso(prev_start), "lt": iso(end)}}})

@@ -16,8 +16,12 @@ from werkzeug.exceptions import HTTPException
 
 from voxindex.config import IndexNames, Settings, get_settings
 
+from voxindex.access import AccessDenied
+
 from . import audit
 from .auth import KeyStore, Principal, token_from_headers
+from .bodies import parse_json, too_large
+from .hosts import allowed_hosts, host_allowed
 from .errors import ApiError, error_body
 from .openapi import build_document
 from .ratelimit import TokenBucket
@@ -29,12 +33,22 @@ log = logging.getLogger("voxindex.api")
 API_VERSION = "1.0.0"
 
 
+def _env_float(name: str) -> float | None:
+    value = os.environ.get(name)
+    return float(value) if value else None
+
+
 @dataclass(frozen=True)
 class ApiOptions:
     rate_per_s: float = field(default_factory=lambda: float(os.environ.get("VOXINDEX_API_RATE", "20")))
     burst: float = field(default_factory=lambda: float(os.environ.get("VOXINDEX_API_BURST", "40")))
     # cursors stay valid across restarts only with a fixed secret
     cursor_secret: str | None = field(default_factory=lambda: os.environ.get("VOXINDEX_API_SECRET"))
+    # requests per client address, counted before the key is looked up (a bad-key flood costs no
+    # Elasticsearch lookups); None: the per-key rate and burst
+    address_rate_per_s: float | None = field(default_factory=lambda: _env_float("VOXINDEX_API_ADDRESS_RATE"))
+    address_burst: float | None = field(default_factory=lambda: _env_float("VOXINDEX_API_ADDRESS_BURST"))
+    max_body_bytes: int = field(default_factory=lambda: int(os.environ.get("VOXINDEX_API_MAX_BODY", str(8 * 1024 * 1024))))
     tuning: SearchTuning = field(default_factory=SearchTuning)
 
 
@@ -63,6 +77,8 @@ class Services:
     searcher: Searcher
     bucket: TokenBucket
     registry: Registry
+    address_bucket: TokenBucket | None = None
+    options: ApiOptions | None = None
     _openapi: dict | None = None
 
     def openapi(self) -> dict:
@@ -87,7 +103,7 @@ def _raw_params(ep: Endpoint) -> dict[str, Any]:
                        {"param": next(iter(request.args))})
     if not request.data:
         return {}
-    body = request.get_json(silent=True)
+    body = parse_json(request.get_data(cache=True))
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "the body must be a JSON object")
     return body
@@ -103,6 +119,9 @@ def _wrap(ep: Endpoint, services: Services):
             resp = _handle(ep, services, path)
             status = resp.status_code
             return resp
+        except AccessDenied as exc:
+            status = 403
+            return _json(ApiError(403, "forbidden", exc.message, {"param": exc.param} if exc.param else None).body(), 403)
         except ApiError as exc:
             status = exc.status
             headers = {"Retry-After": str(exc.details.get("retry_after"))} if exc.status == 429 else None
@@ -126,10 +145,11 @@ def _wrap(ep: Endpoint, services: Services):
                 p: Principal | None = g.principal
                 params = {k: v for k, v in g.params.items() if k != "_body"}
                 audit.write(services.es, services.names, audit.audit_doc(
-                    actor=p.name if p else "anonymous", role=p.role if p else None, method=request.method,
+                    actor=p.key_id if p else "anonymous", role=p.role if p else None, method=request.method,
                     path=request.path, params=params, status=status, unit_ids=[u for u in g.unit_ids if u],
                     action=g.audit_action or ep.view.__name__, target=g.audit_target or path.get("unit_id") or path.get("account_id"),
                     detail=f"{(time.perf_counter() - started) * 1000:.1f} ms" + _client_note(),
+                    client=request.remote_addr, key_name=p.name if p else None,
                 ))
 
     handler.__name__ = f"vx_{ep.view.__name__}"
@@ -142,8 +162,22 @@ def _client_note() -> str:
     return f"; client={client}" if client else ""
 
 
+def _before_auth(services: Services) -> None:
+    """Limits that hold before any key is looked up: body size, then requests per client address."""
+    opts = services.options or ApiOptions()
+    big = too_large(request.content_length, opts.max_body_bytes)
+    if big is not None:
+        raise big
+    if services.address_bucket is not None:
+        wait = services.address_bucket.take(f"addr:{request.remote_addr}")
+        if wait > 0:
+            raise ApiError(429, "rate_limited", "too many requests from this address",
+                           {"retry_after": max(1, int(wait + 0.999))})
+
+
 def _handle(ep: Endpoint, services: Services, path: dict[str, str]):
     if ep.role is not None:
+        _before_auth(services)
         token = token_from_headers(request.headers)
         if not token:
             raise ApiError(401, "unauthenticated", "send an API key: `Authorization: Bearer <key>` or `X-API-Key: <key>`")
@@ -160,7 +194,7 @@ def _handle(ep: Endpoint, services: Services, path: dict[str, str]):
         if len(path.get(p.name, "")) > p.max_length:
             raise ApiError(400, "invalid_parameter", f"{p.name}: longer than {p.max_length} characters", {"param": p.name})
     if ep.body_schema is not None:
-        body = request.get_json(silent=True)
+        body = parse_json(request.get_data(cache=True)) if request.content_length != 0 else None
         args = {"_body": body}
         g.params = {"records": len(body.get("records") or []) if isinstance(body, dict) and isinstance(body.get("records"), list) else None,
                     "connector": body.get("connector") if isinstance(body, dict) else None}
@@ -187,16 +221,41 @@ def create_app(settings: Settings | None = None, es: elasticsearch.Elasticsearch
         settings=settings, es=es, names=names, keys=KeyStore(es, names),
         searcher=Searcher(es, names, embed or default_embed(settings), secret, options.tuning),
         bucket=TokenBucket(options.rate_per_s, options.burst), registry=registry,
+        address_bucket=TokenBucket(options.address_rate_per_s or options.rate_per_s, options.address_burst or options.burst),
+        options=options,
     )
     app = Flask("voxindex")
     app.json.sort_keys = False
+    app.config["MAX_CONTENT_LENGTH"] = options.max_body_bytes  # also bounds chunked bodies as they are read
     app.extensions["voxindex"] = services
+    audit.warm_redactor()
+
+    @app.before_request
+    def _known_host():
+        # DNS rebinding: a page on attacker.example that resolves to 127.0.0.1 still sends its own Host
+        if not host_allowed(request.host, settings):
+            return _json(error_body(400, "unknown_host", f"unknown Host {request.host[:100]!r}; allowed: "
+                                    f"{', '.join(allowed_hosts(settings))} (VOXINDEX_ALLOWED_HOSTS adds more)"), 400)
+        return None
+
+    @app.after_request
+    def _allow_header(resp):
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if resp.status_code == 405 and "Allow" not in resp.headers:
+            methods = _methods_for(app, request.path)
+            if methods:
+                resp.headers["Allow"] = ", ".join(sorted(methods))
+        return resp
     for ep in registry.endpoints:
         app.add_url_rule(ep.rule, endpoint=ep.view.__name__, view_func=_wrap(ep, services), methods=list(ep.methods))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        return _json(error_body(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or exc.name), exc.code or 500)
+        resp = _json(error_body(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or exc.name), exc.code or 500)
+        for key, value in exc.get_headers():
+            if key.lower() == "allow":
+                resp.headers["Allow"] = value
+        return resp
 
     @app.errorhandler(Exception)
     def _any_error(exc: Exception):  # outside our views (e.g. a blueprint)
@@ -211,3 +270,17 @@ def create_app(settings: Settings | None = None, es: elasticsearch.Elasticsearch
     else:
         app.register_blueprint(bp)
     return app
+
+
+def _methods_for(app: Flask, path: str) -> set[str]:
+    adapter = app.url_map.bind("localhost")
+    methods: set[str] = set()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        try:
+            adapter.match(path, method=method)
+            methods.add(method)
+        except HTTPException:
+            continue
+    if "GET" in methods:
+        methods |= {"HEAD", "OPTIONS"}
+    return methods

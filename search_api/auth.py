@@ -136,12 +136,28 @@ class KeyStore:
             self._cache[digest] = (now, principal)
         return principal
 
-    def _load(self, key_id: str, digest: str) -> Principal | None:
+    def by_id(self, key_id: str) -> Principal | None:
+        """The principal of a key already verified once (a web session holds only its id): None once
+        revoked. Cached like `verify`."""
+        if not key_id or len(key_id) > 64:
+            return None
+        now = time.monotonic()
+        cache_key = f"id:{key_id}"
+        with self._lock:
+            hit = self._cache.get(cache_key)
+        if hit and now - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        principal = self._load(key_id, None)
+        with self._lock:
+            self._cache[cache_key] = (now, principal)
+        return principal
+
+    def _load(self, key_id: str, digest: str | None) -> Principal | None:
         try:
             doc = self.es.get(index=self.read, id=key_id)["_source"]
         except NotFoundError:
             return None
-        if doc.get("revoked") or not hmac.compare_digest(str(doc.get("hash", "")), digest):
+        if doc.get("revoked") or (digest is not None and not hmac.compare_digest(str(doc.get("hash", "")), digest)):
             return None
         return Principal(key_id=key_id, name=doc["name"], role=doc["role"],
                          sources=tuple(doc.get("sources") or ()), segments=tuple(doc.get("segments") or ()))

@@ -45,8 +45,10 @@ def operation(ep: Endpoint, method: str) -> dict[str, Any]:
         op["security"] = [{"bearer": []}, {"apiKey": []}]
         op["responses"].update({
             "401": _error("missing or unknown API key"),
-            "403": _error("the key's role does not allow this"),
-            "429": _error("rate limit exceeded; retry after the `Retry-After` seconds"),
+            "403": _error("the key's role does not allow this operation or parameter (viewers: `min_arr`, "
+                          "`max_arr`, `include_non_customer`)"),
+            "413": _error("the body is over the server's limit (VOXINDEX_API_MAX_BODY; checked before it is read)"),
+            "429": _error("rate limit exceeded (per client address, then per key); retry after the `Retry-After` seconds"),
         })
     else:
         op["security"] = []
@@ -66,6 +68,9 @@ def operation(ep: Endpoint, method: str) -> dict[str, Any]:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": ep.body_schema}}}
     if ep.path_params:
         op["responses"]["404"] = _error("not found (or outside the key's scope)")
+    if ep.body_schema is not None:
+        op["responses"]["422"] = _error("some records were rejected and dead-lettered (the rest were indexed); "
+                                        "`details.rejected` lists each one's index in `records` and the reason")
     if not op["parameters"]:
         del op["parameters"]
     return op

@@ -11,6 +11,8 @@ from voxindex.model import CHANNELS, INTENTS, PLANS, SEGMENTS, SENTIMENTS, SEVER
 from .spec import Param
 
 REGIONS = ("NA", "EU", "APAC", "LATAM")
+# detectors.lifecycle.STATES, spelled here so the API document does not import the detectors
+ALERT_STATES = ("open", "acknowledged", "assigned", "resolved", "validated")
 TAXONOMY = Path(__file__).resolve().parent.parent / "taxonomy" / "taxonomy.yaml"
 
 
@@ -71,8 +73,8 @@ def themes_params() -> tuple[Param, ...]:
 
 def trends_params() -> tuple[Param, ...]:
     return (
-        Param("window", "string", "window length like 7d or 30d; compared with the window before it",
-              default="30d", pattern=r"^[0-9]{1,3}d$", max_length=4),
+        Param("window", "string", "window length like 7d or 30d (1d-365d; `from` overrides it); compared with the window before it",
+              default="30d", pattern=r"^([1-9]|[1-9][0-9]|[12][0-9][0-9]|3[0-5][0-9]|36[0-5])d$", max_length=4),
         Param("by", "string", "group by sub_theme or theme", default="sub_theme", enum=("sub_theme", "theme")),
         Param("limit", "integer", "risers and fallers returned", default=10, minimum=1, maximum=100),
         *filter_params(),
@@ -86,7 +88,7 @@ ACCOUNT_PARAMS = (
 )
 
 ALERT_LIST_PARAMS = (
-    Param("state", "string", "alert state (e.g. open, acknowledged, assigned, resolved)", max_length=32),
+    Param("state", "list", "alert states (repeat or comma-separate)", enum=ALERT_STATES, max_items=5),
     Param("owner", "string", "owner or assignee", max_length=128),
     Param("size", "integer", "alerts returned", default=50, minimum=1, maximum=200),
 )

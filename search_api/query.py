@@ -8,27 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from voxindex.access import FIELDS, FILTER_NAMES, Filters, scoped_query
+from voxindex.access import scope_clauses as _scope_clauses
+
 from .auth import Principal
 
-# filter param -> field
-FILTER_FIELDS = {
-    "source": "source",
-    "channel": "channel",
-    "theme": "taxonomy.theme",
-    "sub_theme": "taxonomy.sub_theme",
-    "sentiment": "sentiment.label",
-    "severity": "severity.label",
-    "intent": "intent.label",
-    "segment": "account.segment",
-    "plan": "account.plan",
-    "region": "account.region",
-    "account": "account_id",
-    "app_version": "app_version",
-}
-FACET_FIELDS = {
-    name: FILTER_FIELDS[name]
-    for name in ("source", "channel", "theme", "sub_theme", "sentiment", "severity", "intent", "segment", "plan", "region")
-}
+FILTER_FIELDS = {name: FIELDS[name] for name in FILTER_NAMES}
+FACET_FIELDS = {name: FILTER_FIELDS[name] for name in FILTER_NAMES if name not in ("account", "app_version")}
 TEXT_FIELDS = ["text", "title^0.5"]
 
 
@@ -37,13 +23,8 @@ def iso(dt: datetime) -> str:
 
 
 def scope_clauses(principal: Principal) -> list[dict]:
-    """The key's scopes as filters: applied to every retrieval and aggregation."""
-    out = []
-    if principal.sources:
-        out.append({"terms": {"source": list(principal.sources)}})
-    if principal.segments:
-        out.append({"terms": {"account.segment": list(principal.segments)}})
-    return out
+    """The key's scopes as filters (voxindex.access.policy): applied to every retrieval and aggregation."""
+    return _scope_clauses(principal)
 
 
 def time_range(start: datetime | None, end: datetime | None, field: str = "created_at") -> dict | None:
@@ -58,32 +39,10 @@ def time_range(start: datetime | None, end: datetime | None, field: str = "creat
 
 
 def filter_query(p: dict[str, Any], principal: Principal, customer_only: bool = True) -> dict:
-    """One bool query holding every filter of a request (no scoring)."""
-    filters: list[dict] = []
-    must_not: list[dict] = []
-    if customer_only:
-        filters.append({"term": {"is_customer_signal": True}})
-    for name, fld in FILTER_FIELDS.items():
-        values = p.get(name)
-        if values:
-            filters.append({"terms": {fld: list(values)}})
-    rng = time_range(p.get("from"), p.get("to"))
-    if rng:
-        filters.append(rng)
-    if p.get("min_arr") is not None or p.get("max_arr") is not None:
-        arr: dict[str, float] = {}
-        if p.get("min_arr") is not None:
-            arr["gte"] = p["min_arr"]
-        if p.get("max_arr") is not None:
-            arr["lte"] = p["max_arr"]
-        filters.append({"range": {"account.arr": arr}})
-    if p.get("dedupe"):
-        must_not.append({"term": {"is_duplicate": True}})
-    filters.extend(scope_clauses(principal))
-    body: dict[str, Any] = {"filter": filters}
-    if must_not:
-        body["must_not"] = must_not
-    return {"bool": body}
+    """One bool query holding every filter of a request (no scoring), through the access layer:
+    revenue params refused for viewers, the key's scope always applied."""
+    f = Filters.from_params(p, customer_only=customer_only, dedupe=bool(p.get("dedupe")))
+    return scoped_query(f, principal)
 
 
 def text_query(q: str) -> dict:
@@ -104,7 +63,10 @@ def read_facets(aggs: dict | None) -> dict[str, list[dict]]:
     }
 
 
-HIGHLIGHT = {"fields": {"text": {"fragment_size": 160, "number_of_fragments": 2}}, "pre_tags": ["<em>"], "post_tags": ["</em>"]}
+# encoder=html: Elasticsearch escapes the customer's text and adds only our <em> tags, so a
+# fragment is safe to drop into a page as HTML
+HIGHLIGHT = {"fields": {"text": {"fragment_size": 160, "number_of_fragments": 2}}, "pre_tags": ["<em>"],
+             "post_tags": ["</em>"], "encoder": "html"}
 
 
 def highlight(q: str) -> dict:

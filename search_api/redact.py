@@ -1,43 +1,21 @@
-"""Role-based field removal. Viewers never receive revenue, renewal or person-level fields.
-
-The same lists drive `_source` excludes (so the fields never leave Elasticsearch) and a final
-pass over every outgoing unit (defence in depth)."""
+"""Role-based field removal: the access layer's lists (voxindex.access.policy), kept under their old
+names for the search API's callers. Viewers never receive revenue, renewal or person-level fields."""
 from __future__ import annotations
 
 from typing import Any
 
-ALWAYS_EXCLUDED = ("embedding",)
-VIEWER_EXCLUDED = (
-    "account.arr",
-    "account.rollup_arr",
-    "account.renewal_date",
-    "person_id",
-    "context.text",
-    "provenance.cursor",
-)
+from voxindex.access import policy
+from voxindex.access.policy import ALWAYS_EXCLUDED, VIEWER_EXCLUDED  # noqa: F401
+
+
+class _Role:
+    def __init__(self, sees_revenue: bool):
+        self.role = "analyst" if sees_revenue else "viewer"
 
 
 def source_excludes(sees_revenue: bool) -> list[str]:
-    return list(ALWAYS_EXCLUDED) + ([] if sees_revenue else list(VIEWER_EXCLUDED))
-
-
-def _drop(doc: dict, dotted: str) -> None:
-    head, _, rest = dotted.partition(".")
-    if head not in doc:
-        return
-    if not rest:
-        doc.pop(head, None)
-        return
-    value = doc[head]
-    if isinstance(value, dict):
-        _drop(value, rest)
-    elif isinstance(value, list):
-        for item in value:
-            if isinstance(item, dict):
-                _drop(item, rest)
+    return policy.source_excludes(_Role(sees_revenue))
 
 
 def redact_unit(doc: dict[str, Any], sees_revenue: bool) -> dict[str, Any]:
-    for path in source_excludes(sees_revenue):
-        _drop(doc, path)
-    return doc
+    return policy.redact_unit(doc, _Role(sees_revenue))

@@ -3,6 +3,7 @@ body (or (body, status)); auth, rate limits, validation, errors and audit live i
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from flask import g
@@ -13,6 +14,10 @@ from .params import (
     ACCOUNT_ID, ACCOUNT_PARAMS, ALERT_ID, ALERT_LIST_PARAMS, INGEST_BODY, MAX_INGEST_RECORDS, TRANSITION_PARAMS,
     UNIT_ID, search_params, themes_params, trends_params,
 )
+from voxindex.access import alerts as alert_access
+from voxindex.access import safe_url
+from voxindex.access.policy import customer_only
+
 from .query import scope_clauses
 from .redact import redact_unit, source_excludes
 from .spec import Endpoint, Registry
@@ -23,6 +28,8 @@ def svc():
 
     return current_app.extensions["voxindex"]
 
+
+MAX_RECORD_CHARS = 256 * 1024  # the largest real ticket/transcript is far below; one record, not a batch
 
 # ------------------------------------------------------------------------- views
 def healthz(args: dict) -> Any:
@@ -49,7 +56,7 @@ def search(args: dict) -> Any:
 def get_unit(args: dict, unit_id: str) -> Any:
     s = svc()
     p = g.principal
-    query = {"bool": {"filter": [{"term": {"unit_id": unit_id}}, *scope_clauses(p)]}}
+    query = {"bool": {"filter": [{"term": {"unit_id": unit_id}}, *scope_clauses(p), *customer_only(p)]}}
     resp = s.es.search(index=s.names.feedback, query=query, size=1, _source={"excludes": source_excludes(p.sees_revenue)})
     hits = resp["hits"]["hits"]
     if not hits:
@@ -62,14 +69,14 @@ def get_unit(args: dict, unit_id: str) -> Any:
         siblings = s.es.search(
             index=s.names.feedback, size=100,
             query={"bool": {"filter": [{"term": {"source": unit["source"]}}, {"term": {"source_record_id": record_id}},
-                                       *scope_clauses(p)]}},
+                                       *scope_clauses(p), *customer_only(p)]}},
             sort=[{"position": "asc"}, {"segment_index": "asc"}, {"unit_id": "asc"}],
             _source=["unit_id", "speaker_role", "position", "segment_index", "provenance.record_part", "text",
                      "created_at", "is_customer_signal"],
         )
         thread = [h["_source"] for h in siblings["hits"]["hits"]]
     prov = unit.get("provenance") or {}
-    g.unit_ids = [unit_id]
+    g.unit_ids = [unit_id, *(t.get("unit_id") for t in thread if t.get("unit_id") != unit_id)]
     return {
         "unit": unit,
         "citation": {
@@ -78,7 +85,7 @@ def get_unit(args: dict, unit_id: str) -> Any:
             "source_record_id": record_id,
             "raw_ref": prov.get("raw_ref"),
             "record_part": prov.get("record_part"),
-            "source_url": prov.get("source_url"),
+            "source_url": safe_url(prov.get("source_url")),
             "raw_hash": prov.get("raw_hash"),
             "thread_id": unit.get("thread_id"),
             "speaker_role": unit.get("speaker_role"),
@@ -131,32 +138,16 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
-def _alert_in_scope(alert: dict) -> bool:
-    """Scoped keys see only alerts whose dimension stays inside their scope (when it names one)."""
-    p = g.principal
-    dim = alert.get("dimension") or {}
-    if p.sources and dim.get("source") and dim["source"] not in p.sources:
-        return False
-    if p.segments and dim.get("segment") and dim["segment"] not in p.segments:
-        return False
-    return True
-
-
-def _alert_view(alert: dict) -> dict:
-    alert = dict(alert)
-    if not g.principal.sees_revenue and isinstance(alert.get("impact"), dict):
-        alert["impact"] = {k: v for k, v in alert["impact"].items() if k != "arr"}
-    return alert
-
-
 def list_alerts(args: dict) -> Any:
     s = svc()
     lc = _lifecycle()
     try:
-        alerts = _jsonable(lc.list_alerts(s.es, s.names, state=args.get("state"), owner=args.get("owner"), size=args["size"]))
+        alerts = _jsonable(lc.list_alerts(s.es, s.names, state=args.get("state") or None, owner=args.get("owner"),
+                                          size=args["size"]))
     except ValueError as exc:  # an unknown state
         raise ApiError(400, "invalid_parameter", str(exc), {"param": "state"}) from None
-    alerts = [_alert_view(a) for a in alerts if _alert_in_scope(a)]
+    alerts = alert_access.visible(s.es, s.names.feedback, alerts, g.principal)
+    g.unit_ids = [u for a in alerts for u in a.get("unit_ids") or []]
     return {"alerts": alerts, "count": len(alerts)}
 
 
@@ -166,7 +157,7 @@ def _transition(action: str, args: dict, alert_id: str) -> Any:
     if action == "assign" and not args.get("assignee"):
         raise ApiError(400, "invalid_parameter", "assignee: required to assign", {"param": "assignee"})
     alert = _jsonable(lc.get_alert(s.es, s.names, alert_id))
-    if not alert or not _alert_in_scope(alert):
+    if not alert or not alert_access.in_scope(alert, g.principal):
         raise ApiError(404, "not_found", f"no alert {alert_id!r}")
     try:
         result = lc.transition(s.es, s.names, alert_id, action, actor=g.principal.name, assignee=args.get("assignee"),
@@ -176,7 +167,9 @@ def _transition(action: str, args: dict, alert_id: str) -> Any:
     except ValueError as exc:  # e.g. resolving an alert that is already resolved
         raise ApiError(409, "invalid_transition", str(exc)) from None
     g.audit_action, g.audit_target = f"alert.{action}", alert_id
-    return {"alert": _alert_view(_jsonable(result) or {})}
+    shown = alert_access.visible(s.es, s.names.feedback, [_jsonable(result) or {}], g.principal)
+    g.unit_ids = list(shown[0].get("unit_ids") or []) if shown else []
+    return {"alert": shown[0] if shown else {}}
 
 
 def ack_alert(args: dict, alert_id: str) -> Any:
@@ -204,6 +197,11 @@ def ingest(args: dict) -> Any:
         raise ApiError(400, "invalid_parameter", f"records: a list of 1-{MAX_INGEST_RECORDS} objects", {"param": "records"})
     if not all(isinstance(r, dict) for r in records):
         raise ApiError(400, "invalid_parameter", "records: every record must be a JSON object", {"param": "records"})
+    oversized = [i for i, r in enumerate(records) if len(json.dumps(r, ensure_ascii=False)) > MAX_RECORD_CHARS]
+    if oversized:
+        # refused whole, before anything is indexed: a huge record would otherwise live on as a huge dead letter
+        raise ApiError(413, "record_too_large", f"records {oversized[:20]} are over {MAX_RECORD_CHARS:,} characters each; "
+                       "nothing was ingested", {"param": "records", "rejected": oversized[:100], "limit": MAX_RECORD_CHARS})
     try:
         from indexer.ingest import ingest_records
     except ModuleNotFoundError as exc:
@@ -218,10 +216,33 @@ def ingest(args: dict) -> Any:
     g.audit_action, g.audit_target = "ingest", connector
     bad = _bad_records(summary)
     if bad:
+        rejected = _rejected(s, summary.get("run_id"), connector)
         return {"error": {"status": 422, "code": "invalid_records",
-                          "message": f"{bad} of {len(records)} records were rejected and dead-lettered; the rest were indexed",
-                          "details": summary}}, 422
+                          "message": f"{bad} of {len(records)} records were rejected and dead-lettered; the rest were indexed"
+                                     + ("; rejected: " + ", ".join(f"#{r['index']} ({r['reason']})" for r in rejected[:5])
+                                        if rejected else ""),
+                          "details": {**summary, "rejected": rejected}}}, 422
     return {"ingested": summary}
+
+
+def _rejected(s, run_id: str | None, connector: str) -> list[dict]:
+    """Which records (index in the request) were dead-lettered and why, from this run's dead letters."""
+    if not run_id:
+        return []
+    prefix = f"api:{connector}#"
+    try:
+        s.es.indices.refresh(index=s.names.deadletter)
+        res = s.es.search(index=s.names.deadletter, size=MAX_INGEST_RECORDS, _source=["raw_ref", "reason", "stage"],
+                          query={"term": {"run_id": run_id}})
+    except Exception:  # the summary still says how many; never fail an ingest over its explanation
+        return []
+    out = []
+    for h in res["hits"]["hits"]:
+        src = h["_source"]
+        ref = str(src.get("raw_ref") or "")
+        if ref.startswith(prefix) and ref[len(prefix):].isdigit():
+            out.append({"index": int(ref[len(prefix):]), "reason": src.get("reason"), "stage": src.get("stage")})
+    return sorted(out, key=lambda r: r["index"])
 
 
 def _bad_records(summary: dict) -> int:

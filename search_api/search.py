@@ -51,8 +51,6 @@ class Searcher:
     def search(self, p: dict[str, Any], principal: Principal) -> dict[str, Any]:
         q = (p.get("q") or "").strip()
         mode = p["mode"] if q else "browse"
-        if not principal.sees_revenue and (p.get("min_arr") is not None or p.get("max_arr") is not None):
-            raise ApiError(403, "forbidden", "min_arr/max_arr: revenue filters need the analyst role")
         if p.get("sort") != "relevance" and mode in ("vector", "hybrid"):
             raise ApiError(400, "invalid_parameter", f"sort={p['sort']} needs mode=keyword (or no q)", {"param": "sort"})
         fp = cursors.fingerprint(p)

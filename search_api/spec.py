@@ -16,6 +16,8 @@ from typing import Any, Callable
 from .errors import bad_request
 
 ROLES = ("viewer", "analyst", "admin")
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2199, 12, 31, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -166,9 +168,13 @@ def parse_datetime(raw: Any, name: str) -> datetime:
             dt = datetime.fromisoformat(text.replace("t", "T", 1))
         if dt.tzinfo is None:
             dt = dt.replace(tzinfo=timezone.utc)
-        return dt.astimezone(timezone.utc)
+        dt = dt.astimezone(timezone.utc)
     except (ValueError, OverflowError):
         raise bad_request(f"{name}: {raw!r} is not an ISO-8601 date or date-time", name) from None
+    if not EARLIEST <= dt <= LATEST:
+        # windows are computed back from a date: year 1 would underflow, year 9999 overflow
+        raise bad_request(f"{name}: {raw!r} is outside {EARLIEST:%Y}-{LATEST:%Y}", name)
+    return dt
 
 
 @dataclass(frozen=True)
@@ -207,6 +213,8 @@ def validate(params: tuple[Param, ...], raw: dict[str, Any], where: str) -> dict
     out: dict[str, Any] = {}
     for p in params:
         value = raw.get(p.name)
+        if p.kind == "datetime" and value is not None and value in ("", [""]):
+            raise bad_request(f"{p.name}: empty; leave it out or give an ISO-8601 date", p.name)
         if value is None or value == [] or value == "" or value == [""]:
             if p.required:
                 raise bad_request(f"{p.name}: required", p.name)

@@ -192,6 +192,7 @@ def test_viewers_never_see_revenue_or_person_fields(client, corpus):
     unit = client.get(f"/v1/units/{units[0].unit_id}", headers=v).json["unit"]
     assert "arr" not in unit["account"] and all("text" not in c for c in unit["context"])
     assert client.get("/v1/search?min_arr=1000", headers=v).status_code == 403
+    assert client.get("/v1/search?include_non_customer=true", headers=v).status_code == 403  # agent turns
     themes = client.get("/v1/themes", headers=v).json["themes"]
     assert themes and all("arr_affected" not in t for t in themes)
     acc = client.get("/v1/accounts/acc_0001", headers=v).json
@@ -254,8 +255,9 @@ def test_every_request_is_audited_with_units_returned(client, corpus, es):
     client.get("/v1/search?q=crash")  # anonymous, 401
     es.indices.refresh(index=settings.indices.audit)
     docs = [h["_source"] for h in es.search(index=settings.indices.audit, size=100, sort=[{"at": "desc"}])["hits"]["hits"]]
-    mine = next(d for d in docs if d["actor"] == "t-viewer" and d["path"] == "/v1/search" and d["params"].get("q") == "crash")
+    mine = next(d for d in docs if d.get("key_name") == "t-viewer" and d["path"] == "/v1/search" and d["params"].get("q") == "crash")
     assert mine["role"] == "viewer" and mine["status"] == 200 and mine["unit_ids"] == returned
+    assert mine["actor"] != "t-viewer" and mine["client"] == "127.0.0.1"  # the key id: names are not unique
     assert any(d["actor"] == "anonymous" and d["status"] == 401 for d in docs)
 
 

@@ -1,6 +1,6 @@
 """The /ui web view end to end in real headless Chromium, served by a real WSGI server (waitress) on
-a free 127.0.0.1 port, over demo-like data: pages load, a search returns results, a facet narrows
-them, a unit shows its citation, and an alert can be assigned from the queue."""
+a free 127.0.0.1 port, over demo-like data: sign in with an API key, pages load, a search returns
+results, a facet narrows them, a unit shows its citation, and an alert can be assigned from the queue."""
 from __future__ import annotations
 
 import shutil
@@ -38,9 +38,19 @@ def _browser_paths() -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def demo(es, base_settings):
+    from voxindex.setup import setup_indices
+
     settings, finalize = demo_settings(es, base_settings, "web")
+    setup_indices(es, settings.indices, kinds=("apikeys",))
     yield settings
     finalize()
+
+
+@pytest.fixture(scope="module")
+def admin_key(es, demo):
+    from search_api.auth import KeyStore
+
+    return KeyStore(es, demo.indices).create("web-admin", "admin")[0]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +71,7 @@ def server(es, demo):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(server, admin_key):
     chromium, driver_path = _browser_paths()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -75,6 +85,14 @@ def browser():
     drv = webdriver.Chrome(service=Service(executable_path=driver_path), options=opts)
     drv.set_page_load_timeout(60)
     SHOTS.mkdir(parents=True, exist_ok=True)
+    from selenium.webdriver.common.by import By
+
+    # sign in as the API does: with a key
+    drv.get(f"{server}/ui/")
+    assert "/ui/login" in drv.current_url
+    drv.find_element(By.NAME, "api_key").send_keys(admin_key)
+    drv.find_element(By.CSS_SELECTOR, "form button").click()
+    assert "Overview" in drv.title
     yield drv
     drv.quit()
     shutil.rmtree(profile, ignore_errors=True)
@@ -149,30 +167,33 @@ def test_an_alert_can_be_assigned_from_the_queue(browser, server, es, demo):
     browser.save_screenshot(str(SHOTS / "alerts.png"))
     stored = get_alert(es, demo.indices, "al-open-sync")
     assert stored["state"] == "assigned" and stored["assignee"] == "dana" and "assigned" in stored["stages"]
-    assert stored["history"][-1]["actor"] == "web-demo"
+    assert stored["history"][-1]["actor"] == "web-admin"
 
 
 @pytest.mark.browser
-def test_web_view_is_loopback_only_in_demo_mode_and_asks_for_the_key_otherwise(es, demo, monkeypatch):
+def test_web_view_asks_for_a_key_and_the_keyless_demo_is_an_opt_in_viewer(es, demo, admin_key):
+    from dataclasses import replace
+
     from dashboards.web import create_web_app
 
-    app = create_web_app(demo, es)
     local, remote = {"REMOTE_ADDR": "127.0.0.1"}, {"REMOTE_ADDR": "10.1.2.3"}
-    monkeypatch.delenv("VOXINDEX_WEB_API_KEY", raising=False)
-    client = app.test_client()
-    assert client.get("/ui/", environ_base=local).status_code == 200
-    assert client.get("/ui/", environ_base=remote).status_code == 403
+    client = create_web_app(demo, es).test_client()
+    first = client.get("/ui/alerts", environ_base=local)
+    assert first.status_code == 302 and "/ui/login" in first.headers["Location"]
     # a POST without the session's CSRF token is refused
     assert client.post("/ui/alerts/al-ack-crash/transition", data={"action": "ack"}, environ_base=local).status_code == 400
-
-    monkeypatch.setenv("VOXINDEX_WEB_API_KEY", "s3cret")
-    client = app.test_client()
-    first = client.get("/ui/alerts", environ_base=remote)
-    assert first.status_code == 302 and "/ui/login" in first.headers["Location"]
     page = client.get("/ui/login", environ_base=remote).get_data(as_text=True)
     token = page.split('name="csrf" value="')[1].split('"')[0]
     bad = client.post("/ui/login", data={"csrf": token, "api_key": "nope"}, environ_base=remote)
     assert bad.status_code == 401
-    ok = client.post("/ui/login?next=/ui/alerts", data={"csrf": token, "api_key": "s3cret", "name": "lee"}, environ_base=remote)
+    ok = client.post("/ui/login?next=/ui/alerts", data={"csrf": token, "api_key": admin_key}, environ_base=remote)
     assert ok.status_code == 302 and ok.headers["Location"].endswith("/ui/alerts")
     assert "al-ack-crash" in client.get("/ui/alerts", environ_base=remote).get_data(as_text=True)
+
+    # VOXINDEX_WEB_DEMO=1: keyless, loopback only, a read-only viewer that never sees revenue
+    demo_client = create_web_app(replace(demo, web_demo=True), es).test_client()
+    overview = demo_client.get("/ui/", environ_base=local)
+    assert overview.status_code == 200 and "$" not in overview.get_data(as_text=True)
+    assert demo_client.get("/ui/", environ_base=remote).status_code == 302
+    page = demo_client.get("/ui/alerts", environ_base=local).get_data(as_text=True)
+    assert "admin only" in page

@@ -100,6 +100,12 @@ class Settings:
     es_java_home: str | None = field(default_factory=lambda: _env("VOXINDEX_ES_JAVA_HOME"))
     api_host: str = field(default_factory=lambda: _env("VOXINDEX_API_HOST", "127.0.0.1"))
     api_port: int = field(default_factory=lambda: int(_env("VOXINDEX_API_PORT", "8000")))
+    # Host names the API and web view answer besides api_host and loopback (comma-separated): an
+    # unknown Host is refused, so a DNS-rebinding page cannot reach a loopback server
+    allowed_hosts: tuple[str, ...] = field(default_factory=lambda: tuple(
+        h.strip() for h in (_env("VOXINDEX_ALLOWED_HOSTS", "") or "").split(",") if h.strip()))
+    # keyless web view for a local demo: explicit opt-in, read-only, viewer role (never revenue)
+    web_demo: bool = field(default_factory=lambda: (_env("VOXINDEX_WEB_DEMO", "") or "").lower() in ("1", "true", "yes"))
     torch_threads: int = field(default_factory=lambda: int(_env("VOXINDEX_TORCH_THREADS", "1")))
     bulk_chunk_size: int = field(default_factory=lambda: int(_env("VOXINDEX_BULK_CHUNK", "500")))
     bulk_max_retries: int = field(default_factory=lambda: int(_env("VOXINDEX_BULK_RETRIES", "8")))

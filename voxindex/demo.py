@@ -153,7 +153,8 @@ WHERE_NEXT = """Where to look next:
   .venv/bin/voxindex eval                                 quality metrics against the ground truth
   curl -s -H "Authorization: Bearer $(awk '/^admin/{print $2}' .voxindex/api-keys.txt)" \\
        '127.0.0.1:8000/v1/search?q=sync+fails+after+update'   hybrid search with citations
-  http://127.0.0.1:8000/ui/                               the web view
+  http://127.0.0.1:8000/ui/                               the web view: sign in with a key from
+                                                          .voxindex/api-keys.txt (viewer: no revenue)
   .venv/bin/voxindex detectors run                        keep detecting on a schedule"""
 
 
