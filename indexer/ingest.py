@@ -153,8 +153,8 @@ class _Run:
             raise RuntimeError(f"could not write dead letters: {first.get('error')}")
         self.summary.dead_lettered += len(letters)
 
-    def letter(self, raw_ref: str, payload: str, reason: str, stage: str) -> DeadLetter:
-        return DeadLetter(
+    def letter(self, raw_ref: str, payload: str, reason: str, stage: str, cursor: str | None = None) -> DeadLetter:
+        return DeadLetter.build(  # redacts the payload and keeps a pointer to replay it
             connector=self.connector.name,
             source=self.connector.source,
             raw_ref=raw_ref,
@@ -162,6 +162,8 @@ class _Run:
             reason=reason,
             stage=stage,
             run_id=self.summary.run_id,
+            source_path=self.summary.path,
+            cursor=cursor,
         )
 
     # -- the batch
@@ -272,7 +274,7 @@ class _Run:
             failed_keys.add(key)
             parsed = origin.get(key)
             ref = f"{parsed.raw_ref}/{key[1]}" if parsed else f"{key[0]}/{key[1]}"
-            letters.append(self.letter(ref, parsed.payload if parsed else "", reason, stage))
+            letters.append(self.letter(ref, parsed.payload if parsed else "", reason, stage, parsed.cursor_value if parsed else None))
 
         for unit, reason in failures:
             fail((unit.source_record_id, unit.provenance.record_part), reason, "enrich")
