@@ -33,16 +33,50 @@ _NAME_KEYS = re.compile(
 _REF = re.compile(r"^(?P<file>[^#]*)#(?:L(?P<line>\d+)|(?P<index>\d+))")
 
 
+_NAME_KEY = re.compile(r"(?i)^(?:name|author|author_name|requester|requester_name|customer_name|contact_name|full_name|"
+                       r"first_name|last_name|display_name|nickname|user_name|username|from|reviewer|agent_name|submitted_by)$")
+
+
+def _redact_json(value: Any, found: set[str], key: str | None = None) -> Any:
+    """Each string of a decoded record redacted on its own (so a comment's "\n-- Jonathan" is seen
+    as the sign-off it is, not as JSON escapes); a name-bearing key's value is a name whatever it says."""
+    from indexer.enrich.redact import redact_text
+
+    if isinstance(value, dict):
+        return {k: _redact_json(v, found, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_json(v, found, key) for v in value]
+    if isinstance(value, str) and value.strip():
+        if key is not None and _NAME_KEY.match(key):
+            found.add("PERSON")
+            return "<PERSON>"
+        clean, types = redact_text(value)
+        found.update(types)
+        return clean
+    return value
+
+
 def redact_payload(payload: str, max_chars: int = PAYLOAD_MAX_CHARS) -> tuple[str, list[str], bool]:
-    """(redacted payload, PII types found, truncated?). Redaction runs before the cut, on a bit
-    more than is kept, so a value is never cut in half and left half clear."""
+    """(redacted payload, PII types found, truncated?). A JSON record is redacted value by value;
+    anything else (a cut-off line, a CSV row) as text, with name-bearing JSON keys' values taken
+    as names. Redaction runs before the cut, on a bit more than is kept, so a value is never cut
+    in half and left half clear."""
     from indexer.enrich.redact import redact_text
 
     text = payload or ""
+    found: set[str] = set()
     truncated = len(text) > max_chars
+    decoded = None
+    if not truncated and text.lstrip().startswith(("{", "[")):
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            decoded = None
+    if decoded is not None:
+        clean = json.dumps(_redact_json(decoded, found), ensure_ascii=False)
+        return clean, sorted(found), False
     if truncated:
         text = text[: max_chars + 512]
-    found: set[str] = set()
 
     def name_value(m: re.Match) -> str:
         if not m.group(2).strip():
@@ -121,6 +155,27 @@ class DeadLetter:
 
     def to_doc(self) -> dict[str, Any]:
         return {**asdict(self), "dl_id": self.dl_id, "at": to_jsonable(utcnow())}
+
+
+_FIELDS_ADDED: set[str] = set()
+
+
+def ensure_fields(es: Elasticsearch, settings) -> None:
+    """A dead-letter index made before the replay pointer existed gets its fields (additive,
+    idempotent; once per process and index) instead of refusing every new dead letter."""
+    index = settings.indices.write_alias("deadletter")
+    if index in _FIELDS_ADDED:
+        return
+    from voxindex.setup import load_spec
+
+    from elasticsearch import AuthorizationException
+
+    props = load_spec("deadletter").body["mappings"]["properties"]
+    try:
+        es.indices.put_mapping(index=index, properties=props)
+    except AuthorizationException:
+        pass  # a least-privilege writer (the API's ingest) may append but not manage: setup did it
+    _FIELDS_ADDED.add(index)
 
 
 def dead_letter_actions(settings, letters: list[DeadLetter]) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from voxindex.model import FeedbackUnit, ValidationError, to_jsonable, utcnow
 
 from .bulk import ElasticsearchOutage, RetryPolicy, bulk_write, with_retry
 from .cursors import load_cursor, save_cursor, source_key
-from .deadletter import DeadLetter, dead_letter_actions
+from .deadletter import DeadLetter, dead_letter_actions, ensure_fields
 from .pipeline import Pipeline, default_pipeline
 from .sources import FEEDBACK_CONNECTORS, AccountsConnector, Connector, get_connector
 from .sources.base import Bad, Parsed
@@ -147,6 +147,7 @@ class _Run:
     def dead_letter(self, letters: list[DeadLetter]) -> None:
         if not letters:
             return
+        with_retry(lambda: ensure_fields(self.es, self.settings), self.policy, "updating the dead-letter mapping")
         result = bulk_write(self.es, dead_letter_actions(self.settings, letters), self.policy, "writing dead letters")
         if result.failed:  # the dead-letter index itself refuses: stop rather than lose data
             first = next(iter(result.failed.values()))

@@ -128,7 +128,7 @@ def start_secure(port: int = 9201, settings: Settings | None = None, prefix: str
     s = settings or get_settings()
     prefix = prefix or s.index_prefix
     node = node_for(port, s)
-    if node.credentials.exists() and _answers(node):
+    if node.credentials.exists() and answers(node):
         if credentials(node).get("prefix") == prefix:
             return node
         raise EsCtlError(f"a secured node already runs on {node.url} for prefix {credentials(node).get('prefix')!r}")
@@ -168,7 +168,7 @@ def start_secure(port: int = 9201, settings: Settings | None = None, prefix: str
         raise EsCtlError(f"secured Elasticsearch failed to start (exit {proc.returncode}):\n{_tail(node)}")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _answers(node):
+        if answers(node):
             return node
         time.sleep(1.0)
     raise EsCtlError(f"secured Elasticsearch did not answer on {node.url} within {timeout:.0f}s\n{_tail(node)}")
@@ -195,7 +195,7 @@ def admin_client(node: SecureNode):
     return Elasticsearch(node.url, basic_auth=(admin["username"], admin["password"]), request_timeout=30)
 
 
-def _answers(node: SecureNode) -> bool:
+def answers(node: SecureNode) -> bool:
     try:
         admin_client(node).options(request_timeout=3).cluster.health(wait_for_status="yellow", timeout="2s")
         return True
