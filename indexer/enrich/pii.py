@@ -187,6 +187,15 @@ def _cached_name_patterns(names: tuple[str | None, ...], split_parts: bool) -> l
     return exact + known_name_patterns(person_names)
 
 
+def _email_start(text: str, start: int, end: int) -> int:
+    """presidio's email pattern takes a URL's host and path into the local part
+    ("acme.com/hc/requests?email=jo@x.com"); an address starts after the last URL delimiter."""
+    value = text[start:end]
+    at = value.find("@")
+    cut = max(value.rfind(c, 0, at) for c in "/?=&#;:,") if at > 0 else -1
+    return start + cut + 1 if cut >= 0 else start
+
+
 def detect(
     text: str,
     known_names: Iterable[str | None] = (),
@@ -200,7 +209,8 @@ def detect(
     if _PREFILTER.search(text):
         entities = list(ALL_TYPES) if _PHONE_CUE.search(text) else _WITHOUT_PHONE
         for r in build_analyzer().analyze(text=text, language="en", entities=entities):
-            spans.append(Span(r.start, r.end, r.entity_type, r.score, "presidio"))
+            start = _email_start(text, r.start, r.end) if r.entity_type == "EMAIL_ADDRESS" else r.start
+            spans.append(Span(start, r.end, r.entity_type, r.score, "presidio"))
     else:  # names need no digit; the name patterns are plain regexes, cheap on any text
         spans.extend(Span(h.start, h.end, "PERSON", h.score, "names") for h in person_hits(text))
     for pattern in _name_variant_patterns(known_names, split_names):
