@@ -46,6 +46,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--source", metavar="NAME", help="only this source/connector")
     p.add_argument("--limit", type=int, default=20, help="how many to show (default 20)")
     p.add_argument("--json", action="store_true", help="one JSON object per line, redacted payload and replay pointer included")
+    p.add_argument("--replay", action="store_true",
+                   help="read the listed dead letters' records again from their source file and line and ingest them; "
+                        "those that now index are removed")
+    p.add_argument("--no-enrich", action="store_true", help="with --replay: index as parsed (no models)")
     p.set_defaults(func=_deadletters)
 
     p = sub.add_parser(
@@ -147,6 +151,17 @@ def _deadletters(args: argparse.Namespace) -> int:
     settings = get_settings()
     es = _client(settings)
     total, letters = list_dead_letters(es, settings, source=args.source, limit=args.limit)
+    if args.replay:
+        from .pipeline import Pipeline
+        from .replay import replay
+
+        result = replay(es, settings, letters, pipeline=Pipeline() if args.no_enrich else None)
+        print(f"replayed {result.replayed} record(s): {result.resolved} dead letter(s) resolved, "
+              f"{result.still_failing} still failing")
+        if result.not_replayable:
+            print(f"no source line to replay from for {len(result.not_replayable)}: {', '.join(result.not_replayable[:10])}"
+                  " (records posted over the API are posted again by the client)")
+        return 0 if result.still_failing == 0 else 1
     if args.json:
         for dl in letters:
             print(json.dumps(dl, ensure_ascii=False))

@@ -21,7 +21,7 @@ from elasticsearch import Elasticsearch
 from voxindex.model import stable_id, to_jsonable, utcnow
 
 STAGES = ("parse", "enrich", "validate", "index")
-PAYLOAD_MAX_CHARS = 16_384  # a 5 MB record must not become a 5 MB dead letter; the pointer replays it
+PAYLOAD_MAX_CHARS = 16_384  # default of VOXINDEX_DEADLETTER_MAX_CHARS: a 5 MB record must not become a 5 MB dead letter
 
 # JSON keys whose string value names a person whatever it looks like ("author": "jo mbeki")
 _NAME_KEYS = re.compile(
@@ -122,10 +122,11 @@ class DeadLetter:
 
     @classmethod
     def build(cls, *, connector: str, source: str, raw_ref: str, payload: str, reason: str, stage: str, run_id: str,
-              source_path: str | None = None, cursor: str | None = None) -> "DeadLetter":
+              source_path: str | None = None, cursor: str | None = None,
+              max_chars: int = PAYLOAD_MAX_CHARS) -> "DeadLetter":
         """The only way a clear payload becomes a dead letter: redacted, capped, pointed to."""
         clear = payload or ""
-        redacted, types, truncated = redact_payload(clear)
+        redacted, types, truncated = redact_payload(clear, max_chars)
         from indexer.enrich.redact import redact_text
 
         clean_reason, reason_types = redact_text(reason or "")

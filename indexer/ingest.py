@@ -165,6 +165,7 @@ class _Run:
             run_id=self.summary.run_id,
             source_path=self.summary.path,
             cursor=cursor,
+            max_chars=getattr(self.settings, "deadletter_max_chars", 16_384),
         )
 
     # -- the batch

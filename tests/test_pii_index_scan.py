@@ -5,6 +5,7 @@ never reach the dead letters or the audit trail in clear."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +101,34 @@ def test_a_card_number_and_email_searched_for_are_not_kept_in_the_audit_index(es
     es.indices.refresh(index=settings.indices.audit)
     docs, leaks = scan(es, settings.indices.audit, PLANTED)
     assert docs >= 1 and leaks == [], leaks
+
+
+def test_a_dead_letter_fixed_at_its_source_is_replayed_from_its_pointer(es, settings, tmp_path, capsys, monkeypatch):
+    from indexer.deadletter import list_dead_letters, pointer_status
+    from indexer.ingest import ingest_path
+    from indexer.pipeline import Pipeline
+    from indexer.replay import replay
+
+    source = Path(__file__).parent / "fixtures" / "sources" / "tickets.jsonl"
+    good = json.loads(source.read_text().splitlines()[0])
+    broken = dict(good, id=4242, created_at="the day before yesterday")
+    path = tmp_path / "tickets.jsonl"
+    path.write_text(json.dumps(broken) + "\n")
+    assert ingest_path(es, settings, "zendesk", path, pipeline=Pipeline(), progress=False).dead_lettered == 1
+
+    # nothing changed at the source: replaying fails again, and the one dead letter is kept
+    _, letters = list_dead_letters(es, settings, source="zendesk")
+    result = replay(es, settings, letters, pipeline=Pipeline())
+    assert (result.replayed, result.resolved, result.still_failing) == (1, 0, 1)
+    assert list_dead_letters(es, settings, source="zendesk")[0] == 1
+
+    # the operator fixes the line: the replay indexes it and the dead letter goes
+    path.write_text(json.dumps(dict(broken, created_at=good["created_at"])) + "\n")
+    _, letters = list_dead_letters(es, settings, source="zendesk")
+    assert pointer_status(letters[0]) == "changed"
+    monkeypatch.setenv("VOXINDEX_INDEX_PREFIX", settings.index_prefix)
+    assert main(["deadletters", "--source", "zendesk", "--replay", "--no-enrich"]) == 0
+    assert "1 dead letter(s) resolved" in capsys.readouterr().out
+    assert list_dead_letters(es, settings, source="zendesk")[0] == 0
+    es.indices.refresh(index=settings.indices.feedback)
+    assert es.count(index=settings.indices.feedback, query={"term": {"source_record_id": "4242"}})["count"] >= 1

@@ -101,6 +101,10 @@ class Settings:
     # Elasticsearch outage is retried before the run stops (resumable from its cursor)
     ingest_batch_size: int = field(default_factory=lambda: int(_env("VOXINDEX_INGEST_BATCH", "200")))
     ingest_outage_s: float = field(default_factory=lambda: float(_env("VOXINDEX_INGEST_OUTAGE_S", "120")))
+    # dead letters keep at most this many characters of the (redacted) payload; the pointer replays the rest
+    deadletter_max_chars: int = field(default_factory=lambda: int(_env("VOXINDEX_DEADLETTER_MAX_CHARS", "16384")))
+    # the optional second node with x-pack security on (`voxindex es start --secure`)
+    es_secure_heap: str = field(default_factory=lambda: _env("VOXINDEX_ES_SECURE_HEAP", "512m"))
 
     @property
     def indices(self) -> IndexNames:

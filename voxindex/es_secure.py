@@ -28,7 +28,6 @@ from pathlib import Path
 from .config import Settings, get_settings
 
 ADMIN_USER = "vx_admin"
-HEAP = "512m"
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ def _env(settings: Settings, node: SecureNode) -> dict[str, str]:
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "ES_JAVA_HOME": find_java_home(settings),
         "ES_PATH_CONF": str(node.conf),
-        "ES_JAVA_OPTS": f"-Xms{HEAP} -Xmx{HEAP}",
+        "ES_JAVA_OPTS": f"-Xms{settings.es_secure_heap} -Xmx{settings.es_secure_heap}",
         "HOME": str(node.root),
     }
 
