@@ -11,7 +11,6 @@ from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerRe
 from .pii_patterns import (  # noqa: F401  (FIRST_NAMES, NOT_NAMES, known_name_patterns: re-exported)
     _ACCOUNT_PATTERNS,
     _ADDRESS_PATTERNS,
-    _API_KEY_PATTERNS,
     _CARD_PATTERNS,
     _PHONE_PATTERNS,
     FIRST_NAMES,
@@ -21,7 +20,6 @@ from .pii_patterns import (  # noqa: F401  (FIRST_NAMES, NOT_NAMES, known_name_p
     api_key_hits,
     known_name_patterns,
     person_hits,
-    shannon_entropy,
     url_hits,
 )
 
