@@ -73,7 +73,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--source", metavar="NAME", help="only this source/connector")
     p.add_argument("--limit", type=int, default=20, help="how many to show (default 20)")
-    p.add_argument("--json", action="store_true", help="one JSON object per line, payload included")
+    p.add_argument("--json", action="store_true", help="one JSON object per line, redacted payload and replay pointer included")
+    p.add_argument("--replay", action="store_true",
+                   help="read the listed dead letters' records again from their source file and line and ingest them; "
+                        "those that now index are removed")
+    p.add_argument("--no-enrich", action="store_true", help="with --replay: index as parsed (no models)")
     p.set_defaults(func=_deadletters)
 
     p = sub.add_parser(
@@ -332,11 +336,22 @@ def _print(summaries, as_json, format_summaries, asdict) -> None:
 def _deadletters(args: argparse.Namespace) -> int:
     from voxindex.config import get_settings
 
-    from .deadletter import list_dead_letters
+    from .deadletter import list_dead_letters, pointer_status
 
     settings = get_settings()
     es = _client(settings)
     total, letters = list_dead_letters(es, settings, source=args.source, limit=args.limit)
+    if args.replay:
+        from .pipeline import Pipeline
+        from .replay import replay
+
+        result = replay(es, settings, letters, pipeline=Pipeline() if args.no_enrich else None)
+        print(f"replayed {result.replayed} record(s): {result.resolved} dead letter(s) resolved, "
+              f"{result.still_failing} still failing")
+        if result.not_replayable:
+            print(f"no source line to replay from for {len(result.not_replayable)}: {', '.join(result.not_replayable[:10])}"
+                  " (records posted over the API are posted again by the client)")
+        return 0 if result.still_failing == 0 else 1
     if args.json:
         for dl in letters:
             print(json.dumps(dl, ensure_ascii=False))
@@ -347,7 +362,11 @@ def _deadletters(args: argparse.Namespace) -> int:
         payload = payload if len(payload) <= 100 else payload[:97] + "..."
         print(f"{dl.get('at', '')[:19]}  {dl.get('connector', ''):8s} {dl.get('stage', ''):8s} {dl.get('raw_ref', '')}")
         print(f"    reason : {dl.get('reason')}")
-        print(f"    payload: {payload}")
+        print(f"    payload: {payload}" + ("  (PII redacted: " + ", ".join(dl["pii_types"]) + ")" if dl.get("pii_types") else ""))
+        if dl.get("source_path"):
+            where = f"line {dl['line']}" if dl.get("line") else f"record {dl.get('record_index')}"
+            print(f"    replay : {dl['source_path']} {where} ({pointer_status(dl)} since dead-lettered)"
+                  + (f", cursor {dl['cursor']}" if dl.get("cursor") else ""))
     return 0
 
 

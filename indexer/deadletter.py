@@ -1,10 +1,19 @@
-"""Dead letters: records and units that could not be parsed, enriched or indexed, kept with
-their raw payload and a reason a person can act on. Ids are deterministic (connector + raw_ref
-+ payload hash), so re-running the same file overwrites instead of piling up copies."""
+"""Dead letters: records and units that could not be parsed, enriched or indexed, kept with a
+reason a person can act on and a pointer to replay them — never with their PII in clear.
+
+A dead letter is exactly what failed to pass the PII stage, so its payload is redacted here
+(`indexer.enrich.redact`, no presidio) and capped in size; what is needed to get the record back
+is a pointer, not a clear copy: the source file, the line (or the record's index in an API
+batch), the connector and the cursor, plus a SHA-256 of the clear payload so a replay can tell
+whether the source still holds the same bytes. Ids are deterministic (connector + raw_ref + clear
+payload hash), so re-running the same file overwrites instead of piling up copies.
+"""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+import json
+import re
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from elasticsearch import Elasticsearch
@@ -12,6 +21,85 @@ from elasticsearch import Elasticsearch
 from voxindex.model import stable_id, to_jsonable, utcnow
 
 STAGES = ("parse", "enrich", "validate", "index")
+PAYLOAD_MAX_CHARS = 16_384  # default of VOXINDEX_DEADLETTER_MAX_CHARS: a 5 MB record must not become a 5 MB dead letter
+
+# JSON keys whose string value names a person whatever it looks like ("author": "jo mbeki")
+_NAME_KEYS = re.compile(
+    r'("(?:name|author|author_name|requester|requester_name|customer_name|contact_name|full_name|first_name|'
+    r'last_name|display_name|nickname|user_name|username|from|reviewer|agent_name|submitted_by)"\s*:\s*")'
+    r'((?:[^"\\]|\\.)*)(")',
+    re.IGNORECASE,
+)
+_REF = re.compile(r"^(?P<file>[^#]*)#(?:L(?P<line>\d+)|(?P<index>\d+))")
+
+
+_NAME_KEY = re.compile(r"(?i)^(?:name|author|author_name|requester|requester_name|customer_name|contact_name|full_name|"
+                       r"first_name|last_name|display_name|nickname|user_name|username|from|reviewer|agent_name|submitted_by)$")
+
+
+def _redact_json(value: Any, found: set[str], key: str | None = None) -> Any:
+    """Each string of a decoded record redacted on its own (so a comment's "\n-- Jonathan" is seen
+    as the sign-off it is, not as JSON escapes); a name-bearing key's value is a name whatever it says."""
+    from indexer.enrich.redact import redact_text
+
+    if isinstance(value, dict):
+        return {k: _redact_json(v, found, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_json(v, found, key) for v in value]
+    if isinstance(value, str) and value.strip():
+        if key is not None and _NAME_KEY.match(key):
+            found.add("PERSON")
+            return "<PERSON>"
+        clean, types = redact_text(value)
+        found.update(types)
+        return clean
+    return value
+
+
+def redact_payload(payload: str, max_chars: int = PAYLOAD_MAX_CHARS) -> tuple[str, list[str], bool]:
+    """(redacted payload, PII types found, truncated?). A JSON record is redacted value by value;
+    anything else (a cut-off line, a CSV row) as text, with name-bearing JSON keys' values taken
+    as names. Redaction runs before the cut, on a bit more than is kept, so a value is never cut
+    in half and left half clear."""
+    from indexer.enrich.redact import redact_text
+
+    text = payload or ""
+    found: set[str] = set()
+    truncated = len(text) > max_chars
+    decoded = None
+    if not truncated and text.lstrip().startswith(("{", "[")):
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            decoded = None
+    if decoded is not None:
+        clean = json.dumps(_redact_json(decoded, found), ensure_ascii=False)
+        return clean, sorted(found), False
+    if truncated:
+        text = text[: max_chars + 512]
+
+    def name_value(m: re.Match) -> str:
+        if not m.group(2).strip():
+            return m.group(0)
+        found.add("PERSON")
+        return m.group(1) + "<PERSON>" + m.group(3)
+
+    text = _NAME_KEYS.sub(name_value, text)
+    clean, types = redact_text(text)
+    found.update(types)
+    if truncated:
+        cut = clean[:max_chars]
+        space = max(cut.rfind(" "), cut.rfind(","), cut.rfind("\n"))
+        clean = (cut[:space] if space > max_chars // 2 else cut) + " …[truncated]"
+    return clean, sorted(found), truncated
+
+
+def parse_ref(raw_ref: str) -> tuple[int | None, int | None]:
+    """(line, record_index) from a raw_ref: "tickets.jsonl#L12/c3" -> (12, None), "api:zendesk#3" -> (None, 3)."""
+    m = _REF.match(raw_ref or "")
+    if not m:
+        return None, None
+    return (int(m.group("line")) if m.group("line") else None), (int(m.group("index")) if m.group("index") else None)
 
 
 @dataclass
@@ -19,18 +107,76 @@ class DeadLetter:
     connector: str
     source: str
     raw_ref: str
-    payload: str
-    reason: str
+    payload: str  # redacted; never the clear record
+    reason: str  # redacted too: parse errors quote the offending value
     stage: str
     run_id: str
+    source_path: str | None = None  # the file (absolute) or "api:<connector>"
+    line: int | None = None
+    record_index: int | None = None
+    cursor: str | None = None  # the record's cursor value when it parsed (enrich/index failures)
+    payload_sha256: str = ""  # of the clear payload: a replay checks the source still holds it
+    payload_chars: int = 0
+    payload_truncated: bool = False
+    pii_types: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, *, connector: str, source: str, raw_ref: str, payload: str, reason: str, stage: str, run_id: str,
+              source_path: str | None = None, cursor: str | None = None,
+              max_chars: int = PAYLOAD_MAX_CHARS) -> "DeadLetter":
+        """The only way a clear payload becomes a dead letter: redacted, capped, pointed to."""
+        clear = payload or ""
+        redacted, types, truncated = redact_payload(clear, max_chars)
+        from indexer.enrich.redact import redact_text
+
+        clean_reason, reason_types = redact_text(reason or "")
+        line, index = parse_ref(raw_ref)
+        return cls(
+            connector=connector,
+            source=source,
+            raw_ref=raw_ref,
+            payload=redacted,
+            reason=clean_reason,
+            stage=stage,
+            run_id=run_id,
+            source_path=source_path,
+            line=line,
+            record_index=index,
+            cursor=cursor,
+            payload_sha256=hashlib.sha256(clear.encode("utf-8", "replace")).hexdigest(),
+            payload_chars=len(clear),
+            payload_truncated=truncated,
+            pii_types=sorted(set(types) | set(reason_types)),
+        )
 
     @property
     def dl_id(self) -> str:
-        digest = hashlib.sha1(self.payload.encode("utf-8", "replace")).hexdigest()
+        digest = self.payload_sha256 or hashlib.sha1(self.payload.encode("utf-8", "replace")).hexdigest()
         return stable_id(self.connector, self.raw_ref, digest)
 
     def to_doc(self) -> dict[str, Any]:
         return {**asdict(self), "dl_id": self.dl_id, "at": to_jsonable(utcnow())}
+
+
+_FIELDS_ADDED: set[str] = set()
+
+
+def ensure_fields(es: Elasticsearch, settings) -> None:
+    """A dead-letter index made before the replay pointer existed gets its fields (additive,
+    idempotent; once per process and index) instead of refusing every new dead letter."""
+    index = settings.indices.write_alias("deadletter")
+    if index in _FIELDS_ADDED:
+        return
+    from voxindex.setup import load_spec
+
+    from elasticsearch import AuthorizationException
+
+    props = load_spec("deadletter").body["mappings"]["properties"]
+    try:
+        es.indices.put_mapping(index=index, properties=props)
+    except AuthorizationException:
+        pass  # a least-privilege writer (the API's ingest) may append but not manage: setup did it
+    _FIELDS_ADDED.add(index)
 
 
 def dead_letter_actions(settings, letters: list[DeadLetter]) -> list[dict[str, Any]]:
@@ -55,3 +201,41 @@ def list_dead_letters(
         track_total_hits=True,
     )
     return resp["hits"]["total"]["value"], [h["_source"] for h in resp["hits"]["hits"]]
+
+
+def read_pointer(letter: dict[str, Any]) -> str | None:
+    """The record's current text at the dead letter's source line (a JSONL or one-line CSV
+    record), or None when the pointer does not lead to a readable file line."""
+    path, line = letter.get("source_path"), letter.get("line")
+    if not path or not line or str(path).startswith("api:"):
+        return None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for n, text in enumerate(fh, start=1):
+                if n == line:
+                    return text.rstrip("\r\n")
+    except OSError:
+        return None
+    return None
+
+
+def pointer_status(letter: dict[str, Any]) -> str:
+    """'same' (the source still holds the dead-lettered bytes), 'changed' (fixed since?),
+    or 'missing' (no file/line to replay from)."""
+    current = read_pointer(letter)
+    if current is None:
+        return "missing"
+    digest = hashlib.sha256(current.encode("utf-8", "replace")).hexdigest()
+    return "same" if digest == letter.get("payload_sha256") else "changed"
+
+
+def replay_record(letter: dict[str, Any]) -> dict[str, Any] | None:
+    """The record to ingest again from a JSONL pointer, decoded; None if it is not JSON (yet)."""
+    current = read_pointer(letter)
+    if current is None:
+        return None
+    try:
+        obj = json.loads(current)
+    except json.JSONDecodeError:
+        return None
+    return obj if isinstance(obj, dict) else None

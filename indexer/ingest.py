@@ -24,7 +24,7 @@ from voxindex.model import FeedbackUnit, ValidationError, to_jsonable, utcnow
 
 from .bulk import ElasticsearchOutage, RetryPolicy, bulk_write, with_retry
 from .cursors import load_cursor, save_cursor, source_key
-from .deadletter import DeadLetter, dead_letter_actions
+from .deadletter import DeadLetter, dead_letter_actions, ensure_fields
 from .pipeline import Pipeline, default_pipeline
 from .sources import FEEDBACK_CONNECTORS, AccountsConnector, Connector, get_connector
 from .progress import Progress
@@ -173,14 +173,15 @@ class _Run:
     def dead_letter(self, letters: list[DeadLetter]) -> None:
         if not letters:
             return
+        with_retry(lambda: ensure_fields(self.es, self.settings), self.policy, "updating the dead-letter mapping")
         result = bulk_write(self.es, dead_letter_actions(self.settings, letters), self.policy, "writing dead letters")
         if result.failed:  # the dead-letter index itself refuses: stop rather than lose data
             first = next(iter(result.failed.values()))
             raise RuntimeError(f"could not write dead letters: {first.get('error')}")
         self.summary.dead_lettered += len(letters)
 
-    def letter(self, raw_ref: str, payload: str, reason: str, stage: str) -> DeadLetter:
-        return DeadLetter(
+    def letter(self, raw_ref: str, payload: str, reason: str, stage: str, cursor: str | None = None) -> DeadLetter:
+        return DeadLetter.build(  # redacts the payload and keeps a pointer to replay it
             connector=self.connector.name,
             source=self.connector.source,
             raw_ref=raw_ref,
@@ -188,6 +189,9 @@ class _Run:
             reason=reason,
             stage=stage,
             run_id=self.summary.run_id,
+            source_path=self.summary.path,
+            cursor=cursor,
+            max_chars=getattr(self.settings, "deadletter_max_chars", 16_384),
         )
 
     # -- the batch
@@ -300,7 +304,7 @@ class _Run:
             failed_keys.add(key)
             parsed = origin.get(key)
             ref = f"{parsed.raw_ref}/{key[1]}" if parsed else f"{key[0]}/{key[1]}"
-            letters.append(self.letter(ref, parsed.payload if parsed else "", reason, stage))
+            letters.append(self.letter(ref, parsed.payload if parsed else "", reason, stage, parsed.cursor_value if parsed else None))
 
         for unit, reason in failures:
             fail((unit.source_record_id, unit.provenance.record_part), reason, "enrich")

@@ -16,6 +16,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     ):
         p = es_sub.add_parser(action, help=text, description=text)
         p.set_defaults(func=_es)
+        if action in ("start", "stop", "status"):
+            p.add_argument("--secure", action="store_true",
+                           help="a second, local node with x-pack security on (file-realm users, least-privilege roles)")
+            p.add_argument("--port", type=int, default=9201, help="with --secure: its HTTP port (default 9201; transport +100)")
+            p.add_argument("--prefix", help="with --secure: the index prefix its roles grant (default VOXINDEX_INDEX_PREFIX)")
 
     p = sub.add_parser("setup", help="create index templates, indices and aliases (idempotent)")
     p.set_defaults(func=_setup)
@@ -28,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _es(args: argparse.Namespace) -> int:
     from . import esctl
 
+    if getattr(args, "secure", False):
+        return _es_secure(args)
     if args.es_command == "install":
         print(esctl.install())
     elif args.es_command == "start":
@@ -38,6 +45,26 @@ def _es(args: argparse.Namespace) -> int:
         status = esctl.status()
         print(json.dumps(status, indent=2))
         return 0 if status["up"] else 1
+    return 0
+
+
+def _es_secure(args: argparse.Namespace) -> int:
+    from . import es_secure
+
+    node = es_secure.node_for(args.port)
+    if args.es_command == "start":
+        node = es_secure.start_secure(args.port, prefix=args.prefix)
+        creds = es_secure.credentials(node)
+        print(f"secured node up at {node.url} for prefix {creds['prefix']!r}; users and passwords in {node.credentials}")
+        for role, user in creds["users"].items():
+            print(f"  {role:18s} {user['username']}")
+        print("run a process as one of them with VOXINDEX_ES_URL, VOXINDEX_ES_USERNAME and VOXINDEX_ES_PASSWORD")
+    elif args.es_command == "stop":
+        print("stopped" if es_secure.stop_secure(node) else "no secured node VoxIndex started on that port")
+    else:
+        up = node.credentials.exists() and es_secure.answers(node)
+        print(json.dumps({"url": node.url, "up": up, "home": str(node.root)}, indent=2))
+        return 0 if up else 1
     return 0
 
 

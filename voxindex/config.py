@@ -122,6 +122,10 @@ class Settings:
     rules_dir: str | None = field(default_factory=lambda: _env("VOXINDEX_RULES_DIR"))
     # `voxindex mcp`: the API key every tool call is made with (its role and scopes apply to the assistant)
     mcp_api_key: str | None = field(default_factory=lambda: _env("VOXINDEX_MCP_API_KEY"), repr=False)
+    # dead letters keep at most this many characters of the (redacted) payload; the pointer replays the rest
+    deadletter_max_chars: int = field(default_factory=lambda: int(_env("VOXINDEX_DEADLETTER_MAX_CHARS", "16384")))
+    # the optional second node with x-pack security on (`voxindex es start --secure`)
+    es_secure_heap: str = field(default_factory=lambda: _env("VOXINDEX_ES_SECURE_HEAP", "512m"))
 
     @property
     def indices(self) -> IndexNames:

@@ -18,7 +18,9 @@ from typing import Iterable
 
 from voxindex.model import FeedbackUnit
 
-from .pii_recognizers import FIRST_NAMES, NOT_NAMES, PersonNameRecognizer, custom_recognizers, known_name_patterns
+# pii_patterns imports no presidio: importing this module stays cheap (presidio pulls in torch
+# and transformers, ~25 s cold); the analyzer is built on the first `detect` that needs it.
+from .pii_patterns import FIRST_NAMES, NOT_NAMES, known_name_patterns, person_hits, url_pii_ranges
 
 log = logging.getLogger(__name__)
 
@@ -32,20 +34,20 @@ STRUCTURED_TYPES = (
     "API_KEY",
     "ACCOUNT_NUMBER",
     "ADDRESS",
+    "USER_ID",  # a user id, handle or email in a URL's path or query (/users/<id>, ?uid=...)
 )
 ALL_TYPES = STRUCTURED_TYPES + ("PERSON",)
 
 # When two detections overlap, the union is redacted and labelled with the most specific type.
 TYPE_PRIORITY = {t: i for i, t in enumerate(
-    ("EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "API_KEY", "IP_ADDRESS", "PHONE_NUMBER", "ADDRESS", "ACCOUNT_NUMBER", "PERSON")
+    ("EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "API_KEY", "IP_ADDRESS", "PHONE_NUMBER", "ADDRESS", "ACCOUNT_NUMBER", "USER_ID", "PERSON")
 )}
 
 SCORE_THRESHOLD = 0.35  # presidio's phone recognizer scores 0.4 before context; keep it
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "CA", "AU", "BR", "ES", "IT", "NL", "MX")
 
 # Cheap pre-filter: without any of these the structured recognizers cannot fire.
-_PREFILTER = re.compile(r"[0-9@]|bearer|[A-Za-z0-9_\-]{20,}", re.IGNORECASE)
-_CAPITALISED = re.compile(r"[A-Z][a-z]")
+_PREFILTER = re.compile(r"[0-9@]|bearer|[A-Za-z0-9_\-]{20,}|https?://|www\.", re.IGNORECASE)
 # The phone recognizer (python-phonenumbers, once per region: ~60% of the stage's CPU) can only
 # report a valid number, and no region in PHONE_REGIONS has a valid number under 4 digits (DE's
 # shortest); phonenumbers reads a number as digits joined by punctuation/space. So without 4
@@ -105,7 +107,7 @@ def _blank_nlp_engine():
 def build_analyzer():
     """One AnalyzerEngine per process (building it costs ~0.5 s; analysing reuses it)."""
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-    from presidio_analyzer.predefined_recognizers import (
+    from presidio_analyzer.predefined_recognizers import (  # noqa: I001
         CreditCardRecognizer,
         EmailRecognizer,
         IbanRecognizer,
@@ -114,6 +116,8 @@ def build_analyzer():
     )
 
     import tldextract
+
+    from .pii_recognizers import custom_recognizers
 
     # presidio's email validator calls tldextract, which by default fetches the public-suffix
     # list over the network; use the snapshot bundled with tldextract instead (offline, instant).
@@ -140,11 +144,6 @@ def build_analyzer():
         supported_languages=["en"],
         default_score_threshold=SCORE_THRESHOLD,
     )
-
-
-@lru_cache(maxsize=1)
-def _person_recognizer() -> PersonNameRecognizer:
-    return PersonNameRecognizer()
 
 
 # ------------------------------------------------------------------ detection and redaction
@@ -188,6 +187,15 @@ def _cached_name_patterns(names: tuple[str | None, ...], split_parts: bool) -> l
     return exact + known_name_patterns(person_names)
 
 
+def _email_start(text: str, start: int, end: int) -> int:
+    """presidio's email pattern takes a URL's host and path into the local part
+    ("acme.com/hc/requests?email=jo@x.com"); an address starts after the last URL delimiter."""
+    value = text[start:end]
+    at = value.find("@")
+    cut = max(value.rfind(c, 0, at) for c in "/?=&#;:,") if at > 0 else -1
+    return start + cut + 1 if cut >= 0 else start
+
+
 def detect(
     text: str,
     known_names: Iterable[str | None] = (),
@@ -201,10 +209,10 @@ def detect(
     if _PREFILTER.search(text):
         entities = list(ALL_TYPES) if _PHONE_CUE.search(text) else _WITHOUT_PHONE
         for r in build_analyzer().analyze(text=text, language="en", entities=entities):
-            spans.append(Span(r.start, r.end, r.entity_type, r.score, "presidio"))
-    elif _CAPITALISED.search(text):
-        for r in _person_recognizer().analyze(text, ["PERSON"]):
-            spans.append(Span(r.start, r.end, "PERSON", r.score, "names"))
+            start = _email_start(text, r.start, r.end) if r.entity_type == "EMAIL_ADDRESS" else r.start
+            spans.append(Span(start, r.end, r.entity_type, r.score, "presidio"))
+    else:  # names need no digit; the name patterns are plain regexes, cheap on any text
+        spans.extend(Span(h.start, h.end, "PERSON", h.score, "names") for h in person_hits(text))
     for pattern in _name_variant_patterns(known_names, split_names):
         for m in pattern.finditer(text):
             spans.append(Span(m.start(), m.end(), "PERSON", 0.9, "known-name"))
@@ -224,8 +232,42 @@ def redact(text: str, spans: list[Span]) -> str:
 
 
 def redact_text(text: str, known_names: Iterable[str | None] = (), gazetteer=None) -> tuple[str, set[str]]:
+    """The full (presidio) redaction of one text. For short texts outside the ingest pipeline
+    (search queries, dead letters) `indexer.enrich.redact.redact_text` needs no presidio."""
     spans = detect(text, known_names, gazetteer)
     return (redact(text, spans) if spans else text), {s.type for s in spans}
+
+
+def _slug_patterns(names: Iterable[str | None]) -> list[re.Pattern]:
+    """A person's own name as URLs write it: 'jonathan-mbeki', 'jonathan.mbeki', 'jonathan'."""
+    out = []
+    for name in names:
+        tokens = [t.lower() for t in re.findall(r"[A-Za-zÀ-ÿ]{3,}", name or "") if t.lower() not in NOT_NAMES]
+        if not tokens:
+            continue
+        joined = r"[\-_.+]?".join(re.escape(t) for t in tokens)
+        out.append(re.compile(r"(?i)(?<![a-z])(?:" + joined + "|" + "|".join(re.escape(t) for t in tokens) + r")(?![a-z])"))
+    return out
+
+
+def url_spans(url: str, known_names: Iterable[str | None] = ()) -> list[Span]:
+    """PII in a URL field: emails, phones, tokens and user ids in its path, query and fragment,
+    and the author's own name written as a slug."""
+    spans = [Span(a, b, t, 0.8, "url") for a, b, t in url_pii_ranges(url)]
+    scheme = re.match(r"(?i)^[a-z][a-z0-9+.\-]*://[^/?#]*", url)
+    after_host = scheme.end() if scheme else 0
+    for pattern in _slug_patterns(known_names):
+        spans.extend(Span(m.start(), m.end(), "PERSON", 0.8, "known-name") for m in pattern.finditer(url, after_host))
+    return merge_spans(spans)
+
+
+def redact_url(url: str | None, known_names: Iterable[str | None] = ()) -> tuple[str | None, set[str]]:
+    """`url` with its PII parts replaced by `<TYPE>`; the scheme, host and ordinary path stay,
+    so the link still says where the record lives."""
+    if not url:
+        return url, set()
+    spans = url_spans(url, known_names)
+    return (redact(url, spans) if spans else url), {s.type for s in spans}
 
 
 class NameGazetteer:
@@ -311,6 +353,9 @@ class PiiRedactor:
         unit.title = clean(unit.title)
         for turn in unit.context:
             turn.text = clean(turn.text)
+        if unit.provenance is not None and unit.provenance.source_url:
+            unit.provenance.source_url, url_types = redact_url(unit.provenance.source_url, names)
+            found.update(url_types)
         for t in found:
             self.counts[t] = self.counts.get(t, 0) + 1
         unit.pii_types = sorted(set(unit.pii_types) | found)
@@ -347,4 +392,6 @@ __all__ = [
     "pii_stage",
     "redact",
     "redact_text",
+    "redact_url",
+    "url_spans",
 ]

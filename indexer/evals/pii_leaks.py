@@ -1,9 +1,10 @@
-"""Does the index hold any planted PII value in clear?
+"""Does any index hold a planted PII value in clear?
 
 Reads every planted value from ground_truth/pii.jsonl and scans the whole `_source` of every
-document in the feedback index (text, title, context turns, every other field) for it, as a
-whole word (so the planted first name "Tom" is not found inside "Tomorrow") but otherwise as
-plain text — no analyzer in between that could hide a leak. Zero leaks is the only pass.
+document in the feedback, dead-letter and audit indices (text, title, context turns, source URLs,
+dead-letter payloads and reasons, audited query params, every other field) for it, as a whole
+word (so the planted first name "Tom" is not found inside "Tomorrow") but otherwise as plain
+text — no analyzer in between that could hide a leak. Zero leaks is the only pass.
 """
 from __future__ import annotations
 
@@ -24,8 +25,11 @@ def planted_values(data_dir: Path) -> dict[str, str]:
     return out
 
 
+SCANNED_KINDS = ("feedback", "deadletter", "audit")
+
+
 def scan(es: Elasticsearch, index: str, values: dict[str, str]) -> tuple[int, list[dict]]:
-    """(documents scanned, leaks as {unit_id, type, value})."""
+    """(documents scanned, leaks as {unit_id (the document id), type, value})."""
     leaks: list[dict] = []
     docs = 0
     needles = [(v, re.compile(r"(?<!\w)" + re.escape(v) + r"(?!\w)")) for v in sorted(values, key=len, reverse=True)]
@@ -36,6 +40,17 @@ def scan(es: Elasticsearch, index: str, values: dict[str, str]) -> tuple[int, li
             if value in blob and pattern.search(blob):
                 leaks.append({"unit_id": hit["_id"], "type": values[value], "value": value})
     return docs, leaks
+
+
+def scan_all(es: Elasticsearch, settings, values: dict[str, str]) -> dict[str, tuple[int, list[dict]]]:
+    """{index: (documents scanned, leaks)} for every scanned kind whose index exists."""
+    out = {}
+    for kind in SCANNED_KINDS:
+        index = settings.indices.alias(kind)
+        if es.indices.exists_alias(name=index):
+            es.indices.refresh(index=index)
+            out[index] = scan(es, index, values)
+    return out
 
 
 def run(data_dir, limit=None) -> dict:
@@ -49,23 +64,29 @@ def run(data_dir, limit=None) -> dict:
     if not es.indices.exists_alias(name=settings.indices.feedback):
         return {"skipped": f"no {settings.indices.feedback} index to scan: ingest the data first"}
     values = planted_values(Path(data_dir))
-    docs, leaks = scan(es, settings.indices.feedback, values)
+    per_index = {}
+    leaks: list[dict] = []
+    for index, (docs, found) in scan_all(es, settings, values).items():
+        per_index[index] = {"documents_scanned": docs, "leaks": len(found)}
+        leaks.extend({**leak, "index": index} for leak in found)
     by_type: dict[str, int] = {}
     for leak in leaks:
         by_type[leak["type"]] = by_type.get(leak["type"], 0) + 1
-    return {"index": settings.indices.feedback, "planted_values": len(values), "documents_scanned": docs,
-            "leaks": len(leaks), "leaks_by_type": by_type, "examples": leaks[:10]}
+    return {"index": settings.indices.feedback, "indices": per_index, "planted_values": len(values),
+            "documents_scanned": sum(v["documents_scanned"] for v in per_index.values()),
+            "leaks": len(leaks), "leaks_by_type": by_type,
+            # the report names where a value leaked and its type, never the value itself
+            "examples": [{k: v for k, v in leak.items() if k != "value"} for leak in leaks[:10]]}
 
 
 def format(metrics: dict) -> str:
     if "skipped" in metrics:
         return f"PII leak scan skipped: {metrics['skipped']}"
-    lines = [
-        f"PII leak scan of {metrics['index']}: {metrics['documents_scanned']} documents, "
-        f"{metrics['planted_values']} planted values -> {metrics['leaks']} found in clear"
-    ]
+    lines = [f"PII leak scan: {metrics['planted_values']} planted values -> {metrics['leaks']} found in clear"]
+    for index, row in metrics.get("indices", {}).items():
+        lines.append(f"  {index:32s} {row['documents_scanned']:7d} documents  {row['leaks']} leaks")
     for kind, n in sorted(metrics["leaks_by_type"].items()):
         lines.append(f"  {kind:16s} {n}")
     for leak in metrics["examples"]:
-        lines.append(f"  e.g. unit {leak['unit_id']}: {leak['type']}")
+        lines.append(f"  e.g. {leak.get('index', '')} doc {leak['unit_id']}: {leak['type']}")
     return "\n".join(lines)
