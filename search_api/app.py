@@ -228,7 +228,6 @@ def create_app(settings: Settings | None = None, es: elasticsearch.Elasticsearch
     app.json.sort_keys = False
     app.config["MAX_CONTENT_LENGTH"] = options.max_body_bytes  # also bounds chunked bodies as they are read
     app.extensions["voxindex"] = services
-    audit.warm_redactor()
 
     @app.before_request
     def _known_host():

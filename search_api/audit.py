@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from datetime import datetime, timezone
 from typing import Any
 
 from elasticsearch import BadRequestError, Elasticsearch
 
+from indexer.enrich.redact import redact_text
 from voxindex.config import IndexNames
 
 log = logging.getLogger("voxindex.audit")
@@ -29,42 +29,15 @@ def _clip(value: Any) -> Any:
 
 
 FREE_TEXT = ("q", "note")
-_redactor_ready = threading.Event()
-_redactor: list = []
-# the fallback when the PII stage is not installed: long digit runs (cards, phones) and emails
+# a net under the redactor: long digit runs (cards, phones) and emails it did not recognise
 _DIGITS = re.compile(r"(?:\d[ \-.]?){7,}\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-def _load_redactor() -> None:
-    try:
-        from indexer.enrich.pii import redact_text
-
-        redact_text("warm up")
-        _redactor.append(redact_text)
-    except Exception:  # not installed, or its model is missing: the regex fallback below
-        log.warning("PII redaction for audit records falls back to digits/emails only", exc_info=True)
-    finally:
-        _redactor_ready.set()
-
-
-def warm_redactor() -> None:
-    """Load the PII recognizers in the background, so the first audited search does not wait for them."""
-    if not _redactor_ready.is_set() and not getattr(warm_redactor, "started", False):
-        warm_redactor.started = True  # type: ignore[attr-defined]
-        threading.Thread(target=_load_redactor, name="audit-pii-warmup", daemon=True).start()
-
-
 def redact_free_text(text: str) -> str:
-    """`indexer.enrich.pii.redact_text` (the index's own redaction), then the regex net on top."""
-    warm_redactor()
-    _redactor_ready.wait(timeout=120)
-    if _redactor:
-        try:
-            text = _redactor[0](text)[0]
-        except Exception:
-            log.exception("PII redaction of an audit param failed; using the fallback")
-    return _EMAIL.sub("<EMAIL_ADDRESS>", _DIGITS.sub("<NUMBER>", text))
+    """The index's own PII patterns (`indexer.enrich.redact`, presidio-free so it costs no model
+    load in the API process), then the digits/email net on top."""
+    return _EMAIL.sub("<EMAIL_ADDRESS>", _DIGITS.sub("<NUMBER>", redact_text(text)[0]))
 
 
 def audit_doc(actor: str, role: str | None, method: str, path: str, params: dict, status: int,

@@ -87,8 +87,6 @@ def test_an_oversized_record_becomes_a_capped_dead_letter():
     assert dl.payload_chars == len(payload) and dl.line == 9 and len(dl.payload_sha256) == 64
 
 
-@pytest.mark.xfail(strict=False, reason="the audit record's q is redacted by search_api/audit.py on the `security` "
-                                        "branch (issue 10); remove this marker once both branches are merged")
 def test_a_card_number_and_email_searched_for_are_not_kept_in_the_audit_index(es, settings):
     from indexer.evals.pii_leaks import scan
     from search_api.app import ApiOptions, create_app

@@ -57,7 +57,6 @@ def _as(base_settings, node, role):
     return settings, client(settings)
 
 
-@pytest.mark.slow
 def test_ingest_detectors_and_search_run_as_least_privilege_users_on_a_secured_node(secured, base_settings, capsys):
     from elasticsearch import AuthenticationException, AuthorizationException
 
