@@ -95,6 +95,8 @@ class Settings:
     api_host: str = field(default_factory=lambda: _env("VOXINDEX_API_HOST", "127.0.0.1"))
     api_port: int = field(default_factory=lambda: int(_env("VOXINDEX_API_PORT", "8000")))
     torch_threads: int = field(default_factory=lambda: int(_env("VOXINDEX_TORCH_THREADS", "1")))
+    # the deployment's taxonomy (ingest, `taxonomy apply/learn`); default: the checkout's taxonomy/taxonomy.yaml
+    taxonomy_path: str | None = field(default_factory=lambda: _env("VOXINDEX_TAXONOMY"))
     bulk_chunk_size: int = field(default_factory=lambda: int(_env("VOXINDEX_BULK_CHUNK", "500")))
     bulk_max_retries: int = field(default_factory=lambda: int(_env("VOXINDEX_BULK_RETRIES", "8")))
     # ingest: records per batch (the cursor advances after each batch is indexed) and how long an
