@@ -19,6 +19,7 @@ from .stats import classification
 DATASETS = ("banking77", *HINT3)
 SHOTS = (0, 5, 10, 20)
 ABSTAIN_SHOTS = 10
+ABSTENTION_SETS = ("clinc150", *HINT3)
 
 
 def train_rows(corpora: Path, s, k: int, seed: int) -> list[dict]:
@@ -35,30 +36,34 @@ def learned_classifier(corpora, s, k, seed, method="logreg", threshold=ABSTAIN_L
     return TaxonomyClassifier(tax, embedder(), head=head)
 
 
-def run(corpora: Path, limit: int | None = None, seed: int = 0) -> dict[str, dict]:
+def run(corpora: Path, limit: int | None = None, seed: int = 0, datasets=DATASETS, shots=SHOTS,
+        methods=METHODS, abstention: bool = True) -> dict[str, dict]:
     from indexer.evals.common import embedder
 
     out: dict[str, dict] = {}
-    for name in DATASETS:
+    for name in datasets:
         s = SETS[name]
         test = C.sample(C.read(corpora, s.test), limit, seed)
         ins = [r for r in test if r["label"] != s.oos_label]
         vi = embed_rows(ins)
         gold = [r["label"] for r in ins]
         zs = TaxonomyClassifier(taxonomy_for(s, corpora), embedder(), abstain=-np.inf)
-        pred = [p.best_guess for p in zs.predict([r["text"] for r in ins], vi)]
-        out.update(classification(gold, pred, seed, prefix=f"{name}.shots_0."))
-        for k in SHOTS[1:]:
-            for method in METHODS:
+        pred = [p.best_guess for p in zs.predict([r["text"] for r in ins], vi)] if 0 in shots else []
+        if 0 in shots:
+            out.update(classification(gold, pred, seed, prefix=f"{name}.shots_0."))
+        for k in [k for k in shots if k]:
+            for method in methods:
                 clf = learned_classifier(corpora, s, k, seed, method, threshold=-np.inf)
                 pred = [p.best_guess for p in clf.predict([r["text"] for r in ins], vi)]
                 out.update(classification(gold, pred, seed, prefix=f"{name}.shots_{k}.{method}."))
-        if s.oos_label:
-            clf = learned_classifier(corpora, s, ABSTAIN_SHOTS, seed, "logreg", threshold=-np.inf)
-            preds = clf.predict([r["text"] for r in test], embed_rows(test))
-            out.update(score([r["label"] for r in test], [p.best_guess for p in preds],
-                             np.array([p.support for p in preds]), s.oos_label, ABSTAIN_LEARNED, seed,
-                             f"{name}.learned_abstention.shots_{ABSTAIN_SHOTS}."))
+    for name in (ABSTENTION_SETS if abstention else ()):
+        s = SETS[name]
+        test = C.sample(C.read(corpora, s.test), limit, seed)
+        clf = learned_classifier(corpora, s, ABSTAIN_SHOTS, seed, "logreg", threshold=-np.inf)
+        preds = clf.predict([r["text"] for r in test], embed_rows(test))
+        out.update(score([r["label"] for r in test], [p.best_guess for p in preds],
+                         np.array([p.support for p in preds]), s.oos_label, ABSTAIN_LEARNED, seed,
+                         f"{name}.learned_abstention.shots_{ABSTAIN_SHOTS}."))
     return out
 
 

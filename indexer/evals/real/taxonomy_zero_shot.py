@@ -11,7 +11,7 @@ from indexer.enrich.taxonomy import TaxonomyClassifier
 
 from . import corpora as C
 from .datasets import HINT3, SETS, embed_rows, taxonomy_for
-from .stats import classification, majority, wilson
+from .stats import classification, macro_f1, majority, metric, wilson
 
 DATASETS = ("banking77", *HINT3, "clinc150")
 
@@ -37,4 +37,6 @@ def run(corpora: Path, limit: int | None = None, seed: int = 0) -> dict[str, dic
         out.update(classification(gold, pred, seed, prefix=f"{name}.zero_shot."))
         const = majority(gold)
         out[f"{name}.majority_baseline.accuracy"] = wilson(sum(g == const for g in gold), len(gold))
+        f1 = macro_f1(gold, [const] * len(gold))  # a constant's macro-F1 is fixed: no interval to draw
+        out[f"{name}.majority_baseline.macro_f1"] = metric(f1, f1, f1, len(gold))
     return out
