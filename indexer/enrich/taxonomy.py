@@ -168,8 +168,11 @@ def humanize(name: str) -> str:
 class TaxonomyClassifier:
     """Zero-shot by default; with a learned head (`voxindex taxonomy learn`) the head decides.
 
-    Either way a unit whose support (similarity to its best sub-theme) is under the abstention
-    threshold gets no sub-theme: `unclassified`, listed in the review queue, never counted."""
+    Either way a unit whose support is under the abstention threshold gets no sub-theme:
+    `unclassified`, listed in the review queue, never counted. Support is the best sub-theme's
+    score zero-shot, and the head's top probability with a learned head (measured against
+    nearest-example cosine, margin and normalised variants on CLINC150 val: it recalls the most
+    out-of-scope messages at the same in-scope cost)."""
 
     def __init__(self, taxonomy: Taxonomy, embed, head=None, abstain: float | None = None):
         self.taxonomy = taxonomy
@@ -245,7 +248,7 @@ class TaxonomyClassifier:
             probs = self.head.proba(vectors)
             order_idx = [self.head.sub_themes.index(s.name) for s in self.subs]
             probs = probs[:, order_idx]
-            support = self.head.support(vectors, [self.head.sub_themes[j] for j in np.asarray(order_idx)[probs.argmax(1)]])
+            support = probs.max(1)  # a learned head's own probability is its best out-of-scope signal
         else:
             probs, support = self._zero_shot(texts, vectors)
         preds = []
