@@ -29,6 +29,10 @@ ZERO_SHOT_MACRO_F1 = {"banking77": 0.63, "hint3-sofmattress": 0.52, "hint3-curek
 # in-scope accuracy with abstention 0.670, 0.545, 0.389, 0.578
 OOS_RECALL = {"clinc150": 0.53, "hint3-sofmattress": 0.55, "hint3-curekart": 0.47, "hint3-powerplay11": 0.22}
 IN_SCOPE_ACCURACY = {"clinc150": 0.65, "hint3-sofmattress": 0.53, "hint3-curekart": 0.37, "hint3-powerplay11": 0.56}
+# measured: a 10-shot logreg head abstaining: OOS recall clinc150 0.738, powerplay11 0.596;
+# in-scope accuracy with abstention 0.879, 0.608
+LEARNED_OOS_RECALL = {"clinc150": 0.72, "hint3-powerplay11": 0.58}
+LEARNED_IN_SCOPE_ACCURACY = {"clinc150": 0.86, "hint3-powerplay11": 0.59}
 # measured: 10 examples per class, logreg head: banking77 0.822, sofmattress 0.737 macro-F1
 TEN_SHOT_MACRO_F1 = {"banking77": 0.81, "hint3-sofmattress": 0.72}
 
@@ -45,6 +49,7 @@ def real():
     out.update(abstention.run(DEFAULT_CORPORA, ABSTENTION_LIMIT, REAL_SEED))
     out.update(learning_curve.run(DEFAULT_CORPORA, CURVE_LIMIT, REAL_SEED, datasets=tuple(TEN_SHOT_MACRO_F1),
                                   shots=(0, 10), methods=("logreg",), abstention=False))
+    out.update(learning_curve.run(DEFAULT_CORPORA, ABSTENTION_LIMIT, REAL_SEED, datasets=(), abstention=True))
     return {k: v["value"] for k, v in out.items()}
 
 
@@ -75,6 +80,14 @@ def test_abstention_catches_out_of_scope_without_losing_in_scope(real):
 
 
 @needs_corpora
+def test_a_learned_head_abstains_on_out_of_scope_messages(real):
+    bad = failures(real, LEARNED_OOS_RECALL, lambda n: f"{n}.learned_abstention.shots_10.oos_recall", lambda n: 0.0)
+    bad += failures(real, LEARNED_IN_SCOPE_ACCURACY, lambda n: f"{n}.learned_abstention.shots_10.in_scope_accuracy",
+                    lambda n: 0.0)
+    assert not bad, "; ".join(bad)
+
+
+@needs_corpora
 def test_ten_labeled_examples_per_class_beat_zero_shot(real):
     bad = failures(real, TEN_SHOT_MACRO_F1, lambda n: f"{n}.shots_10.logreg.macro_f1",
                    lambda n: real[f"{n}.shots_0.macro_f1"])
@@ -82,23 +95,26 @@ def test_ten_labeled_examples_per_class_beat_zero_shot(real):
 
 
 # ---------------------------------------------------------------- regression checks (generated data)
-# measured 2026-11 (fixture: theme 0.90, sub 0.84, sentiment acc 0.88, intent F1 0.89, dups F1 1.0)
+# measured 2026-11 (fixture: sentiment acc 0.88, intent F1 0.89, dups F1 1.0); 2026-12 with the
+# rewritten demo taxonomy and abstention (abstained units count as misses): theme 0.764, sub 0.763,
+# severity macro-recall 0.653 (a constant scores 0.25; the old within-one-level gate let it pass)
 FIXTURE_FLOORS = {
-    ("taxonomy", "theme", "macro_f1"): 0.85,
-    ("taxonomy", "sub_theme", "macro_f1"): 0.78,
+    ("taxonomy", "theme", "macro_f1"): 0.75,
+    ("taxonomy", "sub_theme", "macro_f1"): 0.75,
     ("sentiment", "sentiment", "accuracy"): 0.82,
     ("sentiment", "intent", "macro_f1"): 0.82,
-    ("sentiment", "severity", "macro_recall"): 0.0,
+    ("sentiment", "severity", "macro_recall"): 0.64,
     ("duplicates", "f1"): 0.9,
     ("attribution", "customer_vs_other", "accuracy"): 0.98,
 }
-# measured on demo seed 7, 1500-unit sample: theme 0.89, sub 0.87, sentiment acc 0.80, intent F1 0.75
+# measured on demo seed 7, 400-unit sample, 2026-12 (rewritten taxonomy, abstention): theme 0.791,
+# sub 0.792, sentiment acc 0.785, intent F1 0.699, severity macro-recall 0.606
 DEMO_FLOORS = {
-    ("taxonomy", "theme", "macro_f1"): 0.82,
+    ("taxonomy", "theme", "macro_f1"): 0.78,
     ("taxonomy", "sub_theme", "macro_f1"): 0.78,
     ("sentiment", "sentiment", "accuracy"): 0.74,
     ("sentiment", "intent", "macro_f1"): 0.68,
-    ("sentiment", "severity", "macro_recall"): 0.0,
+    ("sentiment", "severity", "macro_recall"): 0.59,
 }
 
 
