@@ -75,13 +75,14 @@ def run_tasks(data_dir: str, tasks: list[str], limit: int | None = None, echo=pr
 def _eval(args: argparse.Namespace) -> int:
     from .registry import task_names
 
-    if args.suite == "real":
+    if getattr(args, "suite", "demo") == "real":
         from .real.registry import task_names as real_tasks
         from .real.runner import run_real
 
         if args.task != "all" and args.task not in real_tasks():
             raise ValueError(f"--suite real has tasks {real_tasks()}, not {args.task!r}")
-        results = run_real(args.corpora, real_tasks() if args.task == "all" else [args.task], args.limit, args.seed)
+        results = run_real(args.corpora, real_tasks() if args.task == "all" else [args.task], args.limit,
+                           getattr(args, "seed", 0))
     else:
         if args.task != "all" and args.task not in task_names():
             raise ValueError(f"--suite demo has tasks {task_names()}, not {args.task!r}")
