@@ -120,3 +120,12 @@ def test_a_stale_head_is_ignored_when_the_taxonomy_changes(small, embedder):
 def test_learn_rejects_examples_for_unknown_sub_themes(small, embedder):
     with pytest.raises(ValueError, match="does not have"):
         fit(load_taxonomy(small), ["hello"], ["no-such-sub-theme"], embedder)
+
+
+def test_the_demo_taxonomy_is_not_copied_from_the_demo_generator():
+    from indexer.evals.generator_overlap import overlap, template_texts
+
+    o = overlap(load_taxonomy(), template_texts())
+    assert o["examples"] == 52 and o["examples_sharing_a_trigram"] == 0, o["example_hits"]
+    # plain domain words ("refund", "slack") occur in any text about the domain; phrases must not creep back
+    assert o["keywords_in_templates"] <= 80, o["keyword_hits"]
