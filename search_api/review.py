@@ -1,4 +1,6 @@
-"""Review queue corrections: `POST /v1/units/<unit_id>/label` relabels a unit's sub-theme.
+"""The taxonomy review queue: `GET /v1/review` lists units the taxonomy abstained on
+(`unclassified`) or was unsure about (`needs_review`), with their counts; `POST
+/v1/units/<unit_id>/label` relabels a unit's sub-theme.
 
 The correction is applied to the indexed unit (so counts and the review queue reflect it at
 once) and recorded as a training example for `voxindex taxonomy learn` (indexer.corrections).
@@ -13,7 +15,16 @@ from flask import g
 from .errors import ApiError
 from .params import UNIT_ID
 from .query import scope_clauses
+from .redact import redact_unit, source_excludes
 from .spec import Endpoint, Param, Registry
+
+REVIEW_PARAMS = (
+    Param("kind", "string", "unclassified (nothing fits), low_confidence (labelled but unsure) or all",
+          default="all", enum=("all", "unclassified", "low_confidence")),
+    Param("size", "integer", "units to return, newest first", default=20, minimum=1, maximum=100),
+)
+REVIEW_FIELDS = ["unit_id", "text", "source", "channel", "created_at", "taxonomy", "sentiment", "intent",
+                 "account.account_id", "account.arr"]
 
 LABEL_PARAMS = (
     Param("sub_theme", "string", "the correct sub-theme (a name from the deployment's taxonomy)", required=True,
@@ -58,7 +69,29 @@ def label_unit(args: dict, unit_id: str) -> Any:
             "note": "recorded as a training example; run `voxindex taxonomy learn` to refit"}
 
 
+def review_queue(args: dict) -> Any:
+    s = _svc()
+    p = g.principal
+    base = [{"term": {"is_customer_signal": True}}, {"term": {"taxonomy.needs_review": True}}, *scope_clauses(p)]
+    kinds = {"unclassified": {"term": {"taxonomy.unclassified": True}},
+             "low_confidence": {"bool": {"must_not": [{"term": {"taxonomy.unclassified": True}}]}}}
+    query = {"bool": {"filter": base + ([kinds[args["kind"]]] if args["kind"] in kinds else [])}}
+    resp = s.es.search(index=s.names.feedback, query=query, size=args["size"], sort=[{"created_at": "desc"}],
+                       _source={"includes": REVIEW_FIELDS, "excludes": source_excludes(p.sees_revenue)},
+                       track_total_hits=True,
+                       aggs={"unclassified": {"filter": kinds["unclassified"]}})
+    counts = {"needs_review": resp["hits"]["total"]["value"] if args["kind"] == "all" else None,
+              "unclassified": resp["aggregations"]["unclassified"]["doc_count"]}
+    if args["kind"] != "all":
+        counts["needs_review"] = s.es.count(index=s.names.feedback, query={"bool": {"filter": base}})["count"]
+    units = [redact_unit(dict(h["_source"]), p.sees_revenue) for h in resp["hits"]["hits"]]
+    g.unit_ids = [u.get("unit_id") for u in units]
+    return {"counts": counts, "units": units}
+
+
 def register(r: Registry) -> None:
+    r.add(Endpoint("/v1/review", ("GET",), "The taxonomy review queue: unclassified and low-confidence units, with counts",
+                   review_queue, role="analyst", params=REVIEW_PARAMS, tag="review"))
     r.add(Endpoint("/v1/units/<unit_id>/label", ("POST",), "Relabel a unit's sub-theme (a correction that trains the taxonomy)",
                    label_unit, role="analyst", params=LABEL_PARAMS, path_params=(UNIT_ID,), body_params=True,
                    tag="review"))

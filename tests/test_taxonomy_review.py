@@ -48,6 +48,23 @@ def test_an_analyst_relabel_corrects_the_unit_and_records_a_training_example(api
     assert c["sub_theme"] == "refund-request" and c["text"] == unit.text and c["user"] == "t-analyst"
 
 
+def test_the_review_queue_lists_and_counts_unclassified_units_in_scope(api, es):
+    settings, units, tokens, client = api
+    target = next(u for u in units if u.is_customer_signal and u.source == "appstore")
+    es.update(index=settings.indices.feedback_write, id=target.unit_id, refresh="wait_for",
+              doc={"taxonomy": {"theme": [], "sub_theme": [], "primary_theme": None, "primary_sub_theme": None,
+                                "needs_review": True, "confident": False, "unclassified": True}})
+    h = {"Authorization": f"Bearer {tokens['analyst']}"}
+    r = client.get("/v1/review?kind=unclassified", headers=h)
+    assert r.status_code == 200, r.json
+    assert r.json["counts"]["unclassified"] >= 1 and target.unit_id in [u["unit_id"] for u in r.json["units"]]
+    assert all(u["taxonomy"]["unclassified"] for u in r.json["units"])
+    scoped = client.get("/v1/review?kind=unclassified", headers={"Authorization": f"Bearer {tokens['zendesk_only']}"})
+    assert target.unit_id not in [u["unit_id"] for u in scoped.json["units"]]
+    assert client.get("/v1/review", headers={"Authorization": f"Bearer {tokens['viewer']}"}).status_code == 403
+    assert client.get("/v1/review?kind=bogus", headers=h).status_code == 400
+
+
 def test_relabelling_needs_the_analyst_role_a_known_sub_theme_and_a_unit_in_scope(api):
     settings, units, tokens, client = api
     unit = next(u for u in units if u.is_customer_signal and u.source != "zendesk")
