@@ -70,6 +70,12 @@ def _learn(args) -> int:
           f"(+ names, descriptions, inline examples); abstains under {head.threshold:.3f} -> {path}")
     if thin:
         print(f"{len(thin)} sub-themes have no labeled example yet (zero-shot prototypes only): {', '.join(thin[:10])}")
+    from indexer.taxonomy_learn import CALIBRATED_SHOTS
+
+    few = sorted(n for n, c in head.counts.items() if c < CALIBRATED_SHOTS)
+    if few:
+        print(f"warning: {len(few)} sub-themes have fewer than {CALIBRATED_SHOTS} labeled examples, the count the "
+              "abstention threshold was calibrated with; expect more units left unclassified until they get more")
     return 0
 
 
