@@ -53,3 +53,22 @@ def read_corrections(settings) -> list[dict]:
             row = json.loads(line)
             latest[row["unit_id"]] = row
     return list(latest.values())
+
+
+def corrected_labels(taxonomy, sub_theme: str) -> dict:
+    """Pure: the indexed `taxonomy` object of a unit an analyst relabelled to `sub_theme`."""
+    theme = taxonomy.theme_of(sub_theme)
+    return {"version": taxonomy.version, "theme": [theme], "sub_theme": [sub_theme], "primary_theme": theme,
+            "primary_sub_theme": sub_theme, "confidence": 1.0, "needs_review": False, "confident": True,
+            "unclassified": False}
+
+
+def relabel(es, settings, hit: dict, taxonomy, sub_theme: str, user: str | None) -> dict:
+    """Apply an analyst's label to one indexed unit (its search hit) and record the correction.
+    The caller has checked the role, the scope and that `sub_theme` is in `taxonomy`."""
+    previous = (hit["_source"].get("taxonomy") or {}).get("primary_sub_theme")
+    labels = corrected_labels(taxonomy, sub_theme)
+    es.update(index=hit["_index"], id=hit["_id"], doc={"taxonomy": labels}, refresh="wait_for")
+    record(settings, hit["_source"].get("unit_id") or hit["_id"], hit["_source"].get("text") or "", sub_theme,
+           previous, taxonomy.version, user)
+    return {"previous": previous, "taxonomy": labels}

@@ -39,7 +39,7 @@ def _svc():
 
 
 def label_unit(args: dict, unit_id: str) -> Any:
-    from indexer.corrections import record
+    from indexer.corrections import relabel
     from indexer.enrich.taxonomy import load_taxonomy
 
     s = _svc()
@@ -50,23 +50,15 @@ def label_unit(args: dict, unit_id: str) -> Any:
     if sub_theme not in names:
         raise ApiError(400, "invalid_parameter", f"sub_theme: {sub_theme!r} is not in taxonomy {taxonomy.version}",
                        {"param": "sub_theme", "allowed": sorted(names)})
-    resp = s.es.search(index=s.names.feedback, size=1, _source=["text", "taxonomy", "is_customer_signal"],
+    resp = s.es.search(index=s.names.feedback, size=1, _source=["unit_id", "text", "taxonomy"],
                        query={"bool": {"filter": [{"term": {"unit_id": unit_id}}, *scope_clauses(p)]}})
     hits = resp["hits"]["hits"]
     if not hits:
         raise ApiError(404, "not_found", f"no unit {unit_id!r} (or it is outside your key's scope)")
-    hit = hits[0]
-    previous = ((hit["_source"].get("taxonomy") or {}).get("primary_sub_theme"))
-    theme = names[sub_theme].theme
-    labels = {"version": taxonomy.version, "theme": [theme], "sub_theme": [sub_theme], "primary_theme": theme,
-              "primary_sub_theme": sub_theme, "confidence": 1.0, "needs_review": False, "confident": True,
-              "unclassified": False}
-    s.es.update(index=hit["_index"], id=hit["_id"], doc={"taxonomy": labels}, refresh="wait_for")
-    record(s.settings, unit_id, hit["_source"].get("text") or "", sub_theme, previous, taxonomy.version, p.name)
+    done = relabel(s.es, s.settings, hits[0], taxonomy, sub_theme, p.name)
     g.unit_ids = [unit_id]
     g.audit_action, g.audit_target = "unit.label", unit_id
-    return {"unit_id": unit_id, "previous": previous, "taxonomy": labels,
-            "note": "recorded as a training example; run `voxindex taxonomy learn` to refit"}
+    return {"unit_id": unit_id, **done, "note": "recorded as a training example; run `voxindex taxonomy learn` to refit"}
 
 
 def review_queue(args: dict) -> Any:

@@ -75,3 +75,24 @@ def test_relabelling_needs_the_analyst_role_a_known_sub_theme_and_a_unit_in_scop
     assert post(client, tokens["zendesk_only"], unit.unit_id, {"sub_theme": "crash"}).status_code == 404
     assert post(client, tokens["admin"], "no-such-unit", {"sub_theme": "crash"}).status_code == 404
     assert not [c for c in read_corrections(settings) if c["unit_id"] == unit.unit_id]
+
+
+def test_the_web_review_queue_lists_unclassified_units_and_relabels_them(api, es):
+    settings, units, tokens, _ = api
+    target = next(u for u in units if u.is_customer_signal and u.source == "zendesk")
+    es.update(index=settings.indices.feedback_write, id=target.unit_id, refresh="wait_for",
+              doc={"taxonomy": {"theme": [], "sub_theme": [], "primary_theme": None, "primary_sub_theme": None,
+                                "needs_review": True, "confident": False, "unclassified": True}})
+    web = create_app(settings, es, options=ApiOptions(rate_per_s=1000, burst=1000),
+                     embed=lambda text: [0.0] * 383 + [1.0]).test_client()
+    page = web.get("/ui/review?kind=unclassified")
+    assert page.status_code == 200 and f"/ui/review/{target.unit_id}/label" in page.get_data(as_text=True)
+    with web.session_transaction() as sess:
+        csrf = sess["csrf"]
+    assert web.post(f"/ui/review/{target.unit_id}/label", data={"sub_theme": "crash"}).status_code == 400  # no CSRF
+    r = web.post(f"/ui/review/{target.unit_id}/label", data={"sub_theme": "crash", "csrf": csrf})
+    assert r.status_code == 302
+    doc = es.get(index=settings.indices.feedback, id=target.unit_id)["_source"]["taxonomy"]
+    assert doc["primary_sub_theme"] == "crash" and doc["confident"] is True and not doc["unclassified"]
+    assert any(c["unit_id"] == target.unit_id and c["sub_theme"] == "crash" for c in read_corrections(settings))
+    assert f"/ui/review/{target.unit_id}/label" not in web.get("/ui/review?kind=unclassified").get_data(as_text=True)
