@@ -6,7 +6,6 @@ is counted. `python -m indexer.evals.generator_overlap` prints the counts (READM
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 NGRAM = 3
 
