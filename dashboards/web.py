@@ -507,3 +507,6 @@ def transition(alert_id: str):
         flash(str(exc), "error")
     target = request.form.get("next") or url_for("ui.alerts")
     return redirect(target if target.startswith("/ui") and not target.startswith("//") else url_for("ui.alerts"))
+
+
+from . import review_web  # noqa: E402,F401  (the review queue's routes, on this blueprint)

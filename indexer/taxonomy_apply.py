@@ -94,7 +94,7 @@ def _copy(es, hits, target: str, classifier, intent_model) -> tuple[int, int]:
 def apply_taxonomy(settings, es, taxonomy_path=None, delete_old: bool = False, progress: bool = True) -> ApplyResult:
     from indexer.enrich.embed import get_embedder
     from indexer.enrich.sentiment import IntentModel
-    from indexer.enrich.taxonomy import TaxonomyClassifier, load_taxonomy
+    from indexer.enrich.taxonomy import get_classifier
     from voxindex.setup import ensure_index, load_spec
 
     started = time.perf_counter()
@@ -106,9 +106,9 @@ def apply_taxonomy(settings, es, taxonomy_path=None, delete_old: bool = False, p
     if len(behind) != 1:
         raise RuntimeError(f"{alias} points at {behind}; expected exactly one index")
     old = behind[0]
-    taxonomy = load_taxonomy(taxonomy_path)
     embedder = get_embedder(settings)
-    classifier = TaxonomyClassifier(taxonomy, embedder)
+    classifier = get_classifier(taxonomy_path, embedder=embedder, settings=settings)  # + learned head
+    taxonomy = classifier.taxonomy
     intent_model = IntentModel(embedder)
 
     ensure_index(es, names, load_spec("feedback"))  # the template is current before we create from it

@@ -285,5 +285,8 @@ def build_registry() -> Registry:
                      params=TRANSITION_PARAMS, path_params=(ALERT_ID,), body_params=True, tag="alerts"))
     add(Endpoint("/v1/ingest", ("POST",), "Ingest records through the indexing pipeline (bad records: 422 and dead-lettered)",
                  ingest, role="admin", body_schema=INGEST_BODY, tag="ingest"))
+    from . import review
+
+    review.register(r)
     return r
 

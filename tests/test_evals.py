@@ -24,7 +24,7 @@ def test_eval_all_prints_every_task_and_writes_json(tmp_path, capsys):
     from indexer.evals.registry import task_names
 
     class Args:
-        task, data, json, limit = "all", str(FIXTURE), str(tmp_path / "m.json"), None
+        suite, task, data, json, limit = "demo", "all", str(FIXTURE), str(tmp_path / "m.json"), None
 
     assert _eval(Args) == 0
     printed = capsys.readouterr().out
@@ -46,3 +46,31 @@ def test_eval_explains_what_to_do_when_there_is_no_ground_truth(tmp_path):
 
     with pytest.raises(NoGroundTruth, match="voxindex demo-data"):
         run_tasks(str(tmp_path), ["taxonomy"])
+
+
+def test_real_suite_prints_every_metric_with_a_confidence_interval(tmp_path):
+    import pytest
+
+    from indexer.evals.real.corpora import DEFAULT_CORPORA
+    from voxindex.cli import main
+
+    if not (DEFAULT_CORPORA / "intent").is_dir():
+        pytest.skip(f"the shared corpora are not at {DEFAULT_CORPORA}")
+    out = tmp_path / "real.json"
+    assert main(["eval", "--suite", "real", "--task", "taxonomy", "--limit", "40", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    metrics = result["tasks"]["taxonomy"]
+    assert result["suite"] == "real" and result["limit"] == 40
+    assert {"banking77.zero_shot.macro_f1", "clinc150.zero_shot.accuracy", "hint3-curekart.zero_shot.macro_f1"} <= set(metrics)
+    for name, m in metrics.items():
+        assert m["lo"] <= m["value"] <= m["hi"] and m["n"] > 0, name
+    assert main(["eval", "--suite", "real", "--task", "pii"]) == 1  # a demo task is not a real-suite task
+
+
+def test_real_suite_says_where_the_corpora_should_be(tmp_path):
+    import pytest
+
+    from indexer.evals.real.runner import run_real
+
+    with pytest.raises(FileNotFoundError, match="--corpora"):
+        run_real(tmp_path, ["taxonomy"])

@@ -88,6 +88,11 @@ class TaxonomyLabels:
     primary_sub_theme: str | None = None
     confidence: float | None = None
     needs_review: bool = False
+    # False when nothing in the taxonomy fits (the unit abstained: no theme/sub-theme at all).
+    # Spike, trend and impact counts filter on `taxonomy.confident: true`.
+    confident: bool = True
+    unclassified: bool = False
+    learned: bool = False  # labelled by a head fitted with `voxindex taxonomy learn`
 
 
 @dataclass

@@ -23,6 +23,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--delete-old", action="store_true", help="delete the previous index after the swap")
     a.set_defaults(func=_apply)
 
+    lrn = tsub.add_parser(
+        "learn", help="fit a classifier for the taxonomy from its labeled examples and corrections",
+        description="Fits a head over the encoder embeddings from the taxonomy's inline examples, an optional "
+                    "CSV of text,sub_theme (--examples, or `examples_csv:` in the YAML) and the analysts' "
+                    "corrections (POST /v1/units/<id>/label). Saved under VOXINDEX_HOME/taxonomy/, keyed by the "
+                    "taxonomy version; ingest and `taxonomy apply` use it from then on.")
+    lrn.add_argument("--taxonomy", metavar="FILE", help="taxonomy YAML (default: VOXINDEX_TAXONOMY or taxonomy/taxonomy.yaml)")
+    lrn.add_argument("--examples", metavar="CSV", help="labeled examples, a CSV with a text,sub_theme header")
+    lrn.add_argument("--method", choices=["logreg", "prototype"], default="logreg",
+                     help="logreg (default: best on the learning curves) or prototype")
+    lrn.set_defaults(func=_learn)
+
     e = tsub.add_parser(
         "emerging", help="cluster low-confidence units and propose candidate themes",
         description="Clusters customer units the classifier was unsure about and prints candidate themes "
@@ -38,10 +50,32 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _show(args) -> int:
     from .taxonomy import load_taxonomy
 
-    tax = load_taxonomy(args.taxonomy)
+    from voxindex.config import get_settings
+
+    tax = load_taxonomy(args.taxonomy or get_settings().taxonomy_path)
     print(f"taxonomy {tax.version} ({tax.path})")
     for theme in tax.themes:
         print(f"  {theme}: " + ", ".join(s.name for s in tax.sub_themes if s.theme == theme))
+    return 0
+
+
+def _learn(args) -> int:
+    from indexer.taxonomy_learn import learn
+    from voxindex.config import get_settings
+
+    path, head = learn(get_settings(), args.taxonomy, args.examples, args.method)
+    labeled = sum(head.counts.values())
+    thin = sorted(n for n, c in head.counts.items() if c == 0)
+    print(f"{head.method} head for {len(head.sub_themes)} sub-themes from {labeled} labeled examples "
+          f"(+ names, descriptions, inline examples); abstains under {head.threshold:.3f} -> {path}")
+    if thin:
+        print(f"{len(thin)} sub-themes have no labeled example yet (zero-shot prototypes only): {', '.join(thin[:10])}")
+    from indexer.taxonomy_learn import CALIBRATED_SHOTS
+
+    few = sorted(n for n, c in head.counts.items() if c < CALIBRATED_SHOTS)
+    if few:
+        print(f"warning: {len(few)} sub-themes have fewer than {CALIBRATED_SHOTS} labeled examples, the count the "
+              "abstention threshold was calibrated with; expect more units left unclassified until they get more")
     return 0
 
 

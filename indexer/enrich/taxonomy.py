@@ -28,7 +28,24 @@ KW_WEIGHT = 0.22  # how much one sure keyword hit is worth next to a cosine (0..
 TEMPERATURE = 0.04  # softmax sharpness over sub-theme scores
 REVIEW_FLOOR = 0.45  # below this confidence a unit is flagged needs_review (and feeds `emerging`)
 SECONDARY_RATIO = 0.6  # a second label is kept when its probability is this close to the first
-MIN_SCORE = 0.22  # below this raw score nothing in the taxonomy fits
+# Abstention: a unit whose support (similarity to its best-fitting sub-theme) is under the threshold
+# gets no sub-theme. The threshold depends on the number k of sub-themes (with fewer sub-themes more
+# of the low-support units are still right, so abstaining costs more). Calibrated on the shared
+# corpora's calibration splits only by `python -m indexer.evals.real.abstention`: CLINC150 val,
+# names-only taxonomies of k intents (5 seeded draws per k, and all 150), the highest threshold whose
+# in-scope accuracy drop stays <= 3 points; medians below (out-of-scope recall on val 0.88 at k=9,
+# 0.70 at k=150). HINT3 train with written descriptions allowed higher thresholds (0.32-0.45), so
+# the names-only values are the safe side for a described taxonomy.
+ABSTAIN_ZERO_SHOT_BY_K = {9: 0.235, 20: 0.265, 50: 0.29, 150: 0.315}
+
+
+def abstain_zero_shot(n_sub_themes: int) -> float:
+    """Zero-shot support threshold for a taxonomy of n sub-themes (interpolated in ln n)."""
+    ks = np.log(np.array(list(ABSTAIN_ZERO_SHOT_BY_K), dtype=float))
+    return float(np.interp(np.log(max(2, n_sub_themes)), ks, list(ABSTAIN_ZERO_SHOT_BY_K.values())))
+
+
+ABSTAIN_ZERO_SHOT = abstain_zero_shot(150)  # support = 0.5 * (best prototype + centroid) cosine + keywords
 
 
 @dataclass(frozen=True)
@@ -38,6 +55,7 @@ class SubTheme:
     description: str
     keywords: tuple[str, ...]
     examples: tuple[str, ...]
+    intent: str | None = None  # the intent this sub-theme usually carries (a prior for `intent`)
 
     @property
     def key(self) -> str:
@@ -50,6 +68,20 @@ class Taxonomy:
     themes: dict[str, str]  # theme -> description
     sub_themes: tuple[SubTheme, ...]
     path: str = ""
+    theme_intents: dict[str, str] = field(default_factory=dict)  # theme -> intent prior
+    examples_csv: str | None = None  # optional `text,sub_theme` file of labeled examples
+
+    @property
+    def intent_priors(self) -> dict[str, str]:
+        """sub-theme or theme -> intent prior, read from the file's optional `intent:` keys.
+        A sub-theme's own `intent` wins over its theme's (look the sub-theme up first)."""
+        out = dict(self.theme_intents)
+        out.update({s.name: s.intent for s in self.sub_themes if s.intent})
+        return out
+
+    def intent_prior(self, theme: str | None, sub_theme: str | None) -> str | None:
+        priors = self.intent_priors
+        return priors.get(sub_theme or "") or priors.get(theme or "")
 
     def theme_of(self, sub_theme: str) -> str:
         for s in self.sub_themes:
@@ -66,9 +98,12 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     if "version" not in data or not data.get("themes"):
         raise ValueError(f"{p}: a taxonomy needs `version` and `themes`")
     themes: dict[str, str] = {}
+    theme_intents: dict[str, str] = {}
     subs: list[SubTheme] = []
     for theme, body in data["themes"].items():
         themes[theme] = (body or {}).get("description", theme)
+        if (body or {}).get("intent"):
+            theme_intents[theme] = str(body["intent"])
         for name, sub in ((body or {}).get("sub_themes") or {}).items():
             sub = sub or {}
             subs.append(
@@ -78,11 +113,16 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
                     description=sub.get("description", name),
                     keywords=tuple(str(k) for k in sub.get("keywords", [])),
                     examples=tuple(str(e) for e in sub.get("examples", [])),
+                    intent=str(sub["intent"]) if sub.get("intent") else None,
                 )
             )
     if not subs:
         raise ValueError(f"{p}: no sub_themes defined")
-    return Taxonomy(version=str(data["version"]), themes=themes, sub_themes=tuple(subs), path=str(p))
+    csv = data.get("examples_csv")
+    if csv:
+        csv = str((p.parent / csv).resolve()) if not Path(csv).is_absolute() else str(csv)
+    return Taxonomy(version=str(data["version"]), themes=themes, sub_themes=tuple(subs), path=str(p),
+                    theme_intents=theme_intents, examples_csv=csv)
 
 
 def normalize(text: str) -> str:
@@ -115,6 +155,8 @@ class Prediction:
     confidence: float
     score: float
     probs: dict[str, float] = field(default_factory=dict)
+    support: float = 0.0  # how well the unit fits its best sub-theme (the abstention score)
+    unclassified: bool = False  # nothing in the taxonomy fits: no sub-theme at all
 
     @property
     def primary_sub_theme(self) -> str | None:
@@ -124,12 +166,33 @@ class Prediction:
     def primary_theme(self) -> str | None:
         return self.themes[0] if self.themes else None
 
+    @property
+    def best_guess(self) -> str | None:
+        """The top sub-theme even when the unit abstained (for evals and the review queue)."""
+        return next(iter(self.probs), None)
+
+
+def humanize(name: str) -> str:
+    """`card_arrival` / `DELAY_IN_DELIVERY` / `sync-failure` -> words the encoder understands."""
+    return re.sub(r"[_\-?]+", " ", name).strip().lower()
+
 
 class TaxonomyClassifier:
-    def __init__(self, taxonomy: Taxonomy, embed):
+    """Zero-shot by default; with a learned head (`voxindex taxonomy learn`) the head decides.
+
+    Either way a unit whose support is under the abstention threshold gets no sub-theme:
+    `unclassified`, listed in the review queue, never counted. Support is the best sub-theme's
+    score zero-shot, and the head's top probability with a learned head (measured against
+    nearest-example cosine, margin and normalised variants on CLINC150 val: it recalls the most
+    out-of-scope messages at the same in-scope cost)."""
+
+    def __init__(self, taxonomy: Taxonomy, embed, head=None, abstain: float | None = None):
         self.taxonomy = taxonomy
         self.embed = embed
         self.subs = list(taxonomy.sub_themes)
+        self.head = head if head is None or head.matches(taxonomy) else None
+        self.abstain = abstain if abstain is not None else (
+            self.head.threshold if self.head is not None else abstain_zero_shot(len(self.subs)))
         self.patterns = [[(_kw_pattern(k), len(k.split())) for k in s.keywords] for s in self.subs]
         self.any_patterns = [_any_pattern(s.keywords) for s in self.subs]
         self._protos: list[np.ndarray] | None = None
@@ -141,10 +204,7 @@ class TaxonomyClassifier:
         if self._protos is None:
             texts, owner = [], []
             for i, s in enumerate(self.subs):
-                theme_desc = self.taxonomy.themes.get(s.theme, "")
-                items = [f"{s.description}", f"{theme_desc} {s.description}", *s.examples]
-                if s.keywords:
-                    items.append(", ".join(s.keywords))
+                items = prototype_texts(self.taxonomy, s)
                 texts.extend(items)
                 owner.extend([i] * len(items))
             vecs = self.embed(texts)
@@ -183,28 +243,43 @@ class TaxonomyClassifier:
         kw = np.stack([self.keyword_scores(t) for t in texts])
         return sim + KW_WEIGHT * kw
 
-    def predict(self, texts: list[str], vectors: np.ndarray | None = None) -> list[Prediction]:
+    def _zero_shot(self, texts, vectors):
         scores = self.scores(texts, vectors)
+        z = (scores - scores.max(1, keepdims=True)) / TEMPERATURE
+        p = np.exp(z)
+        p /= p.sum(1, keepdims=True)
+        return p, scores[np.arange(len(scores)), p.argmax(1)] if len(scores) else np.zeros(0)
+
+    def predict(self, texts: list[str], vectors: np.ndarray | None = None) -> list[Prediction]:
+        if len(texts) == 0:
+            return []
+        if vectors is None:
+            vectors = self.embed(texts)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if self.head is not None:
+            probs = self.head.proba(vectors)
+            order_idx = [self.head.sub_themes.index(s.name) for s in self.subs]
+            probs = probs[:, order_idx]
+            support = probs.max(1)  # a learned head's own probability is its best out-of-scope signal
+        else:
+            probs, support = self._zero_shot(texts, vectors)
         preds = []
-        for row in scores:
-            z = (row - row.max()) / TEMPERATURE
-            p = np.exp(z)
-            p /= p.sum()
+        for p, sup in zip(probs, support):
             order = np.argsort(-p)
             top = order[0]
             chosen = [top] + [j for j in order[1:3] if p[j] >= SECONDARY_RATIO * p[top]]
             conf = float(p[top])
-            if row[top] < MIN_SCORE:
-                conf = min(conf, float(row[top]))  # nothing fits: force review
+            top5 = {self.subs[j].name: float(p[j]) for j in order[:5]}
+            if sup < self.abstain:
+                preds.append(Prediction([], [], round(min(conf, float(sup)), 4), float(sup), top5,
+                                        float(sup), unclassified=True))
+                continue
             subs = [self.subs[j].name for j in chosen]
             themes: list[str] = []
             for j in chosen:
                 if self.subs[j].theme not in themes:
                     themes.append(self.subs[j].theme)
-            preds.append(
-                Prediction(subs, themes, round(conf, 4), float(row[top]),
-                           {self.subs[j].name: float(p[j]) for j in order[:5]})
-            )
+            preds.append(Prediction(subs, themes, round(conf, 4), float(sup), top5, float(sup)))
         return preds
 
     def labels(self, pred: Prediction) -> TaxonomyLabels:
@@ -215,21 +290,41 @@ class TaxonomyClassifier:
             primary_theme=pred.primary_theme,
             primary_sub_theme=pred.primary_sub_theme,
             confidence=pred.confidence,
-            needs_review=pred.confidence < REVIEW_FLOOR,
+            needs_review=pred.unclassified or pred.confidence < REVIEW_FLOOR,
+            confident=not pred.unclassified,
+            unclassified=pred.unclassified,
+            learned=self.head is not None,
         )
+
+
+def prototype_texts(taxonomy: Taxonomy, s: SubTheme) -> list[str]:
+    """What a sub-theme looks like with no training: its name, description, examples, keywords."""
+    theme_desc = taxonomy.themes.get(s.theme, "")
+    items = [humanize(s.name), s.description, f"{theme_desc} {s.description}", *s.examples]
+    if s.keywords:
+        items.append(", ".join(s.keywords))
+    return items
 
 
 _CLASSIFIERS: dict[tuple, TaxonomyClassifier] = {}
 
 
 def get_classifier(taxonomy_path=None, embedder=None, settings=None) -> TaxonomyClassifier:
+    """The deployment's classifier: its taxonomy (argument, else VOXINDEX_TAXONOMY, else the
+    checkout's file) with the head `voxindex taxonomy learn` fitted for it, when there is one."""
+    from indexer.taxonomy_learn import head_path, load
+    from voxindex.config import get_settings
+
     from .embed import get_embedder
 
+    settings = settings or get_settings()
     emb = embedder or get_embedder(settings)
-    tax = load_taxonomy(taxonomy_path)
-    key = (tax.path, tax.version, id(emb))
+    tax = load_taxonomy(taxonomy_path or settings.taxonomy_path)
+    hp = head_path(settings, tax)
+    stamp = hp.stat().st_mtime if hp.exists() else None
+    key = (tax.path, tax.version, id(emb), str(hp), stamp)
     if key not in _CLASSIFIERS:
-        _CLASSIFIERS[key] = TaxonomyClassifier(tax, emb)
+        _CLASSIFIERS[key] = TaxonomyClassifier(tax, emb, head=load(hp))
     return _CLASSIFIERS[key]
 
 

@@ -13,6 +13,12 @@ Score the enrichment against labeled data. DIR is a directory holding ground_tru
 by `voxindex demo-data`) or any labeled directory in the same format (docs/source-formats.md).
 Prints one table per task; --json also writes every number to a file.
 
+--suite real scores the shared public corpora (--corpora DIR, default ../shared/corpora): zero-shot
+taxonomy on Banking77, HINT3 and CLINC150, abstention on their out-of-scope messages, few-shot
+learning curves, and sentiment, every metric with a 95% confidence interval. --limit N scores a
+fixed seeded sample of N messages per corpus.
+
+--suite demo (the default) runs the regression checks on generated data below.
 Tasks: taxonomy (theme/sub-theme macro-F1, per-class P/R, segmentation), sentiment (+ intent,
 severity, app-store star agreement), pii, identity, duplicates (pairwise P/R), attribution
 (connector speaker roles). A task whose module is not built yet is skipped with a note."""
@@ -23,7 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("eval", help="score enrichment quality against labeled ground truth",
                        description=EVAL_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--task", choices=[*task_names(), "all"], default="all", help="which task (default: all)")
+    from .real.registry import task_names as real_tasks
+
+    p.add_argument("--suite", choices=["demo", "real"], default="demo",
+                   help="demo: regression checks on generated data (default); real: the shared public corpora")
+    p.add_argument("--task", choices=sorted({*task_names(), *real_tasks(), "all"}), default="all",
+                   help="which task (default: all)")
+    p.add_argument("--corpora", metavar="DIR", help="shared corpora for --suite real (default: ../shared/corpora)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the --limit sample and bootstrap (--suite real)")
     p.add_argument("--data", default="demo-data", metavar="DIR",
                    help="labeled directory with ground_truth/ (default: ./demo-data)")
     p.add_argument("--json", metavar="OUT", help="also write the metrics as JSON to OUT")
@@ -62,8 +75,18 @@ def run_tasks(data_dir: str, tasks: list[str], limit: int | None = None, echo=pr
 def _eval(args: argparse.Namespace) -> int:
     from .registry import task_names
 
-    tasks = task_names() if args.task == "all" else [args.task]
-    results = run_tasks(args.data, tasks, args.limit)
+    if getattr(args, "suite", "demo") == "real":
+        from .real.registry import task_names as real_tasks
+        from .real.runner import run_real
+
+        if args.task != "all" and args.task not in real_tasks():
+            raise ValueError(f"--suite real has tasks {real_tasks()}, not {args.task!r}")
+        results = run_real(args.corpora, real_tasks() if args.task == "all" else [args.task], args.limit,
+                           getattr(args, "seed", 0))
+    else:
+        if args.task != "all" and args.task not in task_names():
+            raise ValueError(f"--suite demo has tasks {task_names()}, not {args.task!r}")
+        results = run_tasks(args.data, task_names() if args.task == "all" else [args.task], args.limit)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, default=str))
         print(f"metrics written to {args.json}", file=sys.stderr)

@@ -1,4 +1,7 @@
-"""Taxonomy eval: theme and sub-theme macro-F1 and per-class P/R on labeled customer segments,
+"""Regression check on generated (or hand-labelled) data, not a quality claim: the real-data
+numbers are `voxindex eval --suite real`.
+
+Taxonomy eval: theme and sub-theme macro-F1 and per-class P/R on labeled customer segments,
 plus segmentation (multi-signal parts split into the right number of segments and labels)."""
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ def run(data_dir, limit: int | None = None) -> dict:
     preds = clf.predict([r["text"] for r in rows])
     theme = classification([r["theme"] for r in rows], [p.primary_theme for p in preds])
     sub = classification([r["sub_theme"] for r in rows], [p.primary_sub_theme for p in preds])
-    review = [p.confidence < _floor() for p in preds]
+    # an abstained unit (no sub-theme) counts as a miss here; its rate is reported on its own
+    review = [p.unclassified or p.confidence < _floor() for p in preds]
     sure = [i for i, r in enumerate(review) if not r]
     sure_acc = sum(rows[i]["sub_theme"] == preds[i].primary_sub_theme for i in sure) / len(sure) if sure else 0.0
     return {
@@ -24,6 +28,7 @@ def run(data_dir, limit: int | None = None) -> dict:
         "theme": theme,
         "sub_theme": sub,
         "needs_review_rate": round(sum(review) / len(rows), 4) if rows else 0.0,
+        "unclassified_rate": round(sum(p.unclassified for p in preds) / len(rows), 4) if rows else 0.0,
         "sub_theme_accuracy_when_confident": round(sure_acc, 4),
         "segmentation": _segmentation(gt, limit),
     }
@@ -72,7 +77,8 @@ def format(m: dict) -> str:
     )
     return "\n".join([
         head,
-        f"needs_review rate {m['needs_review_rate']:.3f}; sub-theme accuracy when confident "
+        f"needs_review rate {m['needs_review_rate']:.3f}; unclassified (abstained) {m['unclassified_rate']:.3f}; "
+        f"sub-theme accuracy when confident "
         f"{m['sub_theme_accuracy_when_confident']:.3f}",
         f"segmentation: {seg['multi_signal_parts']} multi-signal parts, count accuracy {seg['split_count_accuracy']}, "
         f"exact labels {seg['split_exact_label_accuracy']}; oversplit of {seg['single_parts']} single parts "

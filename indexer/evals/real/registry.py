@@ -1,0 +1,30 @@
+"""The real-data eval tasks, in the order `voxindex eval --suite real` runs them.
+
+A task is a module exposing `run(corpora: Path, limit: int | None = None, seed: int = 0)` ->
+`{metric: {"value", "lo", "hi", "n"}}`. Another area adds its task by appending
+`(name, module path)` here; a module that is not built yet is skipped with a note."""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+TASKS: list[tuple[str, str]] = [
+    ("taxonomy", "indexer.evals.real.taxonomy_zero_shot"),
+    ("abstention", "indexer.evals.real.abstention"),
+    ("learning-curve", "indexer.evals.real.learning_curve"),
+    ("sentiment", "indexer.evals.real_sentiment"),
+]
+
+
+def task_names() -> list[str]:
+    return [name for name, _ in TASKS]
+
+
+def load_task(name: str) -> ModuleType | None:
+    path = dict(TASKS)[name]
+    try:
+        return importlib.import_module(path)
+    except ModuleNotFoundError as exc:
+        if exc.name and path.startswith(exc.name):
+            return None
+        raise

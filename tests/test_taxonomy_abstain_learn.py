@@ -1,0 +1,131 @@
+"""The taxonomy abstains when nothing fits, learns from labeled examples and corrections, and
+carries intent priors in its file (docs/taxonomy.md)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from indexer.corrections import read_corrections, record
+from indexer.enrich.embed import get_embedder
+from indexer.enrich.taxonomy import TaxonomyClassifier, get_classifier, load_taxonomy
+from indexer.evals.real.abstention import choose_threshold
+from indexer.evals.real.stats import bootstrap, wilson
+from indexer.taxonomy_learn import collect_examples, fit, learn, load
+
+SMALL = """\
+version: "t-1"
+examples_csv: examples.csv
+themes:
+  billing:
+    description: Charges and refunds
+    intent: complaint
+    sub_themes:
+      refund: {description: the customer wants money back}
+      double-charge: {description: charged twice for one purchase}
+  access:
+    description: Signing in
+    sub_themes:
+      login: {description: cannot log in to the account, intent: bug}
+"""
+CSV = """text,sub_theme
+"Please return the fee you took for the plan I cancelled",refund
+"I need a reimbursement for last month",refund
+"Two identical payments left my account for one order",double-charge
+"My card shows the same subscription debited two times",double-charge
+"The sign-in page rejects my password although it is right",login
+"Locked out of my workspace since this morning",login
+"""
+
+
+@pytest.fixture(scope="module")
+def embedder(base_settings):
+    return get_embedder(base_settings)
+
+
+@pytest.fixture
+def small(tmp_path):
+    (tmp_path / "taxonomy.yaml").write_text(SMALL)
+    (tmp_path / "examples.csv").write_text(CSV)
+    return tmp_path / "taxonomy.yaml"
+
+
+def test_wilson_and_bootstrap_intervals_hold_the_value_and_repeat_with_the_seed():
+    m = wilson(80, 100)
+    assert m["lo"] < 0.8 < m["hi"] and 0 <= m["lo"] and m["hi"] <= 1 and m["n"] == 100
+    assert wilson(0, 10)["lo"] == 0.0 and wilson(10, 10)["hi"] == 1.0
+    x = np.array([1.0] * 30 + [0.0] * 70)
+    a, b = bootstrap(lambda i: float(x[i].mean()), len(x), seed=3), bootstrap(lambda i: float(x[i].mean()), len(x), seed=3)
+    assert a == b and a["lo"] < 0.3 < a["hi"]
+
+
+def test_calibration_picks_the_highest_threshold_within_the_in_scope_budget():
+    gold = ["a", "a", "a", "a", "b", "oos", "oos"]
+    best = ["a", "a", "a", "b", "b", "a", "b"]
+    support = np.array([0.9, 0.8, 0.7, 0.2, 0.6, 0.1, 0.3])
+    # correct in-scope supports: 0.9, 0.8, 0.7, 0.6; a threshold above 0.6 loses one of five (20 points)
+    t, report = choose_threshold([("x", gold, best, support, "oos")], max_drop=0.03)
+    assert 0.3 < t <= 0.6
+    assert report["oos_recall"]["x"] == 1.0 and report["drop"]["x"] == 0.0
+
+
+def test_intent_priors_come_from_the_taxonomy_file(small):
+    tax = load_taxonomy(small)
+    assert tax.intent_prior("billing", "refund") == "complaint"
+    assert tax.intent_prior("access", "login") == "bug"
+    assert tax.intent_prior(None, None) is None
+    shipped = load_taxonomy()
+    assert shipped.intent_priors["churn-intent"] == "churn_risk"
+    assert shipped.intent_priors["reliability"] == "bug"
+
+
+def test_a_unit_that_fits_no_sub_theme_gets_none_and_is_not_confident(embedder):
+    clf = TaxonomyClassifier(load_taxonomy(), embedder)
+    on, off = clf.predict(["I was charged twice for the same month on my card",
+                           "what is the boiling point of water at sea level in kelvin"])
+    assert on.primary_sub_theme == "double-charge" and not on.unclassified
+    assert off.unclassified and off.sub_themes == [] and off.best_guess is not None
+    labels = clf.labels(off)
+    assert labels.confident is False and labels.unclassified and labels.needs_review
+    assert labels.primary_sub_theme is None and labels.sub_theme == [] and labels.theme == []
+    assert clf.labels(on).confident is True
+
+
+def test_learn_fits_a_head_from_csv_and_corrections_and_ingest_uses_it(small, tmp_path, embedder, base_settings):
+    settings = replace(base_settings, home=tmp_path / "home", taxonomy_path=str(small))
+    record(settings, "u-1", "I got billed for the same order on two days", "double-charge", "refund", "t-1", "ana")
+    record(settings, "u-2", "nothing fits", "login", None, "t-1", "ana")
+    record(settings, "u-2", "The login link in the email is broken", "login", None, "t-1", "ana")  # latest wins
+    assert len(read_corrections(settings)) == 2
+    rows = collect_examples(load_taxonomy(small), settings=settings)
+    assert ("The login link in the email is broken", "login") in rows and len(rows) == 8
+    path, head = learn(settings)
+    assert path.exists() and head.counts == {"refund": 2, "double-charge": 3, "login": 3}
+    assert load(path).sub_themes == head.sub_themes
+    clf = get_classifier(settings=settings, embedder=embedder)
+    assert clf.head is not None
+    pred = clf.predict(["Could I have my money back for the unused months?"])[0]
+    assert pred.primary_sub_theme == "refund" and clf.labels(pred).learned
+
+
+def test_a_stale_head_is_ignored_when_the_taxonomy_changes(small, embedder):
+    tax = load_taxonomy(small)
+    head = fit(tax, ["money back please"], ["refund"], embedder, "prototype")
+    changed = replace(tax, version="t-2")
+    assert TaxonomyClassifier(changed, embedder, head=head).head is None
+    assert TaxonomyClassifier(tax, embedder, head=head).head is head
+
+
+def test_learn_rejects_examples_for_unknown_sub_themes(small, embedder):
+    with pytest.raises(ValueError, match="does not have"):
+        fit(load_taxonomy(small), ["hello"], ["no-such-sub-theme"], embedder)
+
+
+def test_the_demo_taxonomy_is_not_copied_from_the_demo_generator():
+    from indexer.evals.generator_overlap import overlap, template_texts
+
+    o = overlap(load_taxonomy(), template_texts())
+    assert o["examples"] == 52 and o["examples_sharing_a_trigram"] == 0, o["example_hits"]
+    # plain domain words ("refund", "slack") occur in any text about the domain; phrases must not creep back
+    assert o["keywords_in_templates"] <= 80, o["keyword_hits"]
