@@ -115,9 +115,11 @@ def _client():
 
 
 def _rules_dir(value):
+    from voxindex.config import get_settings
+
     from .rules import DEFAULT_RULES_DIR
 
-    return value or DEFAULT_RULES_DIR
+    return value or get_settings().rules_dir or DEFAULT_RULES_DIR
 
 
 def _run(args) -> int:

@@ -17,6 +17,8 @@ CONFIDENCE_FIELD = "taxonomy.confidence"
 NEEDS_REVIEW_FIELD = "taxonomy.needs_review"
 # a unit the taxonomy abstained on has no value here, so it is not counted either
 LABEL_FIELD = "taxonomy.sub_theme"
+# false when the taxonomy abstained ("unclassified"); true for a label it stands by or an analyst set
+CONFIDENT_FIELD = "taxonomy.confident"
 
 # rule fields (friendly names) whose values come from the taxonomy: counts over them need a confident label
 LABEL_DIMENSIONS = frozenset({"theme", "sub_theme", "primary_theme", "primary_sub_theme"})
@@ -45,7 +47,7 @@ def confident_clauses(policy: LabelPolicy) -> tuple[list[dict], list[dict]]:
     Units missing the confidence or review fields (written before the taxonomy recorded them)
     are kept: only a unit the taxonomy itself called unsure is left out."""
     flt: list[dict] = [{"exists": {"field": LABEL_FIELD}}]
-    must_not: list[dict] = []
+    must_not: list[dict] = [{"term": {CONFIDENT_FIELD: False}}]
     if not policy.count_needs_review:
         must_not.append({"term": {NEEDS_REVIEW_FIELD: True}})
     if policy.min_confidence > 0:
@@ -61,7 +63,7 @@ def is_confident(doc: dict, policy: LabelPolicy) -> bool:
             value = value.get(part) if isinstance(value, dict) else None
         return value
 
-    if get(LABEL_FIELD) in (None, [], ""):
+    if get(LABEL_FIELD) in (None, [], "") or get(CONFIDENT_FIELD) is False:
         return False
     if not policy.count_needs_review and get(NEEDS_REVIEW_FIELD) is True:
         return False
