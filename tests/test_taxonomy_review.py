@@ -83,8 +83,15 @@ def test_the_web_review_queue_lists_unclassified_units_and_relabels_them(api, es
     es.update(index=settings.indices.feedback_write, id=target.unit_id, refresh="wait_for",
               doc={"taxonomy": {"theme": [], "sub_theme": [], "primary_theme": None, "primary_sub_theme": None,
                                 "needs_review": True, "confident": False, "unclassified": True}})
-    web = create_app(settings, es, options=ApiOptions(rate_per_s=1000, burst=1000),
-                     embed=lambda text: [0.0] * 383 + [1.0]).test_client()
+    app = create_app(settings, es, options=ApiOptions(rate_per_s=1000, burst=1000),
+                     embed=lambda text: [0.0] * 383 + [1.0])
+    viewer = sign_in(app, tokens["viewer"])
+    listed = viewer.get("/ui/review?kind=unclassified").get_data(as_text=True)
+    assert target.unit_id in listed and f"/ui/review/{target.unit_id}/label" not in listed  # no form for a viewer
+    with viewer.session_transaction() as sess:
+        viewer_csrf = sess["csrf"]
+    assert viewer.post(f"/ui/review/{target.unit_id}/label", data={"sub_theme": "crash", "csrf": viewer_csrf}).status_code == 403
+    web = sign_in(app, tokens["analyst"])
     page = web.get("/ui/review?kind=unclassified")
     assert page.status_code == 200 and f"/ui/review/{target.unit_id}/label" in page.get_data(as_text=True)
     with web.session_transaction() as sess:
@@ -96,3 +103,14 @@ def test_the_web_review_queue_lists_unclassified_units_and_relabels_them(api, es
     assert doc["primary_sub_theme"] == "crash" and doc["confident"] is True and not doc["unclassified"]
     assert any(c["unit_id"] == target.unit_id and c["sub_theme"] == "crash" for c in read_corrections(settings))
     assert f"/ui/review/{target.unit_id}/label" not in web.get("/ui/review?kind=unclassified").get_data(as_text=True)
+
+
+def sign_in(app, key: str):
+    """A web-view session signed in with an API key, as a person would (login form + CSRF)."""
+    import re
+
+    c = app.test_client()
+    page = c.get("/ui/login")
+    token = re.search(rb'name="csrf" value="([^"]+)"', page.data).group(1).decode()
+    assert c.post("/ui/login", data={"api_key": key, "csrf": token}).status_code == 302
+    return c

@@ -55,7 +55,7 @@ def build_pipeline(settings=None, es=None, embed: bool = True, **options) -> Pip
         from .taxonomy import get_classifier, taxonomy_stage
 
         embedder = get_embedder(settings)
-        classifier = get_classifier(options.get("taxonomy_path"), embedder=embedder, settings=settings)
+        classifier = get_classifier(options.get("taxonomy_path") or settings.taxonomy_path, embedder=embedder, settings=settings)
         if options.get("segment", True):
             stages.append(segment_stage(settings, classifier=classifier))
         stages.append(embed_stage(settings, embedder=embedder))
