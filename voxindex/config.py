@@ -95,6 +95,15 @@ class Settings:
     api_host: str = field(default_factory=lambda: _env("VOXINDEX_API_HOST", "127.0.0.1"))
     api_port: int = field(default_factory=lambda: int(_env("VOXINDEX_API_PORT", "8000")))
     torch_threads: int = field(default_factory=lambda: int(_env("VOXINDEX_TORCH_THREADS", "1")))
+    # sentence encoder (indexer/encoder): int8 | fp32 (ONNX Runtime) | torch (the reference);
+    # threads default to the core count; ONNX files are exported on first use into models_dir,
+    # which keeps the home it was first given (tests that swap `home` share one export)
+    encoder: str = field(default_factory=lambda: _env("VOXINDEX_ENCODER", "int8"))
+    encoder_threads: int = field(default_factory=lambda: int(_env("VOXINDEX_ENCODER_THREADS", str(os.cpu_count() or 1))))
+    encoder_batch: int = field(default_factory=lambda: int(_env("VOXINDEX_ENCODER_BATCH", "64")))
+    models_dir: Path = field(default_factory=lambda: Path(_env("VOXINDEX_MODELS_DIR", str(
+        Path(_env("VOXINDEX_HOME", str(_repo_root() / ".voxindex"))) / "models"))))
+    query_cache_size: int = field(default_factory=lambda: int(_env("VOXINDEX_QUERY_CACHE", "4096")))
     bulk_chunk_size: int = field(default_factory=lambda: int(_env("VOXINDEX_BULK_CHUNK", "500")))
     bulk_max_retries: int = field(default_factory=lambda: int(_env("VOXINDEX_BULK_RETRIES", "8")))
     # ingest: records per batch (the cursor advances after each batch is indexed) and how long an

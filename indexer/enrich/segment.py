@@ -23,12 +23,22 @@ the enrichment CPU. Two exact shortcuts and one measured gate keep it cheap:
   single-signal messages 0.117 -> 0.094, and halves the messages classified. Keyword/connector
   gates were measured too and lost 35-45% of the correct splits (taxonomy keywords miss
   paraphrase), so they are not used.
+
+One encoder pass per text: a candidate message is encoded once, whole, with its last layer's
+token states. Each sentence's vector for the split decision is the mean of its own tokens' states
+(pooled from that one pass, so they carry the message's context), and the message's vector is
+the usual mean over all its tokens, which is exactly what the embed stage would compute. A
+message that stays whole therefore needs no second pass; a split message's segments get the
+pooled states of their sentences. `voxindex bench encoder` measures this against classifying
+standalone sentences (segmentation accuracy and search nDCG).
 """
 from __future__ import annotations
 
 import copy
 import re
 from dataclasses import dataclass
+
+import numpy as np
 
 from voxindex.model import FeedbackUnit, stable_id
 
@@ -77,6 +87,14 @@ def plan_segments(text: str, classify) -> list[str]:
 
 def plan_from_predictions(text: str, sentences: list[str], preds: dict) -> list[str]:
     """Pure: segments from the predictions of the sentences `candidates` picked (index -> Prediction)."""
+    groups = plan_groups(sentences, preds)
+    if len(groups) < 2:
+        return [text]
+    return [" ".join(sentences[i] for i in g) for g in groups]
+
+
+def plan_groups(sentences: list[str], preds: dict) -> list[list[int]]:
+    """Pure: the sentence indices of each segment (one group: the message stays whole)."""
     pieces = []
     for i, s in enumerate(sentences):
         p = preds.get(i)
@@ -84,22 +102,32 @@ def plan_from_predictions(text: str, sentences: list[str], preds: dict) -> list[
             pieces.append(Piece(s, None, False))
         else:
             pieces.append(Piece(s, p.primary_sub_theme, p.confidence >= SPLIT_CONFIDENCE and p.score >= SPLIT_SCORE))
-    segments: list[list[Piece]] = []
-    for piece in pieces:
+    segments: list[list[int]] = []
+    for i, piece in enumerate(pieces):
         if not segments:
-            segments.append([piece])
+            segments.append([i])
             continue
         current = segments[-1]
-        label = next((p.label for p in current if p.confident), None)
+        label = next((pieces[j].label for j in current if pieces[j].confident), None)
         if piece.confident and label is not None and piece.label != label and len(segments) < MAX_SEGMENTS:
-            segments.append([piece])
-        elif piece.confident and label is None:
-            current.append(piece)  # an unlabeled lead-in ("Hi team,") joins the first real signal
-        else:
-            current.append(piece)
-    if len(segments) < 2:
-        return [text]
-    return [" ".join(p.text for p in seg) for seg in segments]
+            segments.append([i])
+        else:  # includes an unlabeled lead-in ("Hi team,") joining the first real signal
+            current.append(i)
+    return segments
+
+
+def sentence_spans(text: str, sentences: list[str]) -> list[tuple[int, int]]:
+    """Pure: the character span of each sentence in `text` (sentences are stripped substrings,
+    in order); (-1, -1) for one that cannot be found."""
+    spans, pos = [], 0
+    for s in sentences:
+        at = text.find(s, pos)
+        if at < 0:
+            spans.append((-1, -1))
+            continue
+        spans.append((at, at + len(s)))
+        pos = at + len(s)
+    return spans
 
 
 def split_unit(unit: FeedbackUnit, texts: list[str]) -> list[FeedbackUnit]:
@@ -117,13 +145,18 @@ def split_unit(unit: FeedbackUnit, texts: list[str]) -> list[FeedbackUnit]:
     return out
 
 
-def segment_stage(settings=None, classifier=None):
-    """Stage: split multi-signal customer units; everything else passes through untouched."""
+def segment_stage(settings=None, classifier=None, embedder=None, one_pass: bool = True):
+    """Stage: split multi-signal customer units; everything else passes through untouched.
+
+    one_pass (default): candidates are encoded once with token states (see the module doc) and
+    leave this stage with their `embedding` set; False classifies standalone sentences (the
+    pre-runtime behaviour, kept as the baseline `bench encoder` compares with)."""
     from indexer.pipeline import FunctionStage
 
     from .taxonomy import get_classifier
 
     clf = classifier or get_classifier(settings=settings)
+    emb = embedder or clf.embed
 
     def run(units: list[FeedbackUnit]) -> list[FeedbackUnit]:
         plans: dict[int, tuple[list[str], list[int]]] = {}
@@ -132,6 +165,8 @@ def segment_stage(settings=None, classifier=None):
                 sentences, todo = candidates(u.text)
                 if todo:
                     plans[n] = (sentences, todo)
+        if one_pass and plans and hasattr(emb, "encoder"):
+            return _one_pass(units, plans, clf, emb)
         # one classify call for the whole batch: full, length-sorted model batches
         flat = [(n, i) for n, (sentences, todo) in plans.items() for i in todo]
         preds = clf.predict([plans[n][0][i] for n, i in flat]) if flat else []
@@ -147,3 +182,67 @@ def segment_stage(settings=None, classifier=None):
         return out
 
     return FunctionStage("segment", run)
+
+
+LAST_LAYER = 6
+
+
+def one_pass_plans(texts: list[str], plans: list[tuple[list[str], list[int]]], clf, emb):
+    """For each text: (segment groups of sentence indices, message vector, segment vectors or
+    None where a segment's tokens were cut off by truncation). One encoder call for all texts."""
+    from indexer.encoder.pooling import l2_normalize, token_span
+
+    out = emb.encoder.encode(texts, hidden_layers=(LAST_LAYER,))
+    states = out.hidden[LAST_LAYER]
+    flat_text, flat_vec, flat_key, tokens_of = [], [], [], []
+    for n, (text, (sentences, todo)) in enumerate(zip(texts, plans)):
+        spans = sentence_spans(text, sentences)
+        toks = [token_span(out.offsets[n], a, b) if a >= 0 else [] for a, b in spans]
+        tokens_of.append(toks)
+        for i in todo:
+            flat_key.append((n, i))
+            flat_text.append(sentences[i])
+            flat_vec.append(l2_normalize(states[n, toks[i]].mean(0)) if toks[i] else None)
+    cut = [k for k, v in enumerate(flat_vec) if v is None]
+    if cut:  # sentences past the truncation point: embed them on their own (rare)
+        for k, v in zip(cut, emb.encode([flat_text[k] for k in cut])):
+            flat_vec[k] = v
+    preds = clf.predict(flat_text, np.stack(flat_vec)) if flat_text else []
+    by_text: dict[int, dict] = {}
+    for (n, i), p in zip(flat_key, preds):
+        by_text.setdefault(n, {})[i] = p
+    result = []
+    for n, (sentences, _) in enumerate(plans):
+        groups = plan_groups(sentences, by_text.get(n, {}))
+        seg_vecs = None
+        if len(groups) > 1:
+            seg_vecs = []
+            for g in groups:
+                idx = [t for i in g for t in tokens_of[n][i]]
+                seg_vecs.append(l2_normalize(states[n, idx].mean(0)) if idx else None)
+        result.append((groups, out.embeddings[n], seg_vecs))
+    return result
+
+
+def _one_pass(units: list[FeedbackUnit], plans: dict, clf, emb) -> list[FeedbackUnit]:
+    order = list(plans)
+    results = dict(zip(order, one_pass_plans([units[n].text for n in order], [plans[n] for n in order], clf, emb)))
+    whole = [(units[n].text, results[n][1]) for n in order if results[n][2] is None]
+    if whole and hasattr(emb, "remember"):  # the exact vector of the whole text: cache it as such
+        emb.remember([t for t, _ in whole], np.stack([v for _, v in whole]))
+    out: list[FeedbackUnit] = []
+    for n, u in enumerate(units):
+        if n not in results:
+            out.append(u)
+            continue
+        groups, vector, seg_vecs = results[n]
+        sentences = plans[n][0]
+        if seg_vecs is None:
+            u.embedding = vector.tolist()
+            out.append(u)
+            continue
+        segs = split_unit(u, [" ".join(sentences[i] for i in g) for g in groups])
+        for seg, v in zip(segs, seg_vecs):
+            seg.embedding = v.tolist() if v is not None else None
+        out.extend(segs)
+    return out
