@@ -23,7 +23,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 # bump when the graph, its outputs or the quantization recipe change: old files are then ignored
-EXPORT_VERSION = "1"
+EXPORT_VERSION = "2"
 OPSET = 17
 N_LAYERS = 6
 HIDDEN_OUTPUTS = tuple(f"hidden_{k}" for k in range(N_LAYERS + 1))
@@ -117,11 +117,22 @@ def export_fp32(model_dir: Path, out: Path) -> None:
         )
 
 
+def ffn_output_matmuls(graph_nodes) -> list[str]:
+    """Pure: names of each layer's feed-forward output projection (1536 -> 384). Its input is the
+    GELU output, whose outliers make 8-bit activations lossy."""
+    return [n.name for n in graph_nodes if n.op_type == "MatMul" and "/output/dense/" in n.name
+            and "/attention/" not in n.name]
+
+
 def quantize_int8(fp32: Path, out: Path) -> None:
     """Dynamic int8 quantization, per output channel, of the MatMul weights (activations are
-    quantized on the fly per batch). The embedding tables stay fp32: quantizing their Gather
-    moved vectors more than it saved time."""
+    quantized on the fly per batch). Kept fp32: the embedding tables (quantizing their Gather
+    moved vectors more than it saved time) and the feed-forward output projections: on 800 real
+    short texts that took the cosine to fp32 from mean 0.9928 / min 0.975 to 0.9961 / 0.981
+    for about a tenth of the int8 speed-up."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    keep = ffn_output_matmuls(onnx.load(str(fp32), load_external_data=False).graph.node)
     quantize_dynamic(str(fp32), str(out), per_channel=True, weight_type=QuantType.QInt8,
-                     op_types_to_quantize=["MatMul"])
+                     op_types_to_quantize=["MatMul"], nodes_to_exclude=keep)
