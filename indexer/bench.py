@@ -26,6 +26,7 @@ BENCH_MODULES: list[tuple[str, str]] = [
     ("indexer.bench", "ingest"),
     ("search_api.bench", "search"),
     ("detectors.bench", "detectors"),
+    ("indexer.encoder.bench", "encoder"),
 ]
 
 

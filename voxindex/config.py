@@ -110,6 +110,8 @@ class Settings:
     # Elasticsearch outage is retried before the run stops (resumable from its cursor)
     ingest_batch_size: int = field(default_factory=lambda: int(_env("VOXINDEX_INGEST_BATCH", "200")))
     ingest_outage_s: float = field(default_factory=lambda: float(_env("VOXINDEX_INGEST_OUTAGE_S", "120")))
+    # enrich batch n+1 while batch n is bulk-written (0: strictly one after the other)
+    ingest_overlap: bool = field(default_factory=lambda: _env("VOXINDEX_INGEST_OVERLAP", "1") not in ("0", "false", "no"))
 
     @property
     def indices(self) -> IndexNames:
