@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import resource
 import sys
 import time
@@ -104,6 +105,7 @@ def bench_ingest(settings, es, units, batch: int, warm_cache: bool = False, prog
     from elasticsearch.helpers import bulk
     from tqdm import tqdm
 
+    from indexer.overlap import run_overlapped
     from indexer.pipeline import default_pipeline
     from voxindex.setup import drop_indices, setup_indices
 
@@ -122,15 +124,19 @@ def bench_ingest(settings, es, units, batch: int, warm_cache: bool = False, prog
         docs: list[dict] = []
         index_s = 0.0
         bar = tqdm(total=len(units), desc="enrich+index", unit="unit", file=sys.stderr, disable=not progress)
-        for i in range(0, len(units), batch):
-            out = pipeline.run(units[i : i + batch])
+
+        def commit(chunk, out) -> None:  # the writer thread, as in the ingest runner
+            nonlocal index_s
             t = time.perf_counter()
             batch_docs = [u.to_doc() for u in out]
             bulk(es, ({"_index": full.indices.feedback_write, "_id": d["unit_id"], "_source": d} for d in batch_docs),
                  chunk_size=settings.bulk_chunk_size, refresh=False)
             index_s += time.perf_counter() - t
             docs.extend(batch_docs)
-            bar.update(min(batch, len(units) - i))
+            bar.update(len(chunk))
+
+        run_overlapped((units[i : i + batch] for i in range(0, len(units), batch)), pipeline.run, commit,
+                       overlap=settings.ingest_overlap)
         bar.close()
         es.indices.refresh(index=full.indices.feedback)
         full_s = time.perf_counter() - started
@@ -140,6 +146,7 @@ def bench_ingest(settings, es, units, batch: int, warm_cache: bool = False, prog
              chunk_size=settings.bulk_chunk_size, refresh=False)
         es.indices.refresh(index=plain.indices.feedback)
         plain_s = time.perf_counter() - t
+        raw = raw_encoder(full, units)
         stage_total = sum(pipeline.seconds.values()) or 1.0
         cpu_total = sum(cpu.values()) or 1e-9
         return {
@@ -162,11 +169,31 @@ def bench_ingest(settings, es, units, batch: int, warm_cache: bool = False, prog
                            "units_per_cpu_s": round(len(units) / cpu[k], 1) if cpu.get(k) else None}
                        for k, v in pipeline.seconds.items()},
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "raw_encoder": raw,
+            "pipeline_vs_encoder": round((len(units) / max(1e-9, full_s - load_s)) / raw["units_per_s"], 3)
+            if raw.get("units_per_s") else None,
+            "encoder": {"kind": full.encoder, "threads": full.encoder_threads, "overlap": full.ingest_overlap},
         }
     finally:
         for s in (full, plain):
             drop_indices(es, s.indices)
         tmp.cleanup()
+
+
+def raw_encoder(settings, units) -> dict:
+    """The encoder alone on the same units' texts (no cache, same threads and batches): the
+    ceiling the pipeline is measured against."""
+    from indexer.encoder import get_encoder
+
+    texts = [u.text for u in units if u.text and u.text.strip()]
+    if not texts:
+        return {}
+    enc = get_encoder(settings)
+    t, c = time.perf_counter(), time.process_time()
+    enc.encode(texts)
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    return {"texts": len(texts), "seconds": round(wall, 2), "units_per_s": round(len(units) / wall, 1),
+            "units_per_cpu_s": round(len(units) / cpu, 1) if cpu else None}
 
 
 def format_bench(r: dict) -> str:
@@ -176,6 +203,8 @@ def format_bench(r: dict) -> str:
         ["full pipeline (enrich + bulk)", r["units_in"], r["full_seconds"], r["full_units_per_s"]],
         ["full pipeline, models loaded", r["units_in"], round(r["full_seconds"] - r["model_load_seconds"], 2), r["warm_units_per_s"]],
         ["plain bulk of enriched docs", r["units_out"], r["plain_bulk_seconds"], r["plain_bulk_units_per_s"]],
+        *([[f"raw encoder ({r['encoder']['kind']}, {r['encoder']['threads']} threads) on the same texts", r["units_in"],
+            r["raw_encoder"]["seconds"], r["raw_encoder"]["units_per_s"]]] if r.get("raw_encoder") else []),
     ], ["ingest", "units", "seconds", "units/s"])
     stages = table([[k, v["seconds"], f"{100 * v['share']:.1f}%", v["cpu_seconds"], f"{100 * v['cpu_share']:.1f}%",
                      v["units_per_cpu_s"]] for k, v in r["stages"].items()],
@@ -184,7 +213,10 @@ def format_bench(r: dict) -> str:
             f"whole run after model load {r['warm_units_per_cpu_s']} units/CPU-s (this process, all threads)\n"
             f"model/pipeline build {r['model_load_seconds']:.1f}s (in the full time), "
             f"bulk inside full run {r['index_seconds']:.1f}s, peak RSS {r['peak_rss_mb']:.0f} MB, "
-            f"{r['units_in']} units in -> {r['units_out']} out (segmentation)")
+            f"{r['units_in']} units in -> {r['units_out']} out (segmentation)"
+            + (f"\npipeline (models loaded) / raw encoder = {r['pipeline_vs_encoder']:.2f} "
+               f"(overhead {100 * (1 - r['pipeline_vs_encoder']):.0f} %); writes overlapped with encoding: "
+               f"{r['encoder']['overlap']}; load average {os.getloadavg()[0]:.1f}" if r.get("pipeline_vs_encoder") else ""))
 
 
 def _ingest(args: argparse.Namespace) -> int:

@@ -145,7 +145,7 @@ def split_unit(unit: FeedbackUnit, texts: list[str]) -> list[FeedbackUnit]:
     return out
 
 
-def segment_stage(settings=None, classifier=None, embedder=None, one_pass: bool = True):
+def segment_stage(settings=None, classifier=None, embedder=None, one_pass: bool | None = None):
     """Stage: split multi-signal customer units; everything else passes through untouched.
 
     one_pass (default): candidates are encoded once with token states (see the module doc) and
@@ -157,6 +157,8 @@ def segment_stage(settings=None, classifier=None, embedder=None, one_pass: bool 
 
     clf = classifier or get_classifier(settings=settings)
     emb = embedder or clf.embed
+    if one_pass is None:
+        one_pass = getattr(settings, "segment_one_pass", True)
 
     def run(units: list[FeedbackUnit]) -> list[FeedbackUnit]:
         plans: dict[int, tuple[list[str], list[int]]] = {}
