@@ -5,8 +5,8 @@
    files only), same threads, same length-sorted batches; mean / min cosine to torch fp32.
 2. With --data DIR (labeled, e.g. demo data): the quality gates per kind: taxonomy and sentiment
    eval metrics and search nDCG@10 (each kind embeds its own search corpus, under its own index
-   prefix, dropped afterwards), plus segmentation with one encoder pass against the standalone
-   sentence classification it replaced.
+   prefix, dropped afterwards), plus what one encoder pass per message costs: the cosine of unit
+   vectors derived from sentence vectors to the exact ones, and search nDCG with derived vectors.
 """
 from __future__ import annotations
 
@@ -85,48 +85,59 @@ def _use_kind(kind: str) -> None:
         f.cache_clear()
 
 
-def segmentation_one_pass(data_dir: str, limit: int) -> dict:
-    """The eval's segmentation check (same parts, same sample), planned with one encoder pass."""
-    from collections import defaultdict
+class DerivedEmbedder:
+    """What one-pass segmentation indexes for a message: each text's vector derived from its
+    sentences' vectors (indexer/enrich/segment.py `derive_vector`); one-sentence texts are exact."""
 
-    from indexer.enrich.segment import candidates, one_pass_plans
+    def __init__(self, embedder):
+        self.inner = embedder
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        from indexer.enrich.segment import derive_vector, split_sentences
+
+        split = [split_sentences(t) for t in texts]
+        flat = [x for ss in split for x in ss]
+        vecs = self.inner.encode(flat)
+        lengths = self.inner.encoder.tokenizer.lengths(flat)
+        out, at = [], 0
+        for ss in split:
+            out.append(vecs[at] if len(ss) == 1 else derive_vector(vecs[at : at + len(ss)], lengths[at : at + len(ss)]))
+            at += len(ss)
+        return np.stack(out).astype(np.float32) if out else np.zeros((0, 384), np.float32)
+
+    __call__ = encode
+
+
+def derived_vectors(data_dir: str, limit: int) -> dict:
+    """Cosine of derived to exact vectors on the eval's multi-sentence customer messages."""
+    from indexer.enrich.segment import split_sentences
     from indexer.evals import data
-    from indexer.evals.common import classifier
+    from indexer.evals.common import embedder
 
     gt = data.load(data_dir)
-    parts = defaultdict(list)
-    for r in gt.customer():
-        parts[data.key(r)].append(r)
-    multi = [sorted(v, key=lambda r: r["segment"]) for v in parts.values() if len(v) > 1]
-    single = [v for v in parts.values() if len(v) == 1]
-    multi = data.sample(multi, limit and max(20, limit // 5), by=lambda v: repr(data.key(v[0])))
-    single = data.sample(single, limit and max(20, limit // 5), by=lambda v: repr(data.key(v[0])))
-    clf = classifier()
+    texts = [r["text"] for r in data.sample(gt.customer(), limit) if len(split_sentences(r["text"])) > 1]
+    if not texts:
+        return {}
+    exact = embedder().encode(texts)
+    derived = DerivedEmbedder(embedder()).encode(texts)
+    cos = (exact * derived).sum(1)
+    return {"multi_sentence_texts": len(texts), "cosine_mean": round(float(cos.mean()), 4),
+            "cosine_p05": round(float(np.quantile(cos, 0.05)), 4), "cosine_min": round(float(cos.min()), 4)}
 
-    def plan(texts: list[str]) -> list[list[str]]:
-        out: list[list[str] | None] = [None] * len(texts)
-        todo = []
-        for i, t in enumerate(texts):
-            sentences, cand = candidates(t)
-            if cand:
-                todo.append((i, sentences, cand))
-            else:
-                out[i] = [t]
-        res = one_pass_plans([texts[i] for i, _, _ in todo], [(s, c) for _, s, c in todo], clf, clf.embed) if todo else []
-        for (i, sentences, _), (groups, _, _) in zip(todo, res):
-            out[i] = [" ".join(sentences[j] for j in g) for g in groups] if len(groups) > 1 else [texts[i]]
-        return out  # type: ignore[return-value]
 
-    planned = plan([" ".join(s["text"] for s in segs) for segs in multi])
-    count_ok = labels_ok = 0
-    for segs, p in zip(multi, planned):
-        if len(p) == len(segs):
-            count_ok += 1
-            labels_ok += [x.primary_sub_theme for x in clf.predict(p)] == [s["sub_theme"] for s in segs]
-    over = sum(len(p) > 1 for p in plan([v[0]["text"] for v in single]))
-    return {"multi_signal_parts": len(multi), "split_count_accuracy": round(count_ok / len(multi), 4) if multi else None,
-            "split_exact_label_accuracy": round(labels_ok / len(multi), 4) if multi else None,
-            "single_parts": len(single), "oversplit_rate": round(over / len(single), 4) if single else None}
+def search_with_derived_vectors(settings, data_dir: str, limit: int, prefix: str) -> dict:
+    """The search eval with every corpus unit's vector derived from its sentences."""
+    import indexer.enrich.embed as embed_mod
+    from indexer.evals.registry import load_task
+
+    real = embed_mod.get_embedder
+    embed_mod.get_embedder = lambda s=None, cache=True: DerivedEmbedder(real(s, cache))
+    os.environ["VOXINDEX_INDEX_PREFIX"] = prefix
+    try:
+        search = load_task("search").run(data_dir, limit)
+    finally:
+        embed_mod.get_embedder = real
+    return {m: {"ndcg@10": v["ndcg@10"], "recall@50": v["recall@50"]} for m, v in search["modes"].items()}
 
 
 def quality(settings, data_dir: str, limit: int, kinds: list[str]) -> dict:
@@ -154,7 +165,11 @@ def quality(settings, data_dir: str, limit: int, kinds: list[str]) -> dict:
                 row["search"] = {m: {"ndcg@10": v["ndcg@10"], "recall@50": v["recall@50"]} for m, v in search["modes"].items()}
             finally:
                 drop_indices(es, replace(settings, index_prefix=f"{prefix}-searcheval").indices)
-            row["segmentation_one_pass"] = segmentation_one_pass(data_dir, limit)
+            row["derived_vectors"] = derived_vectors(data_dir, limit)
+            try:
+                row["search_derived_vectors"] = search_with_derived_vectors(settings, data_dir, limit, prefix + "-derived")
+            finally:
+                drop_indices(es, replace(settings, index_prefix=f"{prefix}-derived-searcheval").indices)
             row["seconds"] = round(time.perf_counter() - t, 1)
             out[kind] = row
             print(f"[bench encoder] quality for {kind} done in {row['seconds']} s", file=sys.stderr)
@@ -219,11 +234,16 @@ def format_result(r: dict) -> str:
         lines.append(f"quality gates against torch fp32 (|difference| <= 0.01), --limit {r['limit']}:")
         for kind, metric, a, b, ok in gates(r["quality"]):
             lines.append(f"  {'ok ' if ok else 'MISS'} {kind:5s} {metric:60s} {a:.4f} vs {b:.4f}")
+        lines.append("one encoder pass per message (unit vectors derived from sentence vectors):")
         for kind, row in r["quality"].items():
-            one, std = row["segmentation_one_pass"], row["taxonomy"]["segmentation_standalone"]
-            lines.append(f"  segmentation ({kind}): one pass count acc {one['split_count_accuracy']} / exact labels "
-                         f"{one['split_exact_label_accuracy']} / oversplit {one['oversplit_rate']}  vs standalone "
-                         f"{std['split_count_accuracy']} / {std['split_exact_label_accuracy']} / {std['oversplit_rate']}")
+            d, sd, se = row.get("derived_vectors") or {}, row.get("search_derived_vectors") or {}, row.get("search") or {}
+            if d:
+                lines.append(f"  {kind:5s} cosine derived/exact on {d['multi_sentence_texts']} multi-sentence texts: mean "
+                             f"{d['cosine_mean']}, p05 {d['cosine_p05']}, min {d['cosine_min']}")
+            for mode in ("vector", "hybrid"):
+                if mode in sd and mode in se:
+                    lines.append(f"  {kind:5s} search {mode} nDCG@10 derived {sd[mode]['ndcg@10']:.4f} vs exact "
+                                 f"{se[mode]['ndcg@10']:.4f}")
     return "\n".join(lines)
 
 

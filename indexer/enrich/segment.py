@@ -24,13 +24,15 @@ the enrichment CPU. Two exact shortcuts and one measured gate keep it cheap:
   gates were measured too and lost 35-45% of the correct splits (taxonomy keywords miss
   paraphrase), so they are not used.
 
-One encoder pass per text: a candidate message is encoded once, whole, with its last layer's
-token states. Each sentence's vector for the split decision is the mean of its own tokens' states
-(pooled from that one pass, so they carry the message's context), and the message's vector is
-the usual mean over all its tokens, which is exactly what the embed stage would compute. A
-message that stays whole therefore needs no second pass; a split message's segments get the
-pooled states of their sentences. `voxindex bench encoder` measures this against classifying
-standalone sentences (segmentation accuracy and search nDCG).
+One encoder pass per text: the sentences of a candidate message are encoded once, on their own
+(through the embedding cache), and classified exactly as before; the message's vector (or each
+segment's) is then derived from them instead of encoding the text again: the token-count
+weighted mean of its sentences' vectors, normalized. A one-sentence text gets its exact vector.
+Pooling token states of one pass over the whole message was tried first and rejected: context
+bleeds into every sentence, and split-count accuracy fell from 0.49 to 0.33 on the demo eval.
+`voxindex bench encoder` measures the derived vectors (cosine to the exact ones, search nDCG);
+they move multi-sentence vectors enough that this is opt-in (VOXINDEX_SEGMENT_ONE_PASS=1), and
+by default a message is still classified by sentences and then encoded whole.
 """
 from __future__ import annotations
 
@@ -148,9 +150,9 @@ def split_unit(unit: FeedbackUnit, texts: list[str]) -> list[FeedbackUnit]:
 def segment_stage(settings=None, classifier=None, embedder=None, one_pass: bool | None = None):
     """Stage: split multi-signal customer units; everything else passes through untouched.
 
-    one_pass (default): candidates are encoded once with token states (see the module doc) and
-    leave this stage with their `embedding` set; False classifies standalone sentences (the
-    pre-runtime behaviour, kept as the baseline `bench encoder` compares with)."""
+    one_pass (default: settings.segment_one_pass, off): candidates leave this stage with their
+    `embedding` derived from their sentence vectors (see the module doc), so the embed stage does
+    not encode them again."""
     from indexer.pipeline import FunctionStage
 
     from .taxonomy import get_classifier
@@ -158,7 +160,7 @@ def segment_stage(settings=None, classifier=None, embedder=None, one_pass: bool 
     clf = classifier or get_classifier(settings=settings)
     emb = embedder or clf.embed
     if one_pass is None:
-        one_pass = getattr(settings, "segment_one_pass", True)
+        one_pass = getattr(settings, "segment_one_pass", False)
 
     def run(units: list[FeedbackUnit]) -> list[FeedbackUnit]:
         plans: dict[int, tuple[list[str], list[int]]] = {}
@@ -167,7 +169,7 @@ def segment_stage(settings=None, classifier=None, embedder=None, one_pass: bool 
                 sentences, todo = candidates(u.text)
                 if todo:
                     plans[n] = (sentences, todo)
-        if one_pass and plans and hasattr(emb, "encoder"):
+        if one_pass and plans and hasattr(emb, "encoder"):  # an Embedder (tests may pass a plain function)
             return _one_pass(units, plans, clf, emb)
         # one classify call for the whole batch: full, length-sorted model batches
         flat = [(n, i) for n, (sentences, todo) in plans.items() for i in todo]
@@ -186,52 +188,35 @@ def segment_stage(settings=None, classifier=None, embedder=None, one_pass: bool 
     return FunctionStage("segment", run)
 
 
-LAST_LAYER = 6
+def derive_vector(vectors: np.ndarray, tokens: list[int]) -> np.ndarray:
+    """Pure: one text's vector from its sentences' unit vectors, weighted by their token counts."""
+    w = np.asarray(tokens, dtype=np.float32)[:, None]
+    v = (np.asarray(vectors, dtype=np.float32) * w).sum(0)
+    return v / max(float(np.linalg.norm(v)), 1e-12)
 
 
 def one_pass_plans(texts: list[str], plans: list[tuple[list[str], list[int]]], clf, emb):
-    """For each text: (segment groups of sentence indices, message vector, segment vectors or
-    None where a segment's tokens were cut off by truncation). One encoder call for all texts."""
-    from indexer.encoder.pooling import l2_normalize, token_span
-
-    out = emb.encoder.encode(texts, hidden_layers=(LAST_LAYER,))
-    states = out.hidden[LAST_LAYER]
-    flat_text, flat_vec, flat_key, tokens_of = [], [], [], []
-    for n, (text, (sentences, todo)) in enumerate(zip(texts, plans)):
-        spans = sentence_spans(text, sentences)
-        toks = [token_span(out.offsets[n], a, b) if a >= 0 else [] for a, b in spans]
-        tokens_of.append(toks)
-        for i in todo:
-            flat_key.append((n, i))
-            flat_text.append(sentences[i])
-            flat_vec.append(l2_normalize(states[n, toks[i]].mean(0)) if toks[i] else None)
-    cut = [k for k, v in enumerate(flat_vec) if v is None]
-    if cut:  # sentences past the truncation point: embed them on their own (rare)
-        for k, v in zip(cut, emb.encode([flat_text[k] for k in cut])):
-            flat_vec[k] = v
-    preds = clf.predict(flat_text, np.stack(flat_vec)) if flat_text else []
-    by_text: dict[int, dict] = {}
-    for (n, i), p in zip(flat_key, preds):
-        by_text.setdefault(n, {})[i] = p
-    result = []
-    for n, (sentences, _) in enumerate(plans):
-        groups = plan_groups(sentences, by_text.get(n, {}))
+    """For each text: (segment groups of sentence indices, message vector, segment vectors or None
+    when the message stays whole). One encoder call for all sentences of all texts."""
+    flat = [s for sentences, _ in plans for s in sentences]
+    vecs = emb.encode(flat)
+    lengths = emb.encoder.tokenizer.lengths(flat)
+    result, at = [], 0
+    for sentences, todo in plans:
+        mine, toks = vecs[at : at + len(sentences)], lengths[at : at + len(sentences)]
+        at += len(sentences)
+        preds = dict(zip(todo, clf.predict([sentences[i] for i in todo], mine[todo])))
+        groups = plan_groups(sentences, preds)
         seg_vecs = None
         if len(groups) > 1:
-            seg_vecs = []
-            for g in groups:
-                idx = [t for i in g for t in tokens_of[n][i]]
-                seg_vecs.append(l2_normalize(states[n, idx].mean(0)) if idx else None)
-        result.append((groups, out.embeddings[n], seg_vecs))
+            seg_vecs = [derive_vector(mine[g], [toks[i] for i in g]) for g in groups]
+        result.append((groups, derive_vector(mine, toks), seg_vecs))
     return result
 
 
 def _one_pass(units: list[FeedbackUnit], plans: dict, clf, emb) -> list[FeedbackUnit]:
     order = list(plans)
     results = dict(zip(order, one_pass_plans([units[n].text for n in order], [plans[n] for n in order], clf, emb)))
-    whole = [(units[n].text, results[n][1]) for n in order if results[n][2] is None]
-    if whole and hasattr(emb, "remember"):  # the exact vector of the whole text: cache it as such
-        emb.remember([t for t, _ in whole], np.stack([v for _, v in whole]))
     out: list[FeedbackUnit] = []
     for n, u in enumerate(units):
         if n not in results:
