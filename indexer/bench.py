@@ -172,6 +172,8 @@ def bench_ingest(settings, es, units, batch: int, warm_cache: bool = False, prog
             "raw_encoder": raw,
             "pipeline_vs_encoder": round((len(units) / max(1e-9, full_s - load_s)) / raw["units_per_s"], 3)
             if raw.get("units_per_s") else None,
+            "pipeline_vs_encoder_cpu": round((len(units) / max(1e-9, full_cpu - load_cpu)) / raw["units_per_cpu_s"], 3)
+            if raw.get("units_per_cpu_s") else None,
             "encoder": {"kind": full.encoder, "threads": full.encoder_threads, "overlap": full.ingest_overlap},
         }
     finally:
@@ -214,8 +216,9 @@ def format_bench(r: dict) -> str:
             f"model/pipeline build {r['model_load_seconds']:.1f}s (in the full time), "
             f"bulk inside full run {r['index_seconds']:.1f}s, peak RSS {r['peak_rss_mb']:.0f} MB, "
             f"{r['units_in']} units in -> {r['units_out']} out (segmentation)"
-            + (f"\npipeline (models loaded) / raw encoder = {r['pipeline_vs_encoder']:.2f} "
-               f"(overhead {100 * (1 - r['pipeline_vs_encoder']):.0f} %); writes overlapped with encoding: "
+            + (f"\npipeline (models loaded) / raw encoder = {r['pipeline_vs_encoder']:.2f} per wall second "
+               f"(overhead {100 * (1 - r['pipeline_vs_encoder']):.0f} %), {r['pipeline_vs_encoder_cpu']:.2f} per CPU-second "
+               f"(raw encoder {r['raw_encoder']['units_per_cpu_s']} units/CPU-s); writes overlapped with encoding: "
                f"{r['encoder']['overlap']}; load average {os.getloadavg()[0]:.1f}" if r.get("pipeline_vs_encoder") else ""))
 
 
