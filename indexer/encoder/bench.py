@@ -109,20 +109,38 @@ class DerivedEmbedder:
 
 
 def derived_vectors(data_dir: str, limit: int) -> dict:
-    """Cosine of derived to exact vectors on the eval's multi-sentence customer messages."""
+    """Derived against exact unit vectors on the eval sample: cosine on the multi-sentence
+    messages, and the taxonomy and sentiment/intent/severity evals with each (prototypes exact,
+    as in the pipeline)."""
     from indexer.enrich.segment import split_sentences
-    from indexer.evals import data
-    from indexer.evals.common import embedder
+    from indexer.evals import common, data
+    from indexer.evals import sentiment as sentiment_eval
+    from indexer.evals.metrics import classification
 
     gt = data.load(data_dir)
-    texts = [r["text"] for r in data.sample(gt.customer(), limit) if len(split_sentences(r["text"])) > 1]
-    if not texts:
+    rows = data.sample(gt.customer(), limit)
+    texts = [r["text"] for r in rows]
+    multi = [t for t in texts if len(split_sentences(t)) > 1]
+    if not multi:
         return {}
-    exact = embedder().encode(texts)
-    derived = DerivedEmbedder(embedder()).encode(texts)
+    emb = common.embedder()
+    derived_emb = DerivedEmbedder(emb)
+    exact, derived = emb.encode(multi), derived_emb.encode(multi)
     cos = (exact * derived).sum(1)
-    return {"multi_sentence_texts": len(texts), "cosine_mean": round(float(cos.mean()), 4),
-            "cosine_p05": round(float(np.quantile(cos, 0.05)), 4), "cosine_min": round(float(cos.min()), 4)}
+    out = {"multi_sentence_texts": len(multi), "of_texts": len(texts), "cosine_mean": round(float(cos.mean()), 4),
+           "cosine_p05": round(float(np.quantile(cos, 0.05)), 4), "cosine_min": round(float(cos.min()), 4)}
+    clf = common.classifier()
+    for name, vecs in (("exact", emb.encode(texts)), ("derived", derived_emb.encode(texts))):
+        preds = clf.predict(texts, vecs)
+        m = classification([r["sub_theme"] for r in rows], [p.primary_sub_theme for p in preds])
+        out[f"taxonomy_{name}"] = {"sub_theme_accuracy": m["accuracy"], "sub_theme_macro_f1": m["macro_f1"]}
+    real = sentiment_eval.embedder
+    try:
+        sentiment_eval.embedder = lambda: derived_emb
+        out["sentiment_derived"] = _flat_metrics(sentiment_eval.run(data_dir, limit))
+    finally:
+        sentiment_eval.embedder = real
+    return out
 
 
 def search_with_derived_vectors(settings, data_dir: str, limit: int, prefix: str) -> dict:
@@ -238,8 +256,16 @@ def format_result(r: dict) -> str:
         for kind, row in r["quality"].items():
             d, sd, se = row.get("derived_vectors") or {}, row.get("search_derived_vectors") or {}, row.get("search") or {}
             if d:
-                lines.append(f"  {kind:5s} cosine derived/exact on {d['multi_sentence_texts']} multi-sentence texts: mean "
-                             f"{d['cosine_mean']}, p05 {d['cosine_p05']}, min {d['cosine_min']}")
+                lines.append(f"  {kind:5s} cosine derived/exact on {d['multi_sentence_texts']} multi-sentence texts "
+                             f"(of {d.get('of_texts')}): mean {d['cosine_mean']}, p05 {d['cosine_p05']}, min {d['cosine_min']}")
+                for metric in ("sub_theme_accuracy", "sub_theme_macro_f1"):
+                    if "taxonomy_derived" in d:
+                        lines.append(f"  {kind:5s} taxonomy {metric} derived {d['taxonomy_derived'][metric]:.4f} vs exact "
+                                     f"{d['taxonomy_exact'][metric]:.4f}")
+                for metric, v in (d.get("sentiment_derived") or {}).items():
+                    ref = (row.get("sentiment") or {}).get(metric)
+                    if ref is not None:
+                        lines.append(f"  {kind:5s} sentiment {metric} derived {v:.4f} vs exact {ref:.4f}")
             for mode in ("vector", "hybrid"):
                 if mode in sd and mode in se:
                     lines.append(f"  {kind:5s} search {mode} nDCG@10 derived {sd[mode]['ndcg@10']:.4f} vs exact "

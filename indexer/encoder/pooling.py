@@ -16,18 +16,3 @@ def mean_pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
     m = np.asarray(mask, dtype=np.float32)[..., None]
     pooled = (states * m).sum(1) / np.maximum(m.sum(1), 1e-9)
     return l2_normalize(pooled)
-
-
-def token_span(offsets: list[tuple[int, int]], start: int, end: int) -> list[int]:
-    """Indices of the real tokens whose characters lie in [start, end) (special tokens have (0, 0))."""
-    return [i for i, (a, b) in enumerate(offsets) if b > a and a >= start and b <= end]
-
-
-def span_vectors(states: np.ndarray, offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[np.ndarray | None]:
-    """One text's (T, d) token states pooled per character span; None for a span with no token
-    (cut off by truncation)."""
-    out: list[np.ndarray | None] = []
-    for start, end in spans:
-        idx = token_span(offsets, start, end)
-        out.append(l2_normalize(states[idx].mean(0)) if idx else None)
-    return out
