@@ -163,7 +163,7 @@ def test_one_pass_segmentation_encodes_each_sentence_once_and_derives_the_messag
     sentences = split_sentences(text)
     assert len(out) == 1 and emb.computed - before == len(sentences)  # each sentence once, the message never
     exact = emb.encoder.encode([text]).embeddings[0]
-    assert float(np.dot(out[0].embedding, exact)) > 0.8  # an approximation: why it is opt-in
+    assert float(np.dot(out[0].embedding, exact)) > 0.8  # an approximation; bench encoder measures its effect
 
 
 def test_healthz_reports_models_loaded_after_warm_up(es, make_settings):

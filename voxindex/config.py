@@ -103,9 +103,9 @@ class Settings:
     encoder_batch: int = field(default_factory=lambda: int(_env("VOXINDEX_ENCODER_BATCH", "64")))
     models_dir: Path = field(default_factory=lambda: Path(_env("VOXINDEX_MODELS_DIR", str(
         Path(_env("VOXINDEX_HOME", str(_repo_root() / ".voxindex"))) / "models"))))
-    # 1: segmentation derives a message's vector from its sentence vectors instead of encoding the
-    # message again (one encoder pass; off by default: it moves vectors, see README "Measured speed")
-    segment_one_pass: bool = field(default_factory=lambda: _env("VOXINDEX_SEGMENT_ONE_PASS", "0") in ("1", "true", "yes"))
+    # segmentation derives a message's vector from its sentence vectors instead of encoding the
+    # message again (one encoder pass; 0: encode it again, as before; see README "Measured speed")
+    segment_one_pass: bool = field(default_factory=lambda: _env("VOXINDEX_SEGMENT_ONE_PASS", "1") not in ("0", "false", "no"))
     query_cache_size: int = field(default_factory=lambda: int(_env("VOXINDEX_QUERY_CACHE", "4096")))
     bulk_chunk_size: int = field(default_factory=lambda: int(_env("VOXINDEX_BULK_CHUNK", "500")))
     bulk_max_retries: int = field(default_factory=lambda: int(_env("VOXINDEX_BULK_RETRIES", "8")))

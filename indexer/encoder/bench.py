@@ -140,6 +140,23 @@ def derived_vectors(data_dir: str, limit: int) -> dict:
         out["sentiment_derived"] = _flat_metrics(sentiment_eval.run(data_dir, limit))
     finally:
         sentiment_eval.embedder = real
+    out.update(duplicates_derived(data_dir, limit, derived_emb))
+    return out
+
+
+def duplicates_derived(data_dir: str, limit: int, derived_emb) -> dict:
+    """The duplicates eval (pairwise P/R) with exact and with derived unit vectors."""
+    from indexer.evals import duplicates as dup_eval
+
+    out = {}
+    real = dup_eval.embedder
+    for name, fn in (("exact", real), ("derived", lambda: derived_emb)):
+        try:
+            dup_eval.embedder = fn
+            m = dup_eval.run(data_dir, limit)
+        finally:
+            dup_eval.embedder = real
+        out[f"duplicates_{name}"] = {k: v for k, v in _flat_metrics(m).items() if "precision" in k or "recall" in k}
     return out
 
 
@@ -262,6 +279,10 @@ def format_result(r: dict) -> str:
                     if "taxonomy_derived" in d:
                         lines.append(f"  {kind:5s} taxonomy {metric} derived {d['taxonomy_derived'][metric]:.4f} vs exact "
                                      f"{d['taxonomy_exact'][metric]:.4f}")
+                for metric, v in (d.get("duplicates_derived") or {}).items():
+                    ref = (d.get("duplicates_exact") or {}).get(metric)
+                    if ref is not None:
+                        lines.append(f"  {kind:5s} duplicates {metric} derived {v:.4f} vs exact {ref:.4f}")
                 for metric, v in (d.get("sentiment_derived") or {}).items():
                     ref = (row.get("sentiment") or {}).get(metric)
                     if ref is not None:
