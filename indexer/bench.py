@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import os
 import resource
 import sys
 import time
@@ -26,6 +28,7 @@ BENCH_MODULES: list[tuple[str, str]] = [
     ("indexer.bench", "ingest"),
     ("search_api.bench", "search"),
     ("detectors.bench", "detectors"),
+    ("indexer.encoder.bench", "encoder"),
 ]
 
 
@@ -103,6 +106,7 @@ def bench_ingest(settings, es, units, batch: int, warm_cache: bool = False, prog
     from elasticsearch.helpers import bulk
     from tqdm import tqdm
 
+    from indexer.overlap import run_overlapped
     from indexer.pipeline import default_pipeline
     from voxindex.setup import drop_indices, setup_indices
 
@@ -118,39 +122,50 @@ def bench_ingest(settings, es, units, batch: int, warm_cache: bool = False, prog
         cpu: dict[str, float] = {}
         pipeline.stages = [_CpuTimed(st, cpu) for st in pipeline.stages]
         load_s, load_cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        docs: list[dict] = []
+        # the enriched documents go to a file, not a list, so peak RSS is the pipeline's, as in ingest
+        spool = open(Path(tmp.name) / "enriched.jsonl", "w+", encoding="utf-8")
+        units_out = 0
         index_s = 0.0
         bar = tqdm(total=len(units), desc="enrich+index", unit="unit", file=sys.stderr, disable=not progress)
-        for i in range(0, len(units), batch):
-            out = pipeline.run(units[i : i + batch])
+
+        def commit(chunk, out) -> None:  # the writer thread, as in the ingest runner
+            nonlocal index_s, units_out
             t = time.perf_counter()
             batch_docs = [u.to_doc() for u in out]
             bulk(es, ({"_index": full.indices.feedback_write, "_id": d["unit_id"], "_source": d} for d in batch_docs),
                  chunk_size=settings.bulk_chunk_size, refresh=False)
             index_s += time.perf_counter() - t
-            docs.extend(batch_docs)
-            bar.update(min(batch, len(units) - i))
+            spool.writelines(json.dumps(d) + "\n" for d in batch_docs)
+            units_out += len(batch_docs)
+            bar.update(len(chunk))
+
+        run_overlapped((units[i : i + batch] for i in range(0, len(units), batch)), pipeline.run, commit,
+                       overlap=settings.ingest_overlap)
         bar.close()
         es.indices.refresh(index=full.indices.feedback)
         full_s = time.perf_counter() - started
         full_cpu = time.process_time() - cpu_started
         t = time.perf_counter()
-        bulk(es, ({"_index": plain.indices.feedback_write, "_id": d["unit_id"], "_source": d} for d in docs),
+        spool.seek(0)
+        bulk(es, ({"_index": plain.indices.feedback_write, "_id": d["unit_id"], "_source": d}
+                  for d in (json.loads(line) for line in spool)),
              chunk_size=settings.bulk_chunk_size, refresh=False)
+        spool.close()
         es.indices.refresh(index=plain.indices.feedback)
         plain_s = time.perf_counter() - t
+        raw = raw_encoder(full, units)
         stage_total = sum(pipeline.seconds.values()) or 1.0
         cpu_total = sum(cpu.values()) or 1e-9
         return {
             "units_in": len(units),
-            "units_out": len(docs),
+            "units_out": units_out,
             "full_seconds": round(full_s, 2),
             "full_units_per_s": round(len(units) / full_s, 1),
             "model_load_seconds": round(load_s, 2),
             "warm_units_per_s": round(len(units) / max(1e-9, full_s - load_s), 1),
             "index_seconds": round(index_s, 2),
             "plain_bulk_seconds": round(plain_s, 2),
-            "plain_bulk_units_per_s": round(len(docs) / plain_s, 1) if plain_s else None,
+            "plain_bulk_units_per_s": round(units_out / plain_s, 1) if plain_s else None,
             "full_cpu_seconds": round(full_cpu, 2),
             "model_load_cpu_seconds": round(load_cpu, 2),
             "enrich_cpu_seconds": round(cpu_total, 2),
@@ -161,11 +176,34 @@ def bench_ingest(settings, es, units, batch: int, warm_cache: bool = False, prog
                            "units_per_cpu_s": round(len(units) / cpu[k], 1) if cpu.get(k) else None}
                        for k, v in pipeline.seconds.items()},
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "raw_encoder": raw,
+            "pipeline_vs_encoder": round((len(units) / max(1e-9, full_s - load_s)) / raw["units_per_s"], 3)
+            if raw.get("units_per_s") else None,
+            "pipeline_vs_encoder_cpu": round((len(units) / max(1e-9, full_cpu - load_cpu)) / raw["units_per_cpu_s"], 3)
+            if raw.get("units_per_cpu_s") else None,
+            "encoder": {"kind": full.encoder, "threads": full.encoder_threads, "overlap": full.ingest_overlap},
         }
     finally:
         for s in (full, plain):
             drop_indices(es, s.indices)
         tmp.cleanup()
+
+
+def raw_encoder(settings, units) -> dict:
+    """The encoder alone on the same units' texts (no cache, same threads and batches): the
+    ceiling the pipeline is measured against."""
+    from indexer.encoder import get_encoder
+
+    texts = [u.text for u in units if u.text and u.text.strip()]
+    if not texts:
+        return {}
+    enc = get_encoder(settings)
+    t, c = time.perf_counter(), time.process_time()
+    for i in range(0, len(texts), 2000):  # length-sorted within each slice, like the pipeline's batches
+        enc.encode(texts[i : i + 2000])
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    return {"texts": len(texts), "seconds": round(wall, 2), "units_per_s": round(len(units) / wall, 1),
+            "units_per_cpu_s": round(len(units) / cpu, 1) if cpu else None}
 
 
 def format_bench(r: dict) -> str:
@@ -175,6 +213,8 @@ def format_bench(r: dict) -> str:
         ["full pipeline (enrich + bulk)", r["units_in"], r["full_seconds"], r["full_units_per_s"]],
         ["full pipeline, models loaded", r["units_in"], round(r["full_seconds"] - r["model_load_seconds"], 2), r["warm_units_per_s"]],
         ["plain bulk of enriched docs", r["units_out"], r["plain_bulk_seconds"], r["plain_bulk_units_per_s"]],
+        *([[f"raw encoder ({r['encoder']['kind']}, {r['encoder']['threads']} threads) on the same texts", r["units_in"],
+            r["raw_encoder"]["seconds"], r["raw_encoder"]["units_per_s"]]] if r.get("raw_encoder") else []),
     ], ["ingest", "units", "seconds", "units/s"])
     stages = table([[k, v["seconds"], f"{100 * v['share']:.1f}%", v["cpu_seconds"], f"{100 * v['cpu_share']:.1f}%",
                      v["units_per_cpu_s"]] for k, v in r["stages"].items()],
@@ -183,7 +223,11 @@ def format_bench(r: dict) -> str:
             f"whole run after model load {r['warm_units_per_cpu_s']} units/CPU-s (this process, all threads)\n"
             f"model/pipeline build {r['model_load_seconds']:.1f}s (in the full time), "
             f"bulk inside full run {r['index_seconds']:.1f}s, peak RSS {r['peak_rss_mb']:.0f} MB, "
-            f"{r['units_in']} units in -> {r['units_out']} out (segmentation)")
+            f"{r['units_in']} units in -> {r['units_out']} out (segmentation)"
+            + (f"\npipeline (models loaded) / raw encoder = {r['pipeline_vs_encoder']:.2f} per wall second "
+               f"(overhead {100 * (1 - r['pipeline_vs_encoder']):.0f} %), {r['pipeline_vs_encoder_cpu']:.2f} per CPU-second "
+               f"(raw encoder {r['raw_encoder']['units_per_cpu_s']} units/CPU-s); writes overlapped with encoding: "
+               f"{r['encoder']['overlap']}; load average {os.getloadavg()[0]:.1f}" if r.get("pipeline_vs_encoder") else ""))
 
 
 def _ingest(args: argparse.Namespace) -> int:

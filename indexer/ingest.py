@@ -25,6 +25,7 @@ from voxindex.model import FeedbackUnit, ValidationError, to_jsonable, utcnow
 from .bulk import ElasticsearchOutage, RetryPolicy, bulk_write, with_retry
 from .cursors import load_cursor, save_cursor, source_key
 from .deadletter import DeadLetter, dead_letter_actions, ensure_fields
+from .overlap import run_overlapped
 from .pipeline import Pipeline, default_pipeline
 from .sources import FEEDBACK_CONNECTORS, AccountsConnector, Connector, get_connector
 from .progress import Progress
@@ -122,6 +123,22 @@ def _optional(module: str, attr: str) -> Callable | None:
 
 
 # ------------------------------------------------------------------ one run over one source
+
+
+@dataclass
+class _Prepared:
+    """What `_Run.prepare` hands to `_Run.write`: the enriched units and the lookups behind them."""
+
+    origin: dict
+    prior: dict
+    is_new: dict
+    original_hash: dict
+    enriched: list
+    failures: list
+
+
+def batch_keys(batch: list[Parsed]) -> set[tuple[str, str]]:
+    return {(u.source_record_id, u.provenance.record_part) for p in batch for u in p.units}
 
 
 class _Run:
@@ -265,6 +282,10 @@ class _Run:
         return out, failed
 
     def process(self, batch: list[Parsed]) -> None:
+        self.write(self.prepare(batch))
+
+    def prepare(self, batch: list[Parsed]) -> "_Prepared | None":
+        """Lookup + enrichment (CPU); `write` does the Elasticsearch half (see indexer/overlap.py)."""
         s = self.summary
         s.batches += 1
         origin: dict[tuple[str, str], Parsed] = {}
@@ -280,7 +301,7 @@ class _Run:
         units = list(units_by_id.values())
         s.units_seen += len(units)
         if not units:
-            return
+            return None
         stored, prior = self.lookup(units)
         fresh: list[FeedbackUnit] = []
         is_new: dict[tuple[str, str], bool] = {}
@@ -292,9 +313,17 @@ class _Run:
                 fresh.append(unit)
                 is_new[key] = key not in stored
         if not fresh:
-            return
+            return None
         original_hash = {(u.source_record_id, u.provenance.record_part): u.provenance.raw_hash for u in fresh}
         enriched, failures = self.enrich(fresh)
+        return _Prepared(origin, prior, is_new, original_hash, enriched, failures)
+
+    def write(self, prepared: "_Prepared | None") -> None:
+        if prepared is None:
+            return
+        s = self.summary
+        origin, prior, is_new, original_hash, enriched, failures = (
+            prepared.origin, prepared.prior, prepared.is_new, prepared.original_hash, prepared.enriched, prepared.failures)
         letters: list[DeadLetter] = []
         failed_keys: set[tuple[str, str]] = set()
 
@@ -386,19 +415,22 @@ class _Run:
             s.skipped_by_cursor = len(parsed) - len(todo)
             with_retry(lambda: self.es.indices.refresh(index=self.names.feedback), self.policy, "refreshing")
             bar = Progress(self.connector.name, len(todo), progress, self.settings.progress_s)
-            try:
-                for start in range(0, len(todo), batch_size):
-                    batch = todo[start : start + batch_size]
-                    self.process(batch)
-                    if cursor_path is not None:
-                        last = batch[-1].cursor_value
-                        with_retry(
-                            lambda: save_cursor(self.es, self.settings, self.connector.name, cursor_path, last, s.run_id),
-                            self.policy,
-                            "saving the cursor",
-                        )
-                    self.committed += 1
-                    bar.update(len(batch), s)
+
+            def commit(batch: list[Parsed], prepared: "_Prepared | None") -> None:
+                self.write(prepared)
+                if cursor_path is not None:
+                    last = batch[-1].cursor_value
+                    with_retry(
+                        lambda: save_cursor(self.es, self.settings, self.connector.name, cursor_path, last, s.run_id),
+                        self.policy,
+                        "saving the cursor",
+                    )
+                self.committed += 1
+                bar.update(len(batch), s)
+
+            try:  # enrich batch n+1 while batch n is bulk-written (indexer/overlap.py)
+                run_overlapped((todo[i : i + batch_size] for i in range(0, len(todo), batch_size)),
+                               self.prepare, commit, batch_keys, overlap=self.settings.ingest_overlap)
             finally:
                 bar.close()
         except (ElasticsearchOutage, EnrichmentFailed) as exc:

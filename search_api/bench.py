@@ -26,6 +26,7 @@ import numpy as np
 from voxindex.model import CHANNELS, PLANS, SEGMENTS, SENTIMENTS, SEVERITIES, SOURCES
 
 MODES = ("keyword", "vector", "hybrid")
+E2E = "hybrid+embed"
 
 
 def register_bench(bsub: argparse._SubParsersAction) -> None:
@@ -68,6 +69,38 @@ def _seeds(es, settings, limit: int = 3000) -> tuple[list[dict], str]:
     units = build_units(minilm(settings))
     return [{"text": u.text, "embedding": u.embedding, "taxonomy": {"theme": u.taxonomy.theme, "sub_theme": u.taxonomy.sub_theme}}
             for u in units], "handmade corpus"
+
+
+def synthetic_vectors(seeds: list[dict], n: int, seed: int = 7, noise: float = 0.02, batch: int = 1000):
+    """Yield (first unit number, vectors) chunks: exactly the embeddings synthetic_docs gives the
+    same seeds (same random stream), without building documents, for exact kNN in numpy."""
+    nrng = np.random.default_rng(seed)
+    base = np.asarray([s["embedding"] for s in seeds], dtype=np.float32)
+    for start in range(0, n, batch):
+        m = min(batch, n - start)
+        idx = nrng.integers(0, len(seeds), size=m)
+        vecs = base[idx] + nrng.normal(0, noise, size=(m, base.shape[1])).astype(np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        yield start, np.round(vecs, 5).astype(np.float32)
+
+
+def seeds_fingerprint(seeds: list[dict]) -> str:
+    import hashlib
+
+    return hashlib.sha1(np.asarray([s["embedding"] for s in seeds], dtype=np.float32).tobytes()).hexdigest()[:16]
+
+
+def exact_top_k(seeds: list[dict], n: int, queries: np.ndarray, k: int = 10) -> list[list[str]]:
+    """Brute-force cosine top-k unit ids over the whole synthetic index, streamed in chunks."""
+    best_s = np.full((len(queries), 0), -np.inf, dtype=np.float32)
+    best_i = np.zeros((len(queries), 0), dtype=np.int64)
+    for start, vecs in synthetic_vectors(seeds, n, batch=1000):
+        sims = queries @ vecs.T
+        ids = np.broadcast_to(np.arange(start, start + len(vecs)), sims.shape)
+        all_s, all_i = np.concatenate([best_s, sims], 1), np.concatenate([best_i, ids], 1)
+        top = np.argsort(-all_s, axis=1, kind="stable")[:, :k]
+        best_s, best_i = np.take_along_axis(all_s, top, 1), np.take_along_axis(all_i, top, 1)
+    return [[f"bench{i:08d}" for i in row] for row in best_i]
 
 
 def synthetic_docs(seeds: list[dict], n: int, seed: int = 7, noise: float = 0.02):
@@ -118,7 +151,8 @@ def ensure_bench_index(es, settings, n: int, rebuild: bool, merge: bool) -> tupl
     if es.indices.exists_alias(name=names.feedback) and not rebuild:
         have = es.count(index=names.feedback)["count"]
         if have >= n:
-            info.update(reused=True, units=have)
+            meta = next(iter(es.indices.get_mapping(index=names.feedback).values()))["mappings"].get("_meta", {})
+            info.update(reused=True, units=have, seeds_fingerprint=meta.get("seeds"), generated=meta.get("generated"))
             return bench, info
     drop_indices(es, names)
     setup_indices(es, names, kinds=("feedback",))
@@ -139,7 +173,9 @@ def ensure_bench_index(es, settings, n: int, rebuild: bool, merge: bool) -> tupl
         t1 = time.perf_counter()
         es.options(request_timeout=3600).indices.forcemerge(index=physical, max_num_segments=1)
         merge_s = round(time.perf_counter() - t1, 1)
+    es.indices.put_mapping(index=physical, meta={"seeds": seeds_fingerprint(seeds), "generated": n})
     info.update(reused=False, units=es.count(index=names.feedback)["count"], seeds=len(seeds), seeded_from=where,
+                seeds_fingerprint=seeds_fingerprint(seeds), generated=n,
                 load_s=round(load_s, 1), units_per_s=round(n / load_s), merge_s=merge_s)
     return bench, info
 
@@ -163,18 +199,30 @@ def run_bench(es, settings, n: int = 100_000, queries: int = 300, rebuild: bool 
     from .search import Searcher
     from .spec import validate
 
+    from .embedding import QueryEmbedder
+
     bench, info = ensure_bench_index(es, settings, n, rebuild, merge)
     texts = [q.text for q in load_queries()]
     embedder = get_embedder(settings)
-    t0 = time.perf_counter()
     vectors = {t: [float(x) for x in v] for t, v in zip(texts, embedder.encode(texts))}
+    uncached = QueryEmbedder(settings, size=0)  # what the API pays for a query it has not seen
+    uncached("warm-up")
     embed_ms = []
-    for t in texts[:30]:  # uncached single-query embedding cost, what a cold API query pays
+    for t in texts[:30]:
         t1 = time.perf_counter()
-        embedder._compute([t + " ?"])
+        uncached(t + " ?")
         embed_ms.append((time.perf_counter() - t1) * 1000)
-    del t0
+    cached = QueryEmbedder(settings)
+    for t in texts:
+        cached(t)
+    cached_ms = []
+    for t in texts[:30]:
+        t1 = time.perf_counter()
+        cached(t)
+        cached_ms.append((time.perf_counter() - t1) * 1000)
     searcher = Searcher(es, bench.indices, lambda q: vectors[q], b"bench")
+    # end to end: the hybrid query embeds its text every time (no LRU hit), as for a new query
+    e2e = Searcher(es, bench.indices, lambda q: uncached(q), b"bench")
     principal = Principal("bench", "bench", "admin")
     rng = random.Random(7)
     filters = [{}, {}, {"segment": "enterprise"}, {"sentiment": "negative"}, {"source": "zendesk,appstore"}]
@@ -182,12 +230,12 @@ def run_bench(es, settings, n: int = 100_000, queries: int = 300, rebuild: bool 
     for q, f in plan[:20]:  # warm-up
         for mode in MODES:
             searcher.search(validate(search_params(), {"q": q, "mode": mode, **f}, "query"), principal)
-    lat: dict[str, list[float]] = {m: [] for m in MODES}
+    lat: dict[str, list[float]] = {m: [] for m in (*MODES, E2E)}
     for q, f in plan:
-        for mode in (MODES if rng.random() < 0.5 else MODES[::-1]):
-            p = validate(search_params(), {"q": q, "mode": mode, **f}, "query")
+        for mode in ((*MODES, E2E) if rng.random() < 0.5 else (E2E, *MODES[::-1])):
+            p = validate(search_params(), {"q": q, "mode": "hybrid" if mode == E2E else mode, **f}, "query")
             t1 = time.perf_counter()
-            searcher.search(p, principal)
+            (e2e if mode == E2E else searcher).search(p, principal)
             lat[mode].append((time.perf_counter() - t1) * 1000)
     return {
         "index": info,
@@ -195,9 +243,51 @@ def run_bench(es, settings, n: int = 100_000, queries: int = 300, rebuild: bool 
         "request": "size=20, facets=true, highlight=true, 40% of queries with a filter",
         "latency_ms": {m: {"p50": round(_pct(v, 0.5), 1), "p95": round(_pct(v, 0.95), 1), "p99": round(_pct(v, 0.99), 1),
                            "mean": round(sum(v) / len(v), 1)} for m, v in lat.items()},
-        "query_embedding_ms": {"p50": round(_pct(embed_ms, 0.5), 1), "p95": round(_pct(embed_ms, 0.95), 1)},
+        "query_embedding_ms": {"p50": round(_pct(embed_ms, 0.5), 1), "p95": round(_pct(embed_ms, 0.95), 1),
+                               "encoder": uncached.encoder.kind,
+                               "lru_hit_p50": round(_pct(cached_ms, 0.5), 3)},
         "tuning": searcher.tuning.__dict__,
+        "recall": knn_recall(es, settings, bench, info, [vectors[t] for t in texts], searcher.tuning.num_candidates),
+        "memory": vector_memory(es, bench, info["units"]),
     }
+
+
+def knn_recall(es, settings, bench, info: dict, queries: list[list[float]], num_candidates: int, k: int = 10) -> dict:
+    """recall@k of the served kNN (int8 HNSW) against brute-force cosine over every vector."""
+    seeds, _ = _seeds(es, settings)
+    if info.get("seeds_fingerprint") != seeds_fingerprint(seeds) or not info.get("generated"):
+        return {"skipped": "the bench index was built from other seeds; rerun with --rebuild"}
+    q = np.asarray(queries, dtype=np.float32)
+    t = time.perf_counter()
+    exact = exact_top_k(seeds, int(info["generated"]), q, k)
+    exact_s = time.perf_counter() - t
+    hits = []
+    for vec, truth in zip(queries, exact):
+        resp = es.search(index=bench.indices.feedback, knn={"field": "embedding", "query_vector": vec, "k": k,
+                                                            "num_candidates": num_candidates}, size=k, _source=False)
+        got = {h["_id"] for h in resp["hits"]["hits"]}
+        hits.append(len(got & set(truth)) / k)
+    return {"k": k, "queries": len(queries), "num_candidates": num_candidates, "recall": round(float(np.mean(hits)), 4),
+            "min": round(float(np.min(hits)), 2), "exact_seconds": round(exact_s, 1)}
+
+
+def vector_memory(es, bench, units: int) -> dict:
+    """On-disk size of the vector field (raw floats + int8 copy + HNSW graph) from `_disk_usage`,
+    and the part HNSW search wants in RAM (page cache): the int8 vectors and the graph."""
+    physical = next(iter(es.indices.get_alias(name=bench.indices.feedback)))
+    out: dict = {"units": units, "store_bytes": es.indices.stats(index=physical)["indices"][physical]["total"]["store"]["size_in_bytes"]}
+    try:
+        import warnings
+
+        warnings.simplefilter("ignore", category=Warning)  # the analysis API is a technical preview
+        du = es.options(request_timeout=600).indices.disk_usage(index=physical, run_expensive_tasks=True)[physical]
+        out["knn_vectors_bytes"] = du["all_fields"]["knn_vectors_in_bytes"]
+    except Exception as exc:  # the analysis API is optional for the figure
+        out["knn_vectors_error"] = type(exc).__name__
+    # int8_hnsw: 384 int8 + a 4-byte correction per vector, graph ~ m * 2 links * 4 bytes on layer 0
+    out["hot_bytes_estimate"] = units * (384 + 4 + 16 * 2 * 4)
+    out["hot_mb_per_million"] = round((384 + 4 + 16 * 2 * 4) * 1_000_000 / 2**20)
+    return out
 
 
 def format_result(r: dict) -> str:
@@ -207,9 +297,22 @@ def format_result(r: dict) -> str:
                f"of the {i.get('seeded_from')}; merge {i.get('merge_s')} s)"))
     lines = [head, f"{r['queries_per_mode']} queries per mode, {r['request']}",
              f"{'mode':8s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'mean':>8s}"]
-    for mode in MODES:
+    for mode in (*MODES, E2E):
         v = r["latency_ms"][mode]
         lines.append(f"{mode:8s} {v['p50']:8.1f} {v['p95']:8.1f} {v['p99']:8.1f} {v['mean']:8.1f}")
     e = r["query_embedding_ms"]
-    lines.append(f"+ query embedding (vector/hybrid, uncached, CPU): p50 {e['p50']} ms, p95 {e['p95']} ms")
+    lines.append(f"({E2E}: hybrid embedding every query with no LRU hit, i.e. end to end for a new query)")
+    lines.append(f"query embedding alone ({e.get('encoder')}, uncached): p50 {e['p50']} ms, p95 {e['p95']} ms; "
+                 f"a repeated query (LRU hit): p50 {e.get('lru_hit_p50')} ms")
+    rec = r.get("recall") or {}
+    if "recall" in rec:
+        lines.append(f"kNN recall@{rec['k']} vs exact cosine over all {i['units']} vectors: {rec['recall']} "
+                     f"(min {rec['min']}, {rec['queries']} queries, num_candidates {rec['num_candidates']})")
+    elif rec:
+        lines.append(f"kNN recall: {rec.get('skipped')}")
+    m = r.get("memory") or {}
+    if m:
+        lines.append(f"vectors: {m.get('knn_vectors_bytes', 0) / 2**20:.0f} MB on disk for {m['units']} units "
+                     f"(index {m['store_bytes'] / 2**20:.0f} MB); in RAM for HNSW (int8 + graph) ~"
+                     f"{m['hot_bytes_estimate'] / 2**20:.0f} MB = {m['hot_mb_per_million']} MB per million units")
     return "\n".join(lines)

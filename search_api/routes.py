@@ -39,7 +39,9 @@ def healthz(args: dict) -> Any:
     except Exception as exc:
         return {"status": "unavailable", "elasticsearch": f"{type(exc).__name__}"}, 503
     ok = health["status"] in ("green", "yellow")
-    return {"status": "ok" if ok else "degraded", "elasticsearch": health["status"]}, 200 if ok else 503
+    from .embedding import models_loaded  # which encoders this process holds (`serve` warms them first)
+
+    return {"status": "ok" if ok else "degraded", "elasticsearch": health["status"], "models": models_loaded()}, 200 if ok else 503
 
 
 def openapi_json(args: dict) -> Any:

@@ -48,6 +48,16 @@ def serve_foreground(settings: Settings, host: str, port: int, threads: int = 8)
     from .app import create_app
 
     app = create_app(settings)
+    # load (on a fresh machine: export) the query encoder before answering anything, so the first
+    # vector query is as fast as the hundredth and /healthz says the models are there
+    from .embedding import warm_up
+
+    try:
+        warm = warm_up(settings)
+        print(f"query encoder {warm['encoder']} loaded in {warm['seconds']} s", file=sys.stderr)
+    except Exception as exc:  # keyword search still works; /healthz says models are not loaded
+        print(f"query encoder not loaded ({type(exc).__name__}: {exc}); vector search will load it on first use",
+              file=sys.stderr)
     print(f"VoxIndex API on http://{host}:{port}  (OpenAPI: /openapi.json, health: /healthz)", file=sys.stderr)
     serve(app, host=host, port=port, threads=threads, ident="voxindex")
 
@@ -70,7 +80,7 @@ def start_background(settings: Settings, host: str, port: int, pidfile: Path) ->
     # wait until it answers, so a script can use it right after this returns
     import urllib.request
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a fresh machine exports the encoder first (~30 s on 2 cores)
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the server exited (code {proc.returncode}); see {log}")

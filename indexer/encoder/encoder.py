@@ -1,0 +1,168 @@
+"""The encoder: texts -> MiniLM sentence vectors (and, on request, token states of any layer).
+
+Three interchangeable kinds, chosen by `VOXINDEX_ENCODER`:
+- `fp32`  ONNX Runtime, the exported weights unchanged (numerically the torch model; default);
+- `int8`  ONNX Runtime, MatMul weights dynamically quantized per channel: ~1.6x faster, cosine
+          0.996 to the reference and within 0.01 on taxonomy, sentiment and search, but it moved
+          segmentation by ~0.03 (README "Measured speed", `voxindex bench encoder`), so it is opt-in;
+- `torch` the transformers model itself: the reference the other two are measured against.
+
+Texts are tokenized by the fast tokenizer, sorted by token count and run in batches of
+`batch_size`, so a batch pads little; results come back in the caller's order.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .tokenize import MAX_TOKENS, Tokenizer
+
+DIMS = 384
+KINDS = ("int8", "fp32", "torch")
+
+
+@dataclass
+class EncoderOutput:
+    embeddings: np.ndarray  # (n, 384) float32, L2-normalized mean of the last layer's token states
+    attention_mask: np.ndarray  # (n, T) int64, T = longest text of the call (0 when no hidden states)
+    hidden: dict[int, np.ndarray] = field(default_factory=dict)  # layer k -> (n, T, 384), HF hidden_states[k]
+    offsets: list[list[tuple[int, int]]] = field(default_factory=list)  # per text, per real token: chars
+
+
+def _length_order(lengths: list[int]) -> list[int]:
+    return sorted(range(len(lengths)), key=lambda i: lengths[i])
+
+
+class Encoder:
+    """Base: length-sorted batching and reassembly; subclasses run one batch."""
+
+    kind = "base"
+
+    def __init__(self, model_dir: Path, batch_size: int = 64):
+        self.model_dir = Path(model_dir)
+        self.batch_size = max(1, batch_size)
+        self.tokenizer = Tokenizer(self.model_dir, MAX_TOKENS)
+
+    def _run(self, batch, outputs: list[str]) -> list[np.ndarray]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def encode(self, texts: list[str], hidden_layers: tuple[int, ...] | list[int] = ()) -> EncoderOutput:
+        texts = list(texts)
+        n = len(texts)
+        layers = tuple(int(k) for k in hidden_layers)
+        for k in layers:
+            if not 0 <= k <= 6:
+                raise ValueError(f"hidden layer {k} does not exist (0 = embedding output .. 6 = last)")
+        if n == 0:
+            return EncoderOutput(np.zeros((0, DIMS), np.float32), np.zeros((0, 0), np.int64),
+                                 {k: np.zeros((0, 0, DIMS), np.float32) for k in layers}, [])
+        order = _length_order(self.tokenizer.lengths(texts))
+        embeddings = np.zeros((n, DIMS), dtype=np.float32)
+        parts: list[tuple[list[int], object, list[np.ndarray]]] = []
+        outputs = ["embedding", *(f"hidden_{k}" for k in layers)]
+        for i in range(0, n, self.batch_size):
+            idx = order[i : i + self.batch_size]
+            batch = self.tokenizer([texts[j] for j in idx])
+            res = self._run(batch, outputs)
+            embeddings[idx] = res[0]
+            if layers:
+                parts.append((idx, batch, res[1:]))
+        out = EncoderOutput(embeddings, np.zeros((n, 0), np.int64))
+        if layers:
+            width = max(b.input_ids.shape[1] for _, b, _ in parts)
+            out.attention_mask = np.zeros((n, width), np.int64)
+            out.hidden = {k: np.zeros((n, width, DIMS), np.float32) for k in layers}
+            out.offsets = [[] for _ in range(n)]
+            for idx, batch, states in parts:
+                t = batch.input_ids.shape[1]
+                out.attention_mask[idx, :t] = batch.attention_mask
+                for k, s in zip(layers, states):
+                    out.hidden[k][idx, :t] = s
+                for j, offs in zip(idx, batch.offsets):
+                    out.offsets[j] = offs
+        return out
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        return self.encode(texts).embeddings
+
+
+class OrtEncoder(Encoder):
+    def __init__(self, model_dir: Path, onnx_path: Path, kind: str, threads: int, batch_size: int = 64):
+        super().__init__(model_dir, batch_size)
+        from .runtime import load_session
+
+        self.kind = kind
+        self.onnx_path = Path(onnx_path)
+        self.session = load_session(self.onnx_path, threads)
+
+    def _run(self, batch, outputs: list[str]) -> list[np.ndarray]:
+        return self.session.run(outputs, batch.feeds())
+
+
+class TorchEncoder(Encoder):
+    """The reference: transformers + torch, exactly the pre-ONNX code path."""
+
+    kind = "torch"
+
+    def __init__(self, model_dir: Path, threads: int, batch_size: int = 64):
+        super().__init__(model_dir, batch_size)
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
+        from transformers import AutoModel
+
+        torch.set_num_threads(max(1, threads))
+        self.model = AutoModel.from_pretrained(str(self.model_dir), local_files_only=True)
+        self.model.eval()
+
+    def _run(self, batch, outputs: list[str]) -> list[np.ndarray]:
+        import torch
+
+        feeds = {k: torch.from_numpy(v) for k, v in batch.feeds().items()}
+        want_hidden = len(outputs) > 1
+        with torch.inference_mode():
+            res = self.model(**feeds, output_hidden_states=want_hidden)
+            last = res.last_hidden_state
+            mask = feeds["attention_mask"].unsqueeze(-1).to(last.dtype)
+            pooled = (last * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            emb = torch.nn.functional.normalize(pooled, p=2, dim=1).numpy()
+            states = [res.hidden_states[int(o.split("_")[1])].numpy() for o in outputs[1:]]
+        return [emb, *states]
+
+
+_LOCK = threading.Lock()
+_ENCODERS: dict[tuple, Encoder] = {}
+
+
+def get_encoder(settings=None, kind: str | None = None) -> Encoder:
+    """One encoder per (kind, threads, models directory) per process. ONNX files are exported on
+    first use into the models directory (`VOXINDEX_MODELS_DIR`, default `<VOXINDEX_HOME>/models`)."""
+    from indexer.enrich.embed import model_dir
+    from voxindex.config import get_settings
+
+    s = settings or get_settings()
+    kind = kind or s.encoder
+    if kind not in KINDS:
+        raise ValueError(f"VOXINDEX_ENCODER={kind!r}: one of {', '.join(KINDS)}")
+    threads = s.torch_threads if kind == "torch" else s.encoder_threads
+    key = (kind, threads, str(s.models_dir), s.encoder_batch)
+    with _LOCK:
+        if key not in _ENCODERS:
+            mdir = model_dir()
+            if kind == "torch":
+                _ENCODERS[key] = TorchEncoder(mdir, threads, s.encoder_batch)
+            else:
+                from .export import ensure_model
+
+                path = ensure_model(Path(s.models_dir), mdir, kind)
+                _ENCODERS[key] = OrtEncoder(mdir, path, kind, threads, s.encoder_batch)
+        return _ENCODERS[key]
+
+
+def loaded_encoders() -> list[str]:
+    with _LOCK:
+        return sorted({k[0] for k in _ENCODERS})

@@ -1,0 +1,52 @@
+"""The fast (Rust) tokenizer of the bundled model, without transformers or torch.
+
+Configured like `AutoTokenizer(...)(texts, padding=True, truncation=True, max_length=256)`:
+lower-cased WordPiece, [CLS] ... [SEP], truncated to MAX_TOKENS, padded to the longest text of
+the batch. Offsets are character spans in the original text ((0, 0) for special and pad tokens).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MAX_TOKENS = 256  # the model was trained on 128-256 word pieces; longer text is truncated
+
+
+@dataclass
+class Batch:
+    input_ids: np.ndarray  # (n, T) int64
+    attention_mask: np.ndarray  # (n, T) int64
+    token_type_ids: np.ndarray  # (n, T) int64
+    offsets: list[list[tuple[int, int]]]  # per text, per real token (no padding)
+
+    def feeds(self) -> dict[str, np.ndarray]:
+        return {"input_ids": self.input_ids, "attention_mask": self.attention_mask,
+                "token_type_ids": self.token_type_ids}
+
+
+class Tokenizer:
+    def __init__(self, model_dir: Path, max_tokens: int = MAX_TOKENS):
+        from tokenizers import Tokenizer as Fast
+
+        self._tok = Fast.from_file(str(Path(model_dir) / "tokenizer.json"))
+        # tokenizer.json ships fixed padding to 128: replace it with what the model path used
+        self._tok.enable_truncation(max_length=max_tokens)
+        self._tok.enable_padding(pad_id=0, pad_token="[PAD]")
+
+    def __call__(self, texts: list[str]) -> Batch:
+        encs = self._tok.encode_batch(list(texts))
+        ids = np.asarray([e.ids for e in encs], dtype=np.int64)
+        mask = np.asarray([e.attention_mask for e in encs], dtype=np.int64)
+        types = np.asarray([e.type_ids for e in encs], dtype=np.int64)
+        offsets = [list(e.offsets[: int(sum(e.attention_mask))]) for e in encs]
+        return Batch(ids, mask, types, offsets)
+
+    def lengths(self, texts: list[str]) -> list[int]:
+        """Token counts (truncated), for length-sorted batching."""
+        self._tok.no_padding()
+        try:
+            return [len(e.ids) for e in self._tok.encode_batch(list(texts))]
+        finally:
+            self._tok.enable_padding(pad_id=0, pad_token="[PAD]")

@@ -1,0 +1,178 @@
+"""The encoder runtime's promises: ONNX Runtime gives the torch model's vectors (int8 within
+cosine 0.99), exposes HF's hidden states, exports once and reuses the file, never imports torch
+at run time; query embeddings are LRU-cached; a warmed API says its models are loaded."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+TEXTS = [
+    "Sync has been stuck since the 4.8.2 update and my notes are gone.",
+    "I was charged twice for the same subscription this month",
+    "Please add dark mode",
+    "The new per-seat price is far too expensive for a team our size, and support never answered.",
+    "love it",  # the shortest texts move most under int8
+    "Exporting a report to CSV crashes the iOS app every single time, even after reinstalling.",
+]
+
+
+@pytest.fixture(scope="module")
+def settings(base_settings):
+    return replace(base_settings, encoder_threads=1, torch_threads=1, encoder_batch=4)
+
+
+@pytest.fixture(scope="module")
+def reference(settings):
+    from indexer.encoder import get_encoder
+
+    return get_encoder(settings, "torch")
+
+
+@pytest.mark.parametrize("kind,mean_floor,min_floor", [("fp32", 0.9999, 0.9999), ("int8", 0.99, 0.97)])
+def test_onnx_vectors_match_the_torch_reference(settings, reference, kind, mean_floor, min_floor):
+    from indexer.encoder import get_encoder
+
+    ref = reference.encode(TEXTS).embeddings
+    got = get_encoder(settings, kind).encode(TEXTS).embeddings
+    assert got.shape == (len(TEXTS), 384) and got.dtype == np.float32
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-4)
+    cosine = (got * ref).sum(1)
+    assert cosine.mean() >= mean_floor and cosine.min() >= min_floor, cosine
+
+
+def test_hidden_states_equal_hugging_face_output_hidden_states(settings, reference):
+    import torch
+
+    from indexer.encoder import get_encoder
+
+    out = get_encoder(settings, "fp32").encode(TEXTS, hidden_layers=(0, 2, 4, 6))
+    model = reference.model
+    batch = reference.tokenizer(TEXTS)  # one padded batch, the longest text sets T
+    with torch.inference_mode():
+        hf = model(**{k: torch.from_numpy(v) for k, v in batch.feeds().items()}, output_hidden_states=True)
+    t = batch.input_ids.shape[1]
+    assert out.attention_mask.shape == (len(TEXTS), t)
+    assert (out.attention_mask == batch.attention_mask).all()
+    for k in (0, 2, 4, 6):
+        assert out.hidden[k].shape == (len(TEXTS), t, 384)
+        real = batch.attention_mask.astype(bool)  # padded positions are zeros in ours, not in HF's
+        assert np.allclose(out.hidden[k][real], hf.hidden_states[k].numpy()[real], atol=2e-4), k
+    # the embedding is the masked mean of the last layer, normalized
+    from indexer.encoder.pooling import mean_pool
+
+    assert np.allclose(mean_pool(out.hidden[6], out.attention_mask), out.embeddings, atol=1e-5)
+    assert [len(o) for o in out.offsets] == batch.attention_mask.sum(1).tolist()
+
+
+def test_an_unknown_layer_is_refused(settings):
+    from indexer.encoder import get_encoder
+
+    with pytest.raises(ValueError, match="hidden layer 7"):
+        get_encoder(settings, "fp32").encode(["x"], hidden_layers=(7,))
+
+
+def test_the_export_is_keyed_by_weights_and_recipe_and_reused(tmp_path, monkeypatch):
+    from indexer.encoder import export
+    from indexer.enrich.embed import model_dir
+
+    calls = []
+
+    def fake_export(src, out):
+        calls.append(("fp32", out))
+        Path(out).write_bytes(b"onnx-fp32")
+
+    def fake_quantize(src, out):
+        calls.append(("int8", out))
+        Path(out).write_bytes(b"onnx-int8")
+
+    monkeypatch.setattr(export, "export_fp32", fake_export)
+    monkeypatch.setattr(export, "quantize_int8", fake_quantize)
+    first = export.ensure_model(tmp_path, model_dir(), "int8")
+    assert [c[0] for c in calls] == ["fp32", "int8"] and first.read_bytes() == b"onnx-int8"
+    assert export.weights_hash(model_dir()) in first.name and f"-e{export.EXPORT_VERSION}-" in first.name
+    again = export.ensure_model(tmp_path, model_dir(), "int8")
+    assert again == first and len(calls) == 2  # reused: nothing exported or quantized again
+    monkeypatch.setattr(export, "EXPORT_VERSION", export.EXPORT_VERSION + "-next")
+    assert export.ensure_model(tmp_path, model_dir(), "fp32") != first.with_name(first.name.replace("int8", "fp32"))
+    assert len(calls) == 3  # a new recipe is a new file
+    assert not list(tmp_path.glob("*.tmp.onnx"))  # no half-written files left behind
+
+
+def test_run_time_inference_does_not_import_torch(settings):
+    from indexer.encoder import get_encoder
+
+    get_encoder(settings, "int8")  # the export (if any) happens here, in this process
+    code = ("import sys; from indexer.encoder import get_encoder; from voxindex.config import get_settings; "
+            "v = get_encoder(get_settings(encoder='int8', encoder_threads=1)).encode(['hello']).embeddings; "
+            "assert v.shape == (1, 384); print('torch' in sys.modules, 'transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "VOXINDEX_MODELS_DIR": str(settings.models_dir)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_generic_onnx_models_run_through_the_same_runtime(settings):
+    from indexer.encoder import OnnxModel, get_encoder, loaded_sessions
+
+    enc = get_encoder(settings, "fp32")
+    model = OnnxModel(enc.onnx_path, threads=1)
+    assert model.input_names == ["input_ids", "attention_mask", "token_type_ids"]
+    assert "embedding" in model.output_names and "hidden_3" in model.output_names
+    res = model(enc.tokenizer(["Please add dark mode"]).feeds(), outputs=["embedding"])
+    assert np.allclose(res["embedding"][0], enc.encode(["Please add dark mode"]).embeddings[0], atol=1e-5)
+    assert str(enc.onnx_path.resolve()) in loaded_sessions()
+
+
+def test_query_embeddings_are_lru_cached_and_identical(settings):
+    from search_api.embedding import QueryEmbedder
+
+    q = QueryEmbedder(settings, size=2)
+    first = q("sync fails after update")
+    again = q("sync fails after update")
+    assert again == first and q.hits == 1 and q.misses == 1
+    q("dark mode")
+    q("refund please")  # evicts the least recently used ("sync fails ...")
+    assert q("sync fails after update") == first and q.misses == 4
+    direct = q.encoder.encode(["sync fails after update"]).embeddings[0]
+    assert np.allclose(first, direct, atol=1e-6)
+
+
+def test_one_pass_segmentation_encodes_each_sentence_once_and_derives_the_message_vector(settings, tmp_path):
+    from datetime import datetime, timezone
+
+    from indexer.enrich.embed import Embedder, EmbeddingCache, embed_stage
+    from indexer.enrich.segment import segment_stage, split_sentences
+    from indexer.enrich.taxonomy import TaxonomyClassifier, load_taxonomy
+    from voxindex.model import FeedbackUnit, Provenance, stable_id
+
+    emb = Embedder(settings=settings, cache=EmbeddingCache(tmp_path / "e.sqlite"))
+    clf = TaxonomyClassifier(load_taxonomy(), emb)
+    clf._prototypes()
+    text = ("Sync has been stuck since the update on my iPad and my phone. It says syncing forever and "
+            "nothing shows up on the other device. Reinstalling did not help at all, same thing.")
+    u = FeedbackUnit(unit_id=stable_id("zendesk", "1", "c1", 0), source_record_id="1", source="zendesk",
+                     channel="ticket", connector="zendesk", text=text, created_at=datetime(2026, 9, 1, tzinfo=timezone.utc),
+                     speaker_role="customer", is_customer_signal=True, provenance=Provenance(record_part="c1"))
+    before = emb.computed
+    out = embed_stage(embedder=emb)(segment_stage(classifier=clf, embedder=emb, one_pass=True)([u]))
+    sentences = split_sentences(text)
+    assert len(out) == 1 and emb.computed - before == len(sentences)  # each sentence once, the message never
+    exact = emb.encoder.encode([text]).embeddings[0]
+    assert float(np.dot(out[0].embedding, exact)) > 0.8  # an approximation; bench encoder measures its effect
+
+
+def test_healthz_reports_models_loaded_after_warm_up(es, make_settings):
+    from search_api.app import ApiOptions, create_app
+    from search_api.embedding import warm_up
+
+    settings = replace(make_settings(), encoder_threads=1)
+    warm = warm_up(settings)
+    assert warm["encoder"] == settings.encoder
+    r = create_app(settings, es, options=ApiOptions(rate_per_s=1000, burst=1000)).test_client().get("/healthz")
+    assert r.status_code == 200 and r.json["status"] == "ok"
+    assert r.json["models"]["loaded"] is True and settings.encoder in r.json["models"]["encoders"]
