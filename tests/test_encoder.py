@@ -176,3 +176,25 @@ def test_healthz_reports_models_loaded_after_warm_up(es, make_settings):
     r = create_app(settings, es, options=ApiOptions(rate_per_s=1000, burst=1000)).test_client().get("/healthz")
     assert r.status_code == 200 and r.json["status"] == "ok"
     assert r.json["models"]["loaded"] is True and settings.encoder in r.json["models"]["encoders"]
+
+
+def test_a_derived_vector_is_the_token_weighted_mean_of_its_sentences_and_exact_for_one():
+    from indexer.enrich.segment import derive_vector
+
+    a, b = np.eye(384, dtype=np.float32)[0], np.eye(384, dtype=np.float32)[1]
+    assert np.allclose(derive_vector(np.stack([a]), [7]), a)
+    v = derive_vector(np.stack([a, b]), [30, 10])
+    assert np.isclose(np.linalg.norm(v), 1.0) and v[0] == pytest.approx(3 * v[1])
+
+
+def test_concurrent_queries_get_the_same_vectors_as_one_at_a_time(settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from indexer.encoder import get_encoder
+
+    enc = get_encoder(settings, "fp32")
+    alone = enc.encode(TEXTS).embeddings
+    with ThreadPoolExecutor(4) as pool:  # the API's waitress threads share one encoder
+        together = list(pool.map(lambda t: enc.encode([t]).embeddings[0], TEXTS * 5))
+    assert np.allclose(np.stack(together[: len(TEXTS)]), alone, atol=1e-5)
+    assert np.allclose(np.stack(together[len(TEXTS):]), np.tile(alone, (4, 1)), atol=1e-5)

@@ -30,10 +30,16 @@ class Tokenizer:
     def __init__(self, model_dir: Path, max_tokens: int = MAX_TOKENS):
         from tokenizers import Tokenizer as Fast
 
-        self._tok = Fast.from_file(str(Path(model_dir) / "tokenizer.json"))
+        path = str(Path(model_dir) / "tokenizer.json")
+        self._tok = Fast.from_file(path)
         # tokenizer.json ships fixed padding to 128: replace it with what the model path used
         self._tok.enable_truncation(max_length=max_tokens)
         self._tok.enable_padding(pad_id=0, pad_token="[PAD]")
+        # a second, unpadded instance for counting: toggling padding on the shared one would race
+        # with API threads tokenizing at the same time
+        self._count = Fast.from_file(path)
+        self._count.enable_truncation(max_length=max_tokens)
+        self._count.no_padding()
 
     def __call__(self, texts: list[str]) -> Batch:
         encs = self._tok.encode_batch(list(texts))
@@ -45,8 +51,4 @@ class Tokenizer:
 
     def lengths(self, texts: list[str]) -> list[int]:
         """Token counts (truncated), for length-sorted batching."""
-        self._tok.no_padding()
-        try:
-            return [len(e.ids) for e in self._tok.encode_batch(list(texts))]
-        finally:
-            self._tok.enable_padding(pad_id=0, pad_token="[PAD]")
+        return [len(e.ids) for e in self._count.encode_batch(list(texts))]

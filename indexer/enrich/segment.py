@@ -120,20 +120,6 @@ def plan_groups(sentences: list[str], preds: dict) -> list[list[int]]:
     return segments
 
 
-def sentence_spans(text: str, sentences: list[str]) -> list[tuple[int, int]]:
-    """Pure: the character span of each sentence in `text` (sentences are stripped substrings,
-    in order); (-1, -1) for one that cannot be found."""
-    spans, pos = [], 0
-    for s in sentences:
-        at = text.find(s, pos)
-        if at < 0:
-            spans.append((-1, -1))
-            continue
-        spans.append((at, at + len(s)))
-        pos = at + len(s)
-    return spans
-
-
 def split_unit(unit: FeedbackUnit, texts: list[str]) -> list[FeedbackUnit]:
     if len(texts) < 2:
         return [unit]
