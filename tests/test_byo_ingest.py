@@ -189,7 +189,7 @@ def test_environment_overrides_the_file_and_the_taxonomy_named_there_is_used(tmp
 
     monkeypatch.setattr(embed, "get_embedder", lambda settings=None: object())
     monkeypatch.setattr(taxonomy, "get_classifier", fake_classifier)
-    build_pipeline(settings=s, es=None, duplicates=False, pii=False)
+    build_pipeline(settings=s, es=None, duplicates=False, pii=False, segment=False)
     assert seen["path"] == s.taxonomy_path
 
 
