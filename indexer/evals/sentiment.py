@@ -22,7 +22,12 @@ def predict(rows: list[dict]):
     taxo = classifier().predict(texts, vecs)
     model = intent_model()
     sims = model.similarities(vecs)
-    return [model.classify(t, s, p.primary_theme, p.primary_sub_theme) for t, s, p in zip(texts, sims, taxo)]
+    # Sentiment as the pipeline decides it: the trained model where its artifact loads.
+    from indexer.enrich.sentiment import model_sentiments
+
+    sents = model_sentiments(texts) or [None] * len(texts)
+    return [model.classify(t, s, p.primary_theme, p.primary_sub_theme, sentiment=m)
+            for t, s, p, m in zip(texts, sims, taxo, sents)]
 
 
 def run(data_dir, limit: int | None = None) -> dict:
