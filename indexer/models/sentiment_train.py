@@ -155,8 +155,8 @@ def train(root: Path, cache: Path, out: Path, cfg: Config, *, max_minutes: float
         sched.load_state_dict(state["sched"])
         step, best, history = state["step"], state["best"], state["history"]
         log(f"resumed at step {step}/{total}")
-    t0, seen = time.time(), 0
-    while step < total:
+    t0, seen, timed_out = time.time(), 0, False
+    while step < total and not timed_out:
         epoch = step // per_epoch
         plan = batches(lengths, cfg.batch, np.random.default_rng(cfg.seed * 1000 + epoch))
         start = step - epoch * per_epoch
@@ -184,7 +184,8 @@ def train(root: Path, cache: Path, out: Path, cfg: Config, *, max_minutes: float
                             "history": history}, ckpt)
             if step % per_epoch == 0 or step >= total or timed_out:
                 break
-        if step % per_epoch == 0 or step >= total:
+        # A time box still ends in an evaluated, selectable checkpoint.
+        if step % per_epoch == 0 or step >= total or timed_out:
             res = evaluate(frozen, branch, root, cache)
             mean = float(np.mean(list(res.values())))
             history.append({"step": step, "dev_macro_f1": res, "mean": round(mean, 4)})
@@ -195,9 +196,8 @@ def train(root: Path, cache: Path, out: Path, cfg: Config, *, max_minutes: float
             torch.save({"branch": branch.state_dict(), "opt": opt.state_dict(),
                         "sched": sched.state_dict(), "step": step, "best": best,
                         "history": history}, ckpt)
-        if max_minutes is not None and time.time() - t0 > max_minutes * 60 and step < total:
+        if timed_out and step < total:
             log(f"time box reached at step {step}/{total}; run again to resume")
-            break
     (out / "history.json").write_text(json.dumps(history, indent=1))
     return out / "best.pt"
 
