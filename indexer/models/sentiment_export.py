@@ -23,6 +23,8 @@ from indexer.models.scoring import constant_macro_f1, scores
 from indexer.models.sentiment_train import CACHED_LAYER, predict_logits
 
 CALIBRATION = "tweeteval-val"
+EVAL_LIMIT = 1000  # rows per dev corpus in the stored metrics (seeded sample; CPU budget)
+QUANT_CHECK = 600  # calibration rows on which int8 must match fp32
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
@@ -40,8 +42,15 @@ def rules_labels(texts: list[str]) -> list[str]:
     """Today's model-free sentiment: VADER + cue patterns + intent settling (embed=False path)."""
     from indexer.enrich.sentiment import IntentModel
 
-    model = IntentModel(None)
+    model = IntentModel(None, {})
     return [model.classify(t, None)[0].label for t in texts]
+
+
+def lexicon_labels(texts: list[str]) -> list[str]:
+    """VADER + cue patterns alone, before intent settling (the stronger baseline on tweets)."""
+    from indexer.enrich.sentiment import read_signals, sentiment_of
+
+    return [sentiment_of(read_signals(t)).label for t in texts]
 
 
 def gold_and_pred(spec: corpora.CorpusSpec, labels: list[str], rows: list[dict]):
@@ -88,7 +97,8 @@ def onnx_probs(path: Path, frozen, seqs: list[np.ndarray], batch: int = 128) -> 
     return out
 
 
-def finalize(root: Path, cache: Path, run_dir: Path, artifact: Path, *, log=print) -> dict:
+def finalize(root: Path, cache: Path, run_dir: Path, artifact: Path, *, limit: int | None = EVAL_LIMIT,
+             seed: int = 0, log=print) -> dict:
     torch.set_num_threads(2)
     ckpt = torch.load(run_dir / "best.pt", weights_only=False)
     layer = int(ckpt["layer"])
@@ -114,8 +124,9 @@ def finalize(root: Path, cache: Path, run_dir: Path, artifact: Path, *, log=prin
     # int8 vs fp32 on the calibration split: keep int8 only if quality holds.
     f1 = {}
     for name, path in (("fp32", fp32), ("int8", int8)):
-        p = onnx_probs(path, frozen, cal_states).argmax(1)
-        f1[name] = scores([r["label"] for r in cal_rows], [corpora.LABELS[i] for i in p], n_boot=1)["macro_f1"]["value"]
+        p = onnx_probs(path, frozen, cal_states[:QUANT_CHECK]).argmax(1)
+        f1[name] = scores([r["label"] for r in cal_rows[:QUANT_CHECK]], [corpora.LABELS[i] for i in p],
+                          n_boot=1)["macro_f1"]["value"]
     chosen = int8 if f1["int8"] >= f1["fp32"] - 0.005 else fp32
     log(f"macro-F1 on {CALIBRATION}: fp32 {f1['fp32']} int8 {f1['int8']} -> {chosen.name}")
     for old in artifact.glob("*.onnx"):
@@ -123,23 +134,32 @@ def finalize(root: Path, cache: Path, run_dir: Path, artifact: Path, *, log=prin
     shutil.copy(chosen, artifact / chosen.name)
 
     metrics: dict = {"layer": layer, "temperature": temperature, "onnx": chosen.name,
-                     "quantization": {"fp32_macro_f1": f1["fp32"], "int8_macro_f1": f1["int8"]},
+                     "quantization": {"fp32_macro_f1": f1["fp32"], "int8_macro_f1": f1["int8"],
+                                      "rows": QUANT_CHECK, "corpus": CALIBRATION},
+                     "sample": {"limit": limit, "seed": seed}, "training": _history(run_dir),
                      "corpora": {}}
     for spec in corpora.DEV:
         if spec.task == "intent" or not precompute.is_cached(cache, spec.name):
             continue
         rows = corpora.load_rows(root, spec)
         states, _ = precompute.load_cached(cache, spec.name, CACHED_LAYER)
+        keep = corpora.sample_rows(rows, limit, seed)
+        rows, states = [rows[i] for i in keep], [states[i] for i in keep]
         probs = onnx_probs(artifact / chosen.name, frozen, states)
+        np.save(run_dir / f"probs-{spec.name}.npy", probs)  # the lexicon ablation reuses them
         model_labels = [corpora.LABELS[i] for i in probs.argmax(1)]
         gold, pm = gold_and_pred(spec, model_labels, rows)
-        _, pr = gold_and_pred(spec, rules_labels([r["text"] for r in rows]), rows)
+        texts = [r["text"] for r in rows]
+        _, pr = gold_and_pred(spec, rules_labels(texts), rows)
+        _, pl = gold_and_pred(spec, lexicon_labels(texts), rows)
         entry = {"n": len(rows), "model": scores(gold, pm), "rules": scores(gold, pr),
+                 "lexicon": scores(gold, pl),
                  "constant_macro_f1": round(constant_macro_f1(gold), 4),
                  "note": "complaint = predicted negative" if spec.task == "complaint" else
                  ("calibration split" if spec.name == CALIBRATION else "")}
         metrics["corpora"][spec.name] = entry
-        log(f"{spec.name}: model {entry['model']['macro_f1']} rules {entry['rules']['macro_f1']}")
+        log(f"{spec.name}: model {entry['model']['macro_f1']['value']} rules "
+            f"{entry['rules']['macro_f1']['value']} lexicon {entry['lexicon']['macro_f1']['value']}")
     meta = {"layer": layer, "labels": list(corpora.LABELS), "onnx": chosen.name,
             "max_tokens": 96, "temperature": temperature, "encoder": "all-MiniLM-L6-v2",
             "inputs": {"hidden_states": "[n,T,384] float32, encoder hidden_states[layer]",
@@ -150,14 +170,22 @@ def finalize(root: Path, cache: Path, run_dir: Path, artifact: Path, *, log=prin
     return metrics
 
 
+def _history(run_dir: Path) -> list:
+    path = run_dir / "history.json"
+    return json.loads(path.read_text()) if path.exists() else []
+
+
 def format_metrics(metrics: dict) -> str:
-    lines = [f"{'corpus':18} {'n':>5}  {'metric':8}  {'model [95% CI]':>22}  {'rules [95% CI]':>22}  const"]
+    def cell(v):
+        return f"{v['value']:.3f} [{v['lo']:.3f}, {v['hi']:.3f}]"
+
+    head = ["corpus", "n", "metric", "model [95% CI]", "rules [95% CI]", "lexicon [95% CI]", "constant"]
+    lines = ["  ".join(head)]
     for name, e in metrics["corpora"].items():
         for m in ("accuracy", "macro_f1"):
-            a, b = e["model"][m], e["rules"][m]
             const = f"{e['constant_macro_f1']:.3f}" if m == "macro_f1" else ""
-            lines.append(f"{name:18} {e['n']:>5}  {m:8}  {a['value']:.3f} [{a['lo']:.3f}, {a['hi']:.3f}]"
-                         f"  {b['value']:.3f} [{b['lo']:.3f}, {b['hi']:.3f}]  {const}")
+            lines.append("  ".join([f"{name:18}", f"{e['n']:>5}", f"{m:8}", cell(e["model"][m]),
+                                    cell(e["rules"][m]), cell(e["lexicon"][m]), const]))
     return "\n".join(lines)
 
 
