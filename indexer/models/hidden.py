@@ -3,7 +3,9 @@
 The sentiment branch consumes `output_hidden_states[L]` (layer 0 = embeddings output) plus the
 attention mask. Until the shared ONNX encoder lands, this module computes them with
 transformers/torch, running only the first L layers (the upper ones are the branch's job).
-The coordinator can later point `hidden_states` at `indexer.encoder`; the contract is the same.
+The coordinator can later point `hidden_states` at the shared ONNX encoder
+(`indexer.encoder.get_encoder(settings).encode(texts, hidden_layers=(L,))` -> `.hidden[L]`,
+`.attention_mask`); the contract is the same, and `sentiment_stage(hidden=...)` accepts it.
 """
 from __future__ import annotations
 
@@ -38,12 +40,6 @@ def _load(layer: int, threads: int):
             model.eval()
             _MODELS[key] = (tokenizer, model)
         return _MODELS[key]
-
-
-def tokenize(texts: Sequence[str], max_tokens: int = MAX_TOKENS, threads: int = 1, layer: int = 4):
-    tokenizer, _ = _load(layer, threads)
-    return tokenizer(list(texts), padding=True, truncation=True, max_length=max_tokens,
-                     return_tensors="np")
 
 
 def hidden_states_multi(texts: Sequence[str], layers: Sequence[int], *,
