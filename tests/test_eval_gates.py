@@ -18,9 +18,15 @@ DEMO_LIMIT = 400
 FIXTURE_FLOORS = {
     ("taxonomy", "theme", "macro_f1"): 0.85,
     ("taxonomy", "sub_theme", "macro_f1"): 0.78,
-    ("sentiment", "sentiment", "accuracy"): 0.82,
+    # Sentiment now comes from the trained model (real-data gates: tests/test_sentiment_model.py);
+    # the rules scored 0.88 here, but their cues were written together with this fixture (issue 9).
+    # Measured with the model: 0.785.
+    ("sentiment", "sentiment", "accuracy"): 0.76,
     ("sentiment", "intent", "macro_f1"): 0.82,
     ("sentiment", "severity_within_one_level"): 0.92,
+    # A constant "medium" is within one level of 0.94 of this fixture: severity must beat the best
+    # constant's macro-F1 (measured +0.558).
+    ("sentiment", "severity_macro_f1_over_constant"): 0.5,
     ("duplicates", "f1"): 0.9,
     ("attribution", "customer_vs_other", "accuracy"): 0.98,
 }
