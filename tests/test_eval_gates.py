@@ -37,6 +37,9 @@ DEMO_FLOORS = {
     ("sentiment", "sentiment", "accuracy"): 0.74,
     ("sentiment", "intent", "macro_f1"): 0.68,
     ("sentiment", "severity_within_one_level"): 0.88,
+    # within one level, a constant "medium" scores 0.958 here (the model 0.950): gate on the
+    # macro-F1 margin over the best constant instead (measured +0.469; sentiment acc 0.833 with the model)
+    ("sentiment", "severity_macro_f1_over_constant"): 0.44,
 }
 
 
