@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--work", default=".cache/sentiment-train", metavar="DIR",
                    help="state cache + checkpoints (default: .cache/sentiment-train)")
     p.add_argument("--out", default=None, metavar="DIR", help="artifact directory (default: models/sentiment)")
-    p.add_argument("--layer", type=int, default=4, choices=[3, 4, 5], help="encoder layer the branch reads")
+    p.add_argument("--layer", type=int, default=3, choices=[3, 4, 5], help="encoder layer the branch reads")
     p.add_argument("--epochs", type=float, default=1.0)
     p.add_argument("--lr", type=float, default=8e-5)
     p.add_argument("--seed", type=int, default=0)
