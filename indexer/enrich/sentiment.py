@@ -1,19 +1,20 @@
 """Sentiment, intent and severity per customer unit, each with a score in 0..1.
 
-No pretrained sentiment model is available offline, so this combines three weak but
-complementary signals:
-- the VADER lexicon (general-purpose valence, handles negation, intensifiers and "but"),
-- feedback cue patterns (`signals.py`): a bug report like "sync never finishes" is negative even
-  though it holds no emotional word,
-- the unit's taxonomy labels (a `general/praise` unit is praise, `reliability/*` is usually a bug),
-  and cosine similarity to a few generic intent prototypes written for this module.
-Severity is ordinal: the intent gives a base level, impact words (outage, data loss, everyone,
-blocked, charged twice) raise it, strong negativity raises it one step.
+Sentiment comes from the trained branch in `models/sentiment/` (see indexer/models/ and its
+MODEL_CARD.md): a 3-class label with a calibrated probability, read off the shared encoder's
+layer-L token states. The model-free pipeline (embed=False, or no artifact/onnxruntime) keeps
+the lexicon path: VADER valence plus feedback cue patterns (`signals.py`), settled by intent.
+
+Intent combines cue patterns, cosine similarity to a few generic intent prototypes written for
+this module, the (model) sentiment and an optional `intent:` prior per sub-theme or theme in the
+taxonomy file. Severity is ordinal: the intent gives a base level, impact words (outage, data
+loss, everyone, blocked, charged twice) raise it, strong negativity raises it one step.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -40,11 +41,29 @@ INTENT_PROTOTYPES = {
     "churn_risk": ["We are going to cancel our subscription", "We are switching to a competitor",
                    "We will not renew our contract", "We are evaluating alternatives"],
 }
-TAXONOMY_INTENT = {  # sub-theme or theme -> the intent it usually carries
-    "praise": "praise", "churn-intent": "churn_risk", "feature-request": "feature_request",
-    "reliability": "bug", "billing": "complaint", "support": "complaint", "performance": "complaint",
-    "usability": "complaint",
-}
+
+
+def taxonomy_intents(path=None) -> dict[str, str]:
+    """Sub-theme (and theme) name -> the intent it usually carries, from optional `intent:`
+    fields in the taxonomy YAML. A taxonomy without them gives no prior."""
+    import yaml
+
+    from .taxonomy import DEFAULT_TAXONOMY
+
+    p = Path(path) if path else DEFAULT_TAXONOMY
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except OSError:
+        return {}
+    out: dict[str, str] = {}
+    for theme, body in (data.get("themes") or {}).items():
+        body = body or {}
+        if body.get("intent") in INTENTS:
+            out[theme] = body["intent"]
+        for name, sub in (body.get("sub_themes") or {}).items():
+            if (sub or {}).get("intent") in INTENTS:
+                out[name] = sub["intent"]
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -110,7 +129,8 @@ def settle_sentiment(sent: Scored, intent: str, s: Signals) -> Scored:
     return sent
 
 
-def intent_scores(s: Signals, sentiment: str, sim: dict[str, float] | None, taxonomy: tuple[str | None, str | None]) -> dict[str, float]:
+def intent_scores(s: Signals, sentiment: str, sim: dict[str, float] | None,
+                  taxonomy: tuple[str | None, str | None], priors: dict[str, str] | None = None) -> dict[str, float]:
     sc = {k: 0.0 for k in INTENTS}
     sc["bug"] += 0.45 * min(s.bug, 2)
     sc["complaint"] += 0.35 * min(s.friction, 2) + (0.25 if sentiment == "negative" else 0.0)
@@ -124,7 +144,8 @@ def intent_scores(s: Signals, sentiment: str, sim: dict[str, float] | None, taxo
         sc["bug"] -= 0.3
         sc["complaint"] -= 0.3
     theme, sub = taxonomy
-    prior = TAXONOMY_INTENT.get(sub or "") or TAXONOMY_INTENT.get(theme or "")
+    priors = priors or {}
+    prior = priors.get(sub or "") or priors.get(theme or "")
     if prior:
         sc[prior] += 0.3
     if sim:
@@ -153,8 +174,10 @@ def severity_of(intent: str, sentiment: Scored, s: Signals, sub_theme: str | Non
 
 
 class IntentModel:
-    def __init__(self, embed=None):
+    def __init__(self, embed=None, priors: dict[str, str] | None = None):
         self.embed = embed
+        # Intent priors come from the taxonomy file (`intent:` per sub-theme or theme).
+        self.priors = taxonomy_intents() if priors is None else priors
         self._protos: dict[str, np.ndarray] | None = None
 
     def _prototypes(self) -> dict[str, np.ndarray]:
@@ -169,26 +192,51 @@ class IntentModel:
         per = {k: (vectors @ p.T).max(1) for k, p in protos.items()}
         return [{k: float(per[k][i]) for k in INTENTS} for i in range(len(vectors))]
 
-    def classify(self, text: str, sim: dict[str, float] | None, theme: str | None = None, sub_theme: str | None = None):
+    def classify(self, text: str, sim: dict[str, float] | None, theme: str | None = None,
+                 sub_theme: str | None = None, sentiment: Scored | None = None):
+        """(sentiment, intent, severity). A `sentiment` from the trained model is final; without
+        one the lexicon decides and is settled by the intent (the model-free path)."""
         s = read_signals(text)
-        sent = sentiment_of(s)
-        sc = intent_scores(s, sent.label, sim, (theme, sub_theme))
+        sent = sentiment or sentiment_of(s)
+        sc = intent_scores(s, sent.label, sim, (theme, sub_theme), self.priors)
         names = list(sc)
         vals = np.array([sc[k] for k in names])
         p = np.exp((vals - vals.max()) / 0.15)
         p /= p.sum()
         intent = names[int(np.argmax(p))]
-        sent = settle_sentiment(sent, intent, s)
+        if sentiment is None:
+            sent = settle_sentiment(sent, intent, s)
         return sent, Scored(intent, round(float(p.max()), 3)), severity_of(intent, sent, s, sub_theme)
 
 
-def sentiment_stage(settings=None, embedder=None, use_embeddings: bool = True):
-    """Stage: sentiment, intent and severity on customer units (after taxonomy)."""
+def model_sentiments(texts: list[str], settings=None, hidden=None) -> list[Scored] | None:
+    """Sentiment from the shipped branch, or None where the artifact or onnxruntime is absent
+    (the caller then keeps the lexicon). `hidden(texts, layer) -> (states, mask)` supplies the
+    shared encoder's layer-L token states."""
+    from indexer.models.sentiment_model import available, get_model
+
+    if not available():
+        return None
+    threads = getattr(settings, "torch_threads", 1) if settings is not None else 1
+    model = get_model(threads=threads)
+    if hidden is None:
+        from indexer.models.hidden import hidden_states
+
+        def hidden(batch, layer):
+            return hidden_states(batch, layer, threads=threads)
+    return [Scored(p.label, p.score) for p in model.predict(texts, hidden)]
+
+
+def sentiment_stage(settings=None, embedder=None, use_embeddings: bool = True, taxonomy_path=None,
+                    hidden=None):
+    """Stage: sentiment, intent and severity on customer units (after taxonomy). With
+    embeddings, sentiment comes from the trained model; without, from the lexicon."""
     from indexer.pipeline import FunctionStage
 
     from .embed import get_embedder
 
-    model = IntentModel((embedder or get_embedder(settings)) if use_embeddings else None)
+    model = IntentModel((embedder or get_embedder(settings)) if use_embeddings else None,
+                        taxonomy_intents(taxonomy_path))
 
     def run(units: list[FeedbackUnit]) -> list[FeedbackUnit]:
         todo = [u for u in units if is_signal(u)]
@@ -198,9 +246,13 @@ def sentiment_stage(settings=None, embedder=None, use_embeddings: bool = True):
         elif model.embed is not None and todo:
             vecs = model.embed([u.text for u in todo])
         sims = model.similarities(vecs) if vecs is not None else [None] * len(todo)
-        for u, sim in zip(todo, sims):
+        sents = None
+        if use_embeddings and todo:
+            sents = model_sentiments([u.text for u in todo], settings, hidden)
+        for i, (u, sim) in enumerate(zip(todo, sims)):
             u.sentiment, u.intent, u.severity = model.classify(
-                u.text, sim, u.taxonomy.primary_theme, u.taxonomy.primary_sub_theme
+                u.text, sim, u.taxonomy.primary_theme, u.taxonomy.primary_sub_theme,
+                sentiment=sents[i] if sents is not None else None,
             )
         return units
 

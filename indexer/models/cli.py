@@ -1,0 +1,62 @@
+"""`voxindex train sentiment`: cache encoder states, train the branch, calibrate, export, report."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+TRAIN_HELP = """\
+Train the sentiment branch from the shared corpora (files marked `train` in their README),
+select and calibrate on dev-eval files, export ONNX (int8 when quality holds) to models/sentiment/,
+and print accuracy / macro-F1 with 95% bootstrap intervals per dev corpus next to today's rules.
+Every step resumes: the layer-3 state cache and the training checkpoints live under --work."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a model on the shared corpora (sentiment)",
+                       description=TRAIN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", choices=["sentiment"])
+    p.add_argument("--corpora", required=True, metavar="DIR", help="the shared corpora (../shared/corpora)")
+    p.add_argument("--work", default=".cache/sentiment-train", metavar="DIR",
+                   help="state cache + checkpoints (default: .cache/sentiment-train)")
+    p.add_argument("--out", default=None, metavar="DIR", help="artifact directory (default: models/sentiment)")
+    p.add_argument("--layer", type=int, default=3, choices=[3, 4, 5], help="encoder layer the branch reads")
+    p.add_argument("--epochs", type=float, default=1.0)
+    p.add_argument("--lr", type=float, default=8e-5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--max-minutes", type=float, default=None, help="time box; run again to resume")
+    p.add_argument("--report-only", action="store_true", help="print the stored metrics.json")
+    p.set_defaults(func=_train)
+
+
+def _train(args) -> int:
+    from indexer.models import precompute, sentiment_export, sentiment_train
+    from indexer.models.corpora import DEV, TRAIN
+    from indexer.models.sentiment_model import ARTIFACT_DIR
+
+    out = Path(args.out) if args.out else ARTIFACT_DIR
+    if args.report_only:
+        print(sentiment_export.format_metrics(json.loads((out / "metrics.json").read_text())))
+        return 0
+    root, work = Path(args.corpora), Path(args.work)
+    if not (root / "README.md").exists():
+        print(f"error: {root} does not look like the shared corpora directory (no README.md)")
+        return 2
+    cache = work / "hs"
+    log = lambda m: print(m, flush=True)  # noqa: E731
+    for spec in [*DEV[:4], *TRAIN, *[s for s in DEV[4:] if s.task != "intent"]]:
+        precompute.precompute_corpus(root, cache, spec, threads=args.threads, log=log)
+    cfg = sentiment_train.Config(layer=args.layer, epochs=args.epochs, lr=args.lr, seed=args.seed,
+                                 threads=args.threads)
+    run_dir = work / f"run-L{args.layer}-s{args.seed}"
+    sentiment_train.train(root, cache, run_dir, cfg, max_minutes=args.max_minutes, log=log)
+    if not (run_dir / "best.pt").exists():
+        print("training stopped before its first evaluation; run the command again to resume")
+        return 1
+    from indexer.models.sentiment_release import release
+
+    metrics = release(root, cache, run_dir, out, log=log)
+    print(sentiment_export.format_metrics(metrics))
+    print(f"branch cost: {metrics['branch_ms_per_64_texts']} ms per 64 texts")
+    return 0

@@ -1,0 +1,98 @@
+"""Cache the frozen encoder's layer-L token states for every corpus, once (fp16, resumable).
+
+The lower layers never train, so their output is a pure function of the text: computing it once
+turns branch training into a pass over the upper layers only. Each chunk of texts is written as
+one .npz (packed tokens, lengths), so an interrupted run resumes at the first missing chunk.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from indexer.models import corpora
+from indexer.models.hidden import MAX_TOKENS, hidden_states_multi
+
+CHUNK = 1024
+# Only layer 3 is cached: the branches at L=4/5 run frozen layers 4..L-1 on the fly, which
+# costs a forward pass per epoch instead of a slower precompute over every layer.
+LAYERS = (3,)
+
+
+def chunk_path(cache: Path, name: str, i: int) -> Path:
+    return cache / name / f"chunk_{i:05d}.npz"
+
+
+def precompute_corpus(root: Path, cache: Path, spec: corpora.CorpusSpec, *, layers=LAYERS,
+                      batch: int = 64, threads: int = 2, log=print) -> None:
+    rows = corpora.load_rows(root, spec)
+    texts = [r["text"] for r in rows]
+    (cache / spec.name).mkdir(parents=True, exist_ok=True)
+    n_chunks = (len(texts) + CHUNK - 1) // CHUNK
+    for ci in range(n_chunks):
+        out = chunk_path(cache, spec.name, ci)
+        if out.exists():
+            continue
+        t0 = time.time()
+        part = texts[ci * CHUNK:(ci + 1) * CHUNK]
+        # Length-sorted batches: padding is what makes short tweets expensive.
+        order = sorted(range(len(part)), key=lambda i: len(part[i]))
+        packed = {l: [None] * len(part) for l in layers}
+        lengths = np.zeros(len(part), np.int32)
+        for b in range(0, len(order), batch):
+            idx = order[b:b + batch]
+            states, mask = hidden_states_multi([part[i] for i in idx], layers,
+                                               max_tokens=MAX_TOKENS, threads=threads)
+            for j, i in enumerate(idx):
+                n = int(mask[j].sum())
+                lengths[i] = n
+                for l in layers:
+                    packed[l][i] = states[l][j, :n].astype(np.float16)
+        arrays = {f"L{l}": np.concatenate(packed[l]) for l in layers}
+        tmp = out.with_suffix(".tmp.npz")
+        np.savez(tmp, lengths=lengths, **arrays)
+        tmp.rename(out)
+        log(f"{spec.name} chunk {ci + 1}/{n_chunks} ({len(part)} texts) {time.time() - t0:.1f}s")
+    meta = {"rows": len(texts), "chunks": n_chunks, "layers": list(layers), "max_tokens": MAX_TOKENS}
+    (cache / spec.name / "meta.json").write_text(json.dumps(meta))
+
+
+def load_cached(cache: Path, name: str, layer: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """Per-text token-state arrays (fp16 [len,384]) and lengths for one cached corpus."""
+    meta = json.loads((cache / name / "meta.json").read_text())
+    seqs: list[np.ndarray] = []
+    lens = []
+    for ci in range(meta["chunks"]):
+        with np.load(chunk_path(cache, name, ci)) as z:
+            lengths = z["lengths"]
+            flat = z[f"L{layer}"]
+        offs = np.concatenate([[0], np.cumsum(lengths)])
+        seqs.extend(flat[offs[i]:offs[i + 1]] for i in range(len(lengths)))
+        lens.append(lengths)
+    return seqs, np.concatenate(lens)
+
+
+def is_cached(cache: Path, name: str) -> bool:
+    return (cache / name / "meta.json").exists()
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpora", type=Path, required=True)
+    ap.add_argument("--cache", type=Path, required=True)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+    # Small train files first, so a time-boxed training run can start on a complete mix early.
+    train_first = sorted(corpora.TRAIN, key=lambda s: s.name == "semeval-tweets")
+    order = list(corpora.DEV[:4]) + train_first + [s for s in corpora.DEV[4:] if s.task != "intent"]
+    for spec in order:
+        precompute_corpus(args.corpora, args.cache, spec, threads=args.threads,
+                          log=lambda m: print(m, flush=True))
+    print("done", flush=True)
+
+
+if __name__ == "__main__":
+    main()
