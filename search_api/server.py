@@ -21,7 +21,7 @@ def ensure_api_indices(es, settings: Settings) -> None:
     setup_indices(es, settings.indices)  # idempotent; the API reads feedback and alerts, writes audit
 
 
-def bootstrap_keys(es, settings: Settings, out=sys.stdout) -> Path | None:
+def bootstrap_keys(es, settings: Settings, out=None) -> Path | None:
     """With no active key, create an admin and a viewer key once: print them, and keep them in
     <home>/api-keys.txt (mode 0600). Only their hashes are stored in Elasticsearch."""
     from .auth import KeyStore
@@ -38,7 +38,7 @@ def bootstrap_keys(es, settings: Settings, out=sys.stdout) -> Path | None:
         fh.write(f"admin  {admin}\nviewer {viewer}\n")
     os.chmod(path, 0o600)
     print("No API keys existed; created two (shown once, also saved to "
-          f"{path} with mode 0600):\n  admin : {admin}\n  viewer: {viewer}", file=out)
+          f"{path} with mode 0600):\n  admin : {admin}\n  viewer: {viewer}", file=out or sys.stdout)
     return path
 
 

@@ -38,8 +38,19 @@ def api_row(es, settings, by, label, days=30):
     return next(r for r in out["rows"] if r[by] == label)
 
 
+def signed_in(app, es, settings, role="analyst"):
+    """A web-view session signed in with a fresh API key of that role (login form + CSRF)."""
+    from search_api.auth import KeyStore
+
+    key = KeyStore(es, settings.indices).create(f"t-{role}", role)[0]
+    client = app.test_client()
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/ui/login").get_data(as_text=True)).group(1)
+    assert client.post("/ui/login", data={"api_key": key, "csrf": token}).status_code == 302
+    return client
+
+
 def test_overview_and_theme_pages_show_impact_and_net_sentiment(es, corpus):
-    client = create_app(corpus, es).test_client()
+    client = signed_in(create_app(corpus, es), es, corpus)
     page = client.get("/ui/").get_data(as_text=True)
     assert "What moves NPS" in page and "Net sentiment" in page
     access = api_row(es, corpus, "theme", "access")

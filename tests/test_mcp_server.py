@@ -124,7 +124,7 @@ def test_viewer_session_lists_tools_searches_with_citations_and_never_sees_reven
 
     es.indices.refresh(index=settings.indices.alias("audit"))
     docs = [h["_source"] for h in es.search(index=settings.indices.alias("audit"), size=50,
-                                            query={"term": {"actor": "mcp-viewer"}})["hits"]["hits"]]
+                                            query={"term": {"key_name": "mcp-viewer"}})["hits"]["hits"]]
     notes = sorted(d["detail"].split("client=")[-1] for d in docs)
     assert notes == ["mcp/account_summary", "mcp/get_unit", "mcp/list_themes", "mcp/search_feedback", "mcp/search_feedback"]
     assert {d["path"] for d in docs} >= {"/v1/search", "/v1/themes", "/v1/accounts/acc_enterprise"}
