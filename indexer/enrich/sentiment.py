@@ -217,13 +217,13 @@ def model_sentiments(texts: list[str], settings=None, hidden=None) -> list[Score
 
     if not available():
         return None
-    threads = getattr(settings, "torch_threads", 1) if settings is not None else 1
+    threads = getattr(settings, "encoder_threads", 1) if settings is not None else 1
     model = get_model(threads=threads)
     if hidden is None:
-        from indexer.models.hidden import hidden_states
+        from indexer.models.hidden import encoder_hidden_states
 
         def hidden(batch, layer):
-            return hidden_states(batch, layer, threads=threads)
+            return encoder_hidden_states(batch, layer, settings)
     return [Scored(p.label, p.score) for p in model.predict(texts, hidden)]
 
 

@@ -1,11 +1,10 @@
 """Layer-L token states of the frozen shared encoder (all-MiniLM-L6-v2).
 
 The sentiment branch consumes `output_hidden_states[L]` (layer 0 = embeddings output) plus the
-attention mask. Until the shared ONNX encoder lands, this module computes them with
-transformers/torch, running only the first L layers (the upper ones are the branch's job).
-The coordinator can later point `hidden_states` at the shared ONNX encoder
-(`indexer.encoder.get_encoder(settings).encode(texts, hidden_layers=(L,))` -> `.hidden[L]`,
-`.attention_mask`); the contract is the same, and `sentiment_stage(hidden=...)` accepts it.
+attention mask. At inference they come from the shared encoder runtime
+(`encoder_hidden_states`: ONNX Runtime, which computes only the layers up to L); training keeps the
+transformers/torch path below (`hidden_states`), which runs only the first L layers. Both give
+Hugging Face's `output_hidden_states[L]` (tests/test_encoder.py checks the encoder against it).
 """
 from __future__ import annotations
 
@@ -68,3 +67,13 @@ def hidden_states(texts: Sequence[str], layer: int, *, max_tokens: int = MAX_TOK
         return np.zeros((0, 1, 384), np.float32), np.zeros((0, 1), np.int64)
     states, mask = hidden_states_multi(texts, (layer,), max_tokens=max_tokens, threads=threads)
     return states[layer], mask
+
+
+def encoder_hidden_states(texts: Sequence[str], layer: int, settings=None) -> tuple[np.ndarray, np.ndarray]:
+    """The same contract through the pipeline's one encoder runtime (`indexer.encoder`)."""
+    if not texts:
+        return np.zeros((0, 1, 384), np.float32), np.zeros((0, 1), np.int64)
+    from indexer.encoder import get_encoder
+
+    out = get_encoder(settings).encode(list(texts), hidden_layers=(layer,))
+    return out.hidden[layer], out.attention_mask

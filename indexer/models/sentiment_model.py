@@ -30,17 +30,14 @@ class Prediction:
 
 class SentimentModel:
     def __init__(self, directory: Path = ARTIFACT_DIR, threads: int = 1):
-        import onnxruntime as ort
+        from indexer.encoder.runtime import load_session
 
         meta = json.loads((directory / "model.json").read_text())
         self.layer: int = int(meta["layer"])
         self.labels: tuple[str, ...] = tuple(meta["labels"])
         self.max_tokens: int = int(meta.get("max_tokens", 96))
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = max(1, threads)
-        opts.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(directory / meta["onnx"]), opts,
-                                            providers=["CPUExecutionProvider"])
+        # the one runtime every model of the pipeline goes through (shared session options, cached)
+        self.session = load_session(directory / meta["onnx"], threads)
 
     def probabilities(self, states: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """[n,T,384] layer-L states + [n,T] mask -> [n,3] calibrated probabilities."""
@@ -53,7 +50,7 @@ class SentimentModel:
     def predict(self, texts: Sequence[str], hidden: HiddenFn | None = None,
                 batch: int = 64) -> list[Prediction]:
         if hidden is None:
-            from indexer.models.hidden import hidden_states as hidden
+            from indexer.models.hidden import encoder_hidden_states as hidden
         out: list[Prediction] = []
         for i in range(0, len(texts), batch):
             states, mask = hidden(list(texts[i:i + batch]), self.layer)
