@@ -58,7 +58,10 @@ def relabel(units: list[FeedbackUnit], classifier, intent_model) -> int:
     sims = intent_model.similarities(vecs)
     for u, p, sim in zip(todo, preds, sims):
         u.taxonomy = classifier.labels(p)
-        u.sentiment, u.intent, u.severity = intent_model.classify(u.text, sim, p.primary_theme, p.primary_sub_theme)
+        # sentiment is the model's and does not depend on the taxonomy: keep it; intent and severity
+        # follow the new labels' priors
+        u.sentiment, u.intent, u.severity = intent_model.classify(u.text, sim, p.primary_theme, p.primary_sub_theme,
+                                                                  sentiment=u.sentiment)
     return len(todo)
 
 
@@ -94,6 +97,7 @@ def _copy(es, hits, target: str, classifier, intent_model) -> tuple[int, int]:
 def apply_taxonomy(settings, es, taxonomy_path=None, delete_old: bool = False, progress: bool = True) -> ApplyResult:
     from indexer.enrich.embed import get_embedder
     from indexer.enrich.sentiment import IntentModel
+    from voxindex.model import INTENTS
     from indexer.enrich.taxonomy import get_classifier
     from voxindex.setup import ensure_index, load_spec
 
@@ -109,7 +113,7 @@ def apply_taxonomy(settings, es, taxonomy_path=None, delete_old: bool = False, p
     embedder = get_embedder(settings)
     classifier = get_classifier(taxonomy_path, embedder=embedder, settings=settings)  # + learned head
     taxonomy = classifier.taxonomy
-    intent_model = IntentModel(embedder)
+    intent_model = IntentModel(embedder, {k: v for k, v in taxonomy.intent_priors.items() if v in INTENTS})
 
     ensure_index(es, names, load_spec("feedback"))  # the template is current before we create from it
     new = next_index_name(es, alias, old)

@@ -49,21 +49,23 @@ def build_pipeline(settings=None, es=None, embed: bool = True, **options) -> Pip
             factory = _optional(module, attr) if options.get(flag, True) else None
             if factory:
                 stages.append(factory(settings, es))
+    # the deployment's taxonomy (VOXINDEX_TAXONOMY / voxindex.yaml) labels units and gives intent priors
+    taxonomy_path = options.get("taxonomy_path") or settings.taxonomy_path
     if embed:
         from .embed import embed_stage, get_embedder
         from .segment import segment_stage
         from .taxonomy import get_classifier, taxonomy_stage
 
         embedder = get_embedder(settings)
-        classifier = get_classifier(options.get("taxonomy_path") or settings.taxonomy_path, embedder=embedder, settings=settings)
+        classifier = get_classifier(taxonomy_path, embedder=embedder, settings=settings)
         if options.get("segment", True):
             stages.append(segment_stage(settings, classifier=classifier))
         stages.append(embed_stage(settings, embedder=embedder))
         stages.append(taxonomy_stage(settings, classifier=classifier))
-        stages.append(sentiment_stage(settings, embedder=embedder))
+        stages.append(sentiment_stage(settings, embedder=embedder, taxonomy_path=taxonomy_path))
         classifier._prototypes()  # embed the taxonomy prototypes now (model load), not in the first batch
     else:
-        stages.append(sentiment_stage(settings, use_embeddings=False))
+        stages.append(sentiment_stage(settings, use_embeddings=False, taxonomy_path=taxonomy_path))
     if options.get("duplicates", True):
         stages.append(duplicates_stage(settings, es, near_index=options.get("near_index", True) and embed))
     return Pipeline(stages=stages)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
@@ -45,25 +44,14 @@ INTENT_PROTOTYPES = {
 
 def taxonomy_intents(path=None) -> dict[str, str]:
     """Sub-theme (and theme) name -> the intent it usually carries, from optional `intent:`
-    fields in the taxonomy YAML. A taxonomy without them gives no prior."""
-    import yaml
+    fields in the taxonomy YAML (`Taxonomy.intent_priors`). A taxonomy without them gives no prior."""
+    from .taxonomy import load_taxonomy
 
-    from .taxonomy import DEFAULT_TAXONOMY
-
-    p = Path(path) if path else DEFAULT_TAXONOMY
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except OSError:
+        priors = load_taxonomy(path).intent_priors
+    except (OSError, ValueError):
         return {}
-    out: dict[str, str] = {}
-    for theme, body in (data.get("themes") or {}).items():
-        body = body or {}
-        if body.get("intent") in INTENTS:
-            out[theme] = body["intent"]
-        for name, sub in (body.get("sub_themes") or {}).items():
-            if (sub or {}).get("intent") in INTENTS:
-                out[name] = sub["intent"]
-    return out
+    return {name: intent for name, intent in priors.items() if intent in INTENTS}
 
 
 @lru_cache(maxsize=1)
