@@ -92,7 +92,14 @@ def browser(server, admin_key):
     assert "/ui/login" in drv.current_url
     drv.find_element(By.NAME, "api_key").send_keys(admin_key)
     drv.find_element(By.CSS_SELECTOR, "form button").click()
-    assert "Overview" in drv.title
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:  # a click does not wait for the redirect's page to load
+        WebDriverWait(drv, 60).until(lambda d: "Overview" in d.title)
+    except TimeoutException:
+        drv.save_screenshot(str(SHOTS / "sign-in-failed.png"))
+        raise AssertionError(f"signing in did not reach the overview: {drv.title!r} at {drv.current_url}")
     yield drv
     drv.quit()
     shutil.rmtree(profile, ignore_errors=True)
