@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from elasticsearch import Elasticsearch
+from elasticsearch import BadRequestError, Elasticsearch
 
 from .config import IndexNames
 
@@ -60,7 +60,9 @@ def ensure_index(es: Elasticsearch, names: IndexNames, spec: IndexSpec, body: di
         meta={"managed_by": "voxindex", "kind": spec.kind},
     )
     if es.indices.exists_alias(name=alias):
-        return next(iter(es.indices.get_alias(name=alias)))
+        current = next(iter(es.indices.get_alias(name=alias)))
+        _add_new_fields(es, current, body["mappings"])
+        return current
     physical = spec.physical(names)
     if not es.indices.exists(index=physical):
         es.indices.create(index=physical, aliases={alias: {}, write_alias: {"is_write_index": True}})
@@ -72,6 +74,18 @@ def ensure_index(es: Elasticsearch, names: IndexNames, spec: IndexSpec, body: di
             ]
         )
     return physical
+
+
+def _add_new_fields(es: Elasticsearch, index: str, mappings: dict) -> None:
+    """An index made by an older VoxIndex gets the fields this version added (mappings are strict,
+    so a new field would otherwise reject every document). Changing an existing field's type is
+    not additive: that needs a new index version (`voxindex taxonomy apply` re-indexes feedback)."""
+    try:
+        es.indices.put_mapping(index=index, properties=mappings.get("properties", {}))
+    except BadRequestError as exc:
+        raise RuntimeError(f"{index} was made by another VoxIndex version and its mapping cannot take this "
+                           f"one's ({exc.message}); re-index it into a new version (`voxindex taxonomy apply` "
+                           f"for feedback) or drop it") from exc
 
 
 def setup_indices(es: Elasticsearch, names: IndexNames, kinds: tuple[str, ...] = KINDS) -> dict[str, str]:
