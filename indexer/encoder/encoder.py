@@ -50,7 +50,10 @@ class Encoder:
     def _run(self, batch, outputs: list[str]) -> list[np.ndarray]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def encode(self, texts: list[str], hidden_layers: tuple[int, ...] | list[int] = ()) -> EncoderOutput:
+    def encode(self, texts: list[str], hidden_layers: tuple[int, ...] | list[int] = (),
+               embeddings: bool = True) -> EncoderOutput:
+        """`embeddings=False` with hidden layers fetches only those: ONNX Runtime then runs only the
+        layers below them (a branch off layer 3 costs half a pass, not a whole one)."""
         texts = list(texts)
         n = len(texts)
         layers = tuple(int(k) for k in hidden_layers)
@@ -61,17 +64,21 @@ class Encoder:
             return EncoderOutput(np.zeros((0, DIMS), np.float32), np.zeros((0, 0), np.int64),
                                  {k: np.zeros((0, 0, DIMS), np.float32) for k in layers}, [])
         order = _length_order(self.tokenizer.lengths(texts))
-        embeddings = np.zeros((n, DIMS), dtype=np.float32)
+        vectors = np.zeros((n, DIMS), dtype=np.float32)
         parts: list[tuple[list[int], object, list[np.ndarray]]] = []
-        outputs = ["embedding", *(f"hidden_{k}" for k in layers)]
+        if not (embeddings or layers):
+            raise ValueError("encode() needs embeddings or at least one hidden layer")
+        head = ["embedding"] if embeddings else []
+        outputs = [*head, *(f"hidden_{k}" for k in layers)]
         for i in range(0, n, self.batch_size):
             idx = order[i : i + self.batch_size]
             batch = self.tokenizer([texts[j] for j in idx])
             res = self._run(batch, outputs)
-            embeddings[idx] = res[0]
+            if head:
+                vectors[idx] = res[0]
             if layers:
-                parts.append((idx, batch, res[1:]))
-        out = EncoderOutput(embeddings, np.zeros((n, 0), np.int64))
+                parts.append((idx, batch, res[len(head):]))
+        out = EncoderOutput(vectors, np.zeros((n, 0), np.int64))
         if layers:
             width = max(b.input_ids.shape[1] for _, b, _ in parts)
             out.attention_mask = np.zeros((n, width), np.int64)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
-from dataclasses import dataclass, replace
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -88,6 +89,10 @@ class EmbeddingCache:
             db.commit()
 
 
+STATES_KEPT = 2048  # token states kept between the embed and sentiment stages (a few batches' worth)
+_STATES_LOCK = threading.Lock()
+
+
 @dataclass
 class Embedder:
     """Callable text -> (n, 384) float32 matrix of unit vectors, through the sqlite cache."""
@@ -98,6 +103,10 @@ class Embedder:
     computed: int = 0  # texts that missed the cache (for tests and the bench)
     settings: Settings | None = None
     kind: str | None = None  # None: settings.encoder
+    # A later stage that branches off this encoder (the sentiment model) sets the layer whose token
+    # states each pass keeps for it: the pass runs all layers anyway, so the branch needs no pass of its own.
+    share_layer: int | None = None
+    _states: "OrderedDict[str, np.ndarray]" = field(default_factory=OrderedDict, repr=False)
 
     def __post_init__(self):
         s = self.settings or get_settings()
@@ -142,7 +151,27 @@ class Embedder:
             self.cache.put_many({self.key(t): v for t, v in zip(texts, vectors)})
 
     def _compute(self, texts: list[str]) -> np.ndarray:
-        return self.encoder.encode(texts).embeddings
+        if self.share_layer is None:
+            return self.encoder.encode(texts).embeddings
+        out = self.encoder.encode(texts, hidden_layers=(self.share_layer,))
+        states, lengths = out.hidden[self.share_layer], out.attention_mask.sum(axis=1)
+        with _STATES_LOCK:
+            for text, st, n in zip(texts, states, lengths):
+                self._states[self.key(text)] = st[: int(n)].copy()
+            while len(self._states) > STATES_KEPT:
+                self._states.popitem(last=False)
+        return out.embeddings
+
+    def take_states(self, texts: list[str]) -> dict[int, np.ndarray]:
+        """Layer-`share_layer` token states left by this process's passes over these texts
+        (index -> [T, 384]); texts encoded elsewhere, or long ago, are simply absent."""
+        found: dict[int, np.ndarray] = {}
+        with _STATES_LOCK:
+            for i, text in enumerate(texts):
+                st = self._states.get(self.key(text))
+                if st is not None:
+                    found[i] = st
+        return found
 
 
 _EMBEDDERS: dict[tuple, Embedder] = {}

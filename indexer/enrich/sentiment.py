@@ -197,10 +197,11 @@ class IntentModel:
         return sent, Scored(intent, round(float(p.max()), 3)), severity_of(intent, sent, s, sub_theme)
 
 
-def model_sentiments(texts: list[str], settings=None, hidden=None) -> list[Scored] | None:
+def model_sentiments(texts: list[str], settings=None, hidden=None, embedder=None) -> list[Scored] | None:
     """Sentiment from the shipped branch, or None where the artifact or onnxruntime is absent
-    (the caller then keeps the lexicon). `hidden(texts, layer) -> (states, mask)` supplies the
-    shared encoder's layer-L token states."""
+    (the caller then keeps the lexicon). Layer-L token states come from the embedder's own pass
+    over the same text where it kept them (`Embedder.share_layer`), else from
+    `hidden(texts, layer) -> (states, mask)` (default: the shared encoder)."""
     from indexer.models.sentiment_model import available, get_model
 
     if not available():
@@ -212,7 +213,12 @@ def model_sentiments(texts: list[str], settings=None, hidden=None) -> list[Score
 
         def hidden(batch, layer):
             return encoder_hidden_states(batch, layer, settings)
-    return [Scored(p.label, p.score) for p in model.predict(texts, hidden)]
+    kept = embedder.take_states(texts) if embedder is not None and getattr(embedder, "share_layer", None) == model.layer else {}
+    preds: dict[int, object] = dict(zip(kept, model.predict_states(list(kept.values())))) if kept else {}
+    rest = [i for i in range(len(texts)) if i not in preds]
+    if rest:
+        preds.update(zip(rest, model.predict([texts[i] for i in rest], hidden)))
+    return [Scored(preds[i].label, preds[i].score) for i in range(len(texts))]  # type: ignore[attr-defined]
 
 
 def sentiment_stage(settings=None, embedder=None, use_embeddings: bool = True, taxonomy_path=None,
@@ -223,8 +229,13 @@ def sentiment_stage(settings=None, embedder=None, use_embeddings: bool = True, t
 
     from .embed import get_embedder
 
-    model = IntentModel((embedder or get_embedder(settings)) if use_embeddings else None,
-                        taxonomy_intents(taxonomy_path))
+    emb = (embedder or get_embedder(settings)) if use_embeddings else None
+    model = IntentModel(emb, taxonomy_intents(taxonomy_path))
+    if emb is not None and hidden is None and hasattr(emb, "share_layer"):
+        from indexer.models.sentiment_model import available, get_model
+
+        if available():  # the embed stage's pass keeps the branch's input: no second pass here
+            emb.share_layer = get_model(threads=getattr(settings, "encoder_threads", 1) if settings else 1).layer
 
     def run(units: list[FeedbackUnit]) -> list[FeedbackUnit]:
         todo = [u for u in units if is_signal(u)]
@@ -236,7 +247,7 @@ def sentiment_stage(settings=None, embedder=None, use_embeddings: bool = True, t
         sims = model.similarities(vecs) if vecs is not None else [None] * len(todo)
         sents = None
         if use_embeddings and todo:
-            sents = model_sentiments([u.text for u in todo], settings, hidden)
+            sents = model_sentiments([u.text for u in todo], settings, hidden, emb)
         for i, (u, sim) in enumerate(zip(todo, sims)):
             u.sentiment, u.intent, u.severity = model.classify(
                 u.text, sim, u.taxonomy.primary_theme, u.taxonomy.primary_sub_theme,

@@ -75,5 +75,5 @@ def encoder_hidden_states(texts: Sequence[str], layer: int, settings=None) -> tu
         return np.zeros((0, 1, 384), np.float32), np.zeros((0, 1), np.int64)
     from indexer.encoder import get_encoder
 
-    out = get_encoder(settings).encode(list(texts), hidden_layers=(layer,))
+    out = get_encoder(settings).encode(list(texts), hidden_layers=(layer,), embeddings=False)
     return out.hidden[layer], out.attention_mask

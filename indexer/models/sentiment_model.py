@@ -51,11 +51,34 @@ class SentimentModel:
                 batch: int = 64) -> list[Prediction]:
         if hidden is None:
             from indexer.models.hidden import encoder_hidden_states as hidden
-        out: list[Prediction] = []
-        for i in range(0, len(texts), batch):
-            states, mask = hidden(list(texts[i:i + batch]), self.layer)
-            out.extend(self.decide(p) for p in self.probabilities(states, mask))
-        return out
+        # Length-sorted batches, cut to the batch's longest real text and to the branch's training
+        # length: one long message must not make 63 short ones pay attention over its padding.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: list[Prediction | None] = [None] * len(texts)
+        for start in range(0, len(order), batch):
+            idx = order[start:start + batch]
+            states, mask = hidden([texts[i] for i in idx], self.layer)
+            width = int(min(max(int(mask.sum(axis=1).max()), 1), self.max_tokens)) if len(idx) else 1
+            for i, p in zip(idx, self.probabilities(states[:, :width], mask[:, :width])):
+                out[i] = self.decide(p)
+        return out  # type: ignore[return-value]
+
+    def predict_states(self, states: Sequence[np.ndarray], batch: int = 64) -> list[Prediction]:
+        """Predictions from layer-L token states an encoder pass already produced (one [T_i, 384]
+        array of real tokens per text), padded per length-sorted batch."""
+        order = sorted(range(len(states)), key=lambda i: len(states[i]))
+        out: list[Prediction | None] = [None] * len(states)
+        for start in range(0, len(order), batch):
+            idx = order[start:start + batch]
+            width = max(1, min(max(len(states[i]) for i in idx), self.max_tokens))
+            x = np.zeros((len(idx), width, states[idx[0]].shape[-1]), np.float32)
+            mask = np.zeros((len(idx), width), np.int64)
+            for row, i in enumerate(idx):
+                t = min(len(states[i]), width)
+                x[row, :t], mask[row, :t] = states[i][:t], 1
+            for i, p in zip(idx, self.probabilities(x, mask)):
+                out[i] = self.decide(p)
+        return out  # type: ignore[return-value]
 
     def decide(self, p: np.ndarray) -> Prediction:
         k = int(np.argmax(p))
