@@ -198,3 +198,34 @@ def test_concurrent_queries_get_the_same_vectors_as_one_at_a_time(settings):
         together = list(pool.map(lambda t: enc.encode([t]).embeddings[0], TEXTS * 5))
     assert np.allclose(np.stack(together[: len(TEXTS)]), alone, atol=1e-5)
     assert np.allclose(np.stack(together[len(TEXTS):]), np.tile(alone, (4, 1)), atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["fp32", "torch"])
+def test_hidden_states_alone_equal_those_fetched_with_the_embedding(settings, kind):
+    from indexer.encoder import get_encoder
+
+    enc = get_encoder(settings, kind=kind)
+    both = enc.encode(TEXTS, hidden_layers=(3,))
+    alone = enc.encode(TEXTS, hidden_layers=(3,), embeddings=False)
+    assert alone.hidden[3].shape == both.hidden[3].shape
+    assert np.allclose(alone.hidden[3], both.hidden[3], atol=1e-5)
+    assert (alone.attention_mask == both.attention_mask).all()
+
+
+def test_the_sentiment_branch_reads_the_states_the_embed_pass_kept(settings):
+    """One encoder pass per text: the embedder keeps layer-L states, and the branch's prediction
+    from them equals the one from a fresh pass."""
+    from indexer.enrich.embed import Embedder
+    from indexer.enrich.sentiment import model_sentiments
+    from indexer.models.sentiment_model import get_model
+
+    model = get_model()
+    emb = Embedder(settings=settings, cache=None, share_layer=model.layer)
+    emb.encode(TEXTS)
+    kept = emb.take_states(TEXTS)
+    assert sorted(kept) == list(range(len(TEXTS)))
+    shared = model_sentiments(TEXTS, settings, embedder=emb)
+    fresh = model_sentiments(TEXTS, settings)
+    assert [s.label for s in shared] == [s.label for s in fresh]
+    # the int8 branch quantizes activations per batch, so other batch-mates move a score slightly
+    assert np.allclose([s.score for s in shared], [s.score for s in fresh], atol=0.01)

@@ -130,15 +130,15 @@ class TorchEncoder(Encoder):
         import torch
 
         feeds = {k: torch.from_numpy(v) for k, v in batch.feeds().items()}
-        want_hidden = len(outputs) > 1
+        want_hidden = any(o != "embedding" for o in outputs)
         with torch.inference_mode():
             res = self.model(**feeds, output_hidden_states=want_hidden)
             last = res.last_hidden_state
             mask = feeds["attention_mask"].unsqueeze(-1).to(last.dtype)
             pooled = (last * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             emb = torch.nn.functional.normalize(pooled, p=2, dim=1).numpy()
-            states = [res.hidden_states[int(o.split("_")[1])].numpy() for o in outputs[1:]]
-        return [emb, *states]
+            # in the order asked for, as ONNX Runtime returns them
+            return [emb if o == "embedding" else res.hidden_states[int(o.split("_")[1])].numpy() for o in outputs]
 
 
 _LOCK = threading.Lock()
