@@ -36,6 +36,19 @@ def _browser_paths() -> tuple[str, str]:
     return chromium, driver
 
 
+def click_and_load(drv, element, timeout: float = 60) -> None:
+    """Click a link or submit button and wait for the next page: a click returns before the
+    navigation it starts has replaced the page, so reading right after it can see the old one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = drv.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(drv, timeout).until(EC.staleness_of(old))
+    WebDriverWait(drv, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 @pytest.fixture(scope="module")
 def demo(es, base_settings):
     from voxindex.setup import setup_indices
@@ -132,14 +145,14 @@ def test_search_returns_results_and_a_facet_narrows_them(browser, server):
     browser.find_element(By.ID, "result-count")
     everything = _count(browser)
     assert everything > 0 and browser.find_elements(By.CSS_SELECTOR, "article.hit mark")
-    browser.find_element(By.CSS_SELECTOR, 'a.facet[data-facet="app_version"][data-value="4.8.2"]').click()
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, 'a.facet[data-facet="app_version"][data-value="4.8.2"]'))
     narrowed = _count(browser)
     assert 0 < narrowed < everything
     assert "app_version=4.8.2" in browser.current_url and "q=sync" in browser.current_url
     assert all("v4.8.2" in el.text for el in browser.find_elements(By.CSS_SELECTOR, "article.hit .meta"))
     browser.save_screenshot(str(SHOTS / "search.png"))
     # the first hit opens its unit page, with a citation naming source, record and account
-    browser.find_element(By.CSS_SELECTOR, "article.hit a.unit-link").click()
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "article.hit a.unit-link"))
     citation = browser.find_element(By.ID, "citation").text
     assert "record rec-" in citation and "[unit " in citation
     browser.save_screenshot(str(SHOTS / "unit.png"))
@@ -165,7 +178,7 @@ def test_an_alert_can_be_assigned_from_the_queue(browser, server, es, demo):
     assert row.get_attribute("data-state") == "open"
     form = row.find_element(By.CSS_SELECTOR, "form.assign")
     form.find_element(By.NAME, "assignee").send_keys("dana")
-    form.find_element(By.TAG_NAME, "button").click()
+    click_and_load(browser, form.find_element(By.TAG_NAME, "button"))
     flash = browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
     assert "assigned to dana" in flash
     row = browser.find_element(By.ID, "alert-al-open-sync")
