@@ -7,7 +7,6 @@ import os
 import secrets
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Callable
 
 import elasticsearch
@@ -53,15 +52,13 @@ class ApiOptions:
 
 
 def default_embed(settings: Settings) -> Callable[[str], list[float]]:
-    @lru_cache(maxsize=2048)
-    def embed(text: str) -> tuple[float, ...]:
-        from .embedding import embed_query
-
-        return tuple(embed_query(text, settings))
+    """The query embedder; it keeps recent queries itself (`VOXINDEX_QUERY_CACHE`)."""
 
     def call(text: str) -> list[float]:
+        from .embedding import embed_query
+
         try:
-            return list(embed(text))
+            return embed_query(text, settings)
         except ModuleNotFoundError as exc:
             raise ApiError(503, "vector_unavailable", f"vector search is not available ({exc.name} missing); use mode=keyword") from None
 

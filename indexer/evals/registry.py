@@ -26,7 +26,11 @@ def task_names() -> list[str]:
 
 def load_task(name: str) -> ModuleType | None:
     """The task module, or None when that area has not been built yet."""
-    path = dict(TASKS)[name]
+    return import_task(dict(TASKS)[name])
+
+
+def import_task(path: str) -> ModuleType | None:
+    """A task module by dotted path, or None when that module is missing (not a dependency of it)."""
     try:
         return importlib.import_module(path)
     except ModuleNotFoundError as exc:

@@ -5,8 +5,9 @@ A task is a module exposing `run(corpora: Path, limit: int | None = None, seed: 
 `(name, module path)` here; a module that is not built yet is skipped with a note."""
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
+
+from indexer.evals.registry import import_task
 
 TASKS: list[tuple[str, str]] = [
     ("taxonomy", "indexer.evals.real.taxonomy_zero_shot"),
@@ -21,10 +22,4 @@ def task_names() -> list[str]:
 
 
 def load_task(name: str) -> ModuleType | None:
-    path = dict(TASKS)[name]
-    try:
-        return importlib.import_module(path)
-    except ModuleNotFoundError as exc:
-        if exc.name and path.startswith(exc.name):
-            return None
-        raise
+    return import_task(dict(TASKS)[name])
