@@ -8,11 +8,12 @@ DAYS   ?= 90
 DATA   ?= demo-data
 PYTEST_ARGS ?=
 
-.PHONY: browser demo test install es-start es-stop setup demo-data ingest bench eval clean-data help
+.PHONY: browser demo test lint install es-start es-stop setup demo-data ingest bench eval clean-data help
 
 help:
 	@echo "make demo   - install, start Elasticsearch, generate demo data, ingest, run detectors, serve the API"
-	@echo "make test   - run the test suite against a real Elasticsearch (started if needed)"
+	@echo "make test   - lint, then the test suite against a real Elasticsearch (started if needed)"
+	@echo "make lint   - ruff (errors, import order) and mypy (types), as configured in pyproject.toml"
 	@echo "make bench  - benchmarks (ingest, search, detectors)"
 	@echo "make eval   - print every quality metric"
 
@@ -42,7 +43,12 @@ demo: install
 	@# the embedder may use both cores here: Elasticsearch idles while a batch is embedded
 	VOXINDEX_TORCH_THREADS=$${VOXINDEX_TORCH_THREADS:-2} $(VX) demo --seed $(SEED) --days $(DAYS) --out $(DATA)
 
-test: install browser
+# configuration (rule set, per-file ignores, the mypy baseline) lives in pyproject.toml
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: install lint browser
 	$(VX) es start
 	$(PY) -m pytest $(PYTEST_ARGS)
 

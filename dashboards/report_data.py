@@ -11,10 +11,9 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from voxindex.config import IndexNames
-
 from voxindex.access import scoped_query, sees_revenue
 from voxindex.access.policy import Operator
+from voxindex.config import IndexNames
 
 from .filters import TERM_FILTERS, Filters
 

@@ -22,8 +22,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from flask import (Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
 from voxindex.access import alerts as alert_access
@@ -305,7 +304,8 @@ def overview():
     recent_alerts = alerts_in(es, names, end - timedelta(days=90), None, size=1000, caller=caller)
     g.ui_unit_ids = [u for a in active for u in a.get("unit_ids") or []]
     return render_template(
-        "ui/overview.html", end=end, period=f"{end - timedelta(days=7):%a %d %b} – {end - timedelta(days=1):%a %d %b %Y}", n=n, n_last=n_last, accounts=accounts, arr=_money(arr), neg=neg,
+        "ui/overview.html", end=end, period=f"{end - timedelta(days=7):%a %d %b} – {end - timedelta(days=1):%a %d %b %Y}",
+        n=n, n_last=n_last, accounts=accounts, arr=_money(arr), neg=neg,
         themes=themes, chart=chart, active=active, stages=stage_summary(recent_alerts), money=_money,
         impact=impact_rows(es, names, end, days=30, principal=caller),
         show_revenue=sees_revenue(caller),

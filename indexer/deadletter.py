@@ -167,9 +167,9 @@ def ensure_fields(es: Elasticsearch, settings) -> None:
     index = settings.indices.write_alias("deadletter")
     if index in _FIELDS_ADDED:
         return
-    from voxindex.setup import load_spec
-
     from elasticsearch import AuthorizationException
+
+    from voxindex.setup import load_spec
 
     props = load_spec("deadletter").body["mappings"]["properties"]
     try:

@@ -71,7 +71,8 @@ def dry_run(connector: Connector, path: str | Path, n: int = DRY_RUN_RECORDS) ->
     lines.append(f"first {len(items)} records: {len(good)} map, {len(bad)} rejected; nothing was written")
     if bad:
         kinds = Counter(reason_kind(b.reason) for b in bad)
-        lines.append(f"  most common rejection ({kinds.most_common(1)[0][1]}x): {next(b.reason for b in bad if reason_kind(b.reason) == kinds.most_common(1)[0][0])}")
+        (kind, times), = kinds.most_common(1)
+        lines.append(f"  most common rejection ({times}x): {next(b.reason for b in bad if reason_kind(b.reason) == kind)}")
     stop = fail_fast(items, len(items), opened.columns if opened else ())
     if stop is not None:
         lines.append(f"  every record fails the same way; fix: {stop.fix}")

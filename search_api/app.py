@@ -13,15 +13,14 @@ import elasticsearch
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from voxindex.config import IndexNames, Settings, get_settings
-
 from voxindex.access import AccessDenied
+from voxindex.config import IndexNames, Settings, get_settings
 
 from . import audit
 from .auth import KeyStore, Principal, token_from_headers
 from .bodies import parse_json, too_large
-from .hosts import allowed_hosts, host_allowed
 from .errors import ApiError, error_body
+from .hosts import allowed_hosts, host_allowed
 from .openapi import build_document
 from .ratelimit import TokenBucket
 from .routes import build_registry

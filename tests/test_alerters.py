@@ -1,7 +1,6 @@
 """Alerters deliver to real local servers (an HTTP receiver thread, a tiny SMTP server on a
 socket); a failed delivery is recorded on the alert and retried by the next run, never lost."""
 import json
-import socket
 import socketserver
 import threading
 from datetime import datetime, timedelta, timezone
@@ -61,7 +60,7 @@ class SMTPHandler(socketserver.StreamRequestHandler):
 
     def handle(self):
         self.reply("220 test ESMTP")
-        rcpt, data = [], None
+        rcpt = []
         while True:
             line = self.rfile.readline().decode().rstrip("\r\n")
             cmd = line[:4].upper()

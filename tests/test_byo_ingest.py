@@ -228,7 +228,8 @@ def test_a_summary_that_does_not_add_up_fails_the_command(es, settings, monkeypa
     monkeypatch.setattr(ingest, "latest_per_id", lose_one)
     assert run("ingest", str(BYO / "reviews.tsv"), "--no-enrich", "--no-progress") == cli.EXIT_MISMATCH
     err = capsys.readouterr().err
-    assert "csv reviews.tsv: read 8 != malformed 0 + duplicate id 0 + cursor-skip 0 + empty 1 + with units 6 = 7: MISMATCH, 1 records unaccounted for" in err
+    assert ("csv reviews.tsv: read 8 != malformed 0 + duplicate id 0 + cursor-skip 0 + empty 1 + with units 6 = 7: "
+            "MISMATCH, 1 records unaccounted for") in err
     es.indices.refresh(index=settings.indices.state)
     runs = es.search(index=settings.indices.state, query={"term": {"kind": "run"}})["hits"]["hits"]
     assert [r["_source"]["status"] for r in runs] == ["mismatch"]

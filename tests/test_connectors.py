@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -12,8 +13,6 @@ from indexer.sources.base import Bad, Parsed
 from indexer.sources.mapped import parse_field_map
 from indexer.sources.zendesk import comment_role
 from voxindex.model import stable_id
-
-from pathlib import Path
 
 SOURCES = Path(__file__).resolve().parent / "fixtures" / "sources"
 

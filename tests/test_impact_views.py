@@ -14,8 +14,8 @@ from test_impact import build_corpus
 from dashboards.report_data import gather
 from dashboards.reports import parse_week, render
 from search_api.app import create_app
-from search_api.impact_api import compute, impact_params
 from search_api.auth import Principal
+from search_api.impact_api import compute, impact_params
 from voxindex.setup import drop_indices, setup_indices
 
 

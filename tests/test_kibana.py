@@ -11,10 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from dashdata import run_cli as main
 
 from dashboards import kibana, kibana_objects
 from dashboards.kibana_objects import DATA_VIEWS, FILES, KIBANA_DIR
-from dashdata import run_cli as main
 
 REPO = Path(__file__).resolve().parent.parent
 LENS_TO_ES = {"terms": "terms", "date_histogram": "date_histogram", "sum": "sum", "unique_count": "cardinality",

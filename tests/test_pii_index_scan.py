@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from voxindex.cli import main
 
 CARD, EMAIL, NAME = "4111 1111 1111 1111", "jo.mbeki@northwind.example.com", "Jonathan Mbeki"

@@ -15,8 +15,8 @@ from indexer.sources import connector_for_file, make_connector
 from indexer.sources.base import Bad, Parsed
 from indexer.sources.diagnose import duplicate_hint, fail_fast, reason_kind
 from indexer.sources.mapped import MappingError, guess_field_map, parse_rating
-from voxindex.model import ValidationError
 from indexer.sources.readers import FileOptions, open_records, sniff_delimiter
+from voxindex.model import ValidationError
 
 BYO = Path(__file__).resolve().parent / "fixtures" / "byo"
 

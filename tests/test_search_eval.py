@@ -14,7 +14,7 @@ import yaml
 from search_api.evaluation import evaluate, format, load_queries, ndcg_at, recall_at
 from search_api.params import TAXONOMY, taxonomy_labels
 from search_api.synthetic import TEXTS
-from voxindex.setup import drop_indices, setup_indices
+from voxindex.setup import drop_indices
 
 
 def test_judged_queries_cover_every_sub_theme_and_are_not_copied_from_the_taxonomy():
@@ -42,7 +42,7 @@ def _labeled_dir(tmp_path):
     gt = tmp_path / "ground_truth"
     gt.mkdir()
     with (gt / "units.jsonl").open("w") as fh:
-        for i, (theme, sub, sent, intent, sev, text) in enumerate(TEXTS):
+        for i, (theme, sub, _sent, _intent, _sev, text) in enumerate(TEXTS):
             fh.write(json.dumps({"source": "zendesk", "record_id": str(i), "part": "c1", "segment": 0, "text": text,
                                  "theme": theme, "sub_theme": sub, "speaker_role": "customer"}) + "\n")
             fh.write(json.dumps({"source": "zendesk", "record_id": str(i), "part": "c2", "segment": 0,

@@ -14,7 +14,6 @@ from search_api.synthetic import build_units, index_units
 from voxindex.setup import drop_indices, setup_indices
 
 
-
 @pytest.fixture(scope="module")
 def api(es, base_settings, tmp_path_factory):
     settings = replace(base_settings, index_prefix=f"vxt-review-{uuid.uuid4().hex[:6]}",

@@ -8,7 +8,6 @@ import pytest
 from detectors import watches
 from detectors.synthetic import index_units, scratch_settings, unit
 from voxindex.cli import main
-from voxindex.es import has_percolator
 
 NOW = datetime.now(timezone.utc)
 

@@ -112,7 +112,7 @@ def browser(server, admin_key):
         WebDriverWait(drv, 60).until(lambda d: "Overview" in d.title)
     except TimeoutException:
         drv.save_screenshot(str(SHOTS / "sign-in-failed.png"))
-        raise AssertionError(f"signing in did not reach the overview: {drv.title!r} at {drv.current_url}")
+        raise AssertionError(f"signing in did not reach the overview: {drv.title!r} at {drv.current_url}") from None
     yield drv
     drv.quit()
     shutil.rmtree(profile, ignore_errors=True)

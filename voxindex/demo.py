@@ -115,7 +115,8 @@ def reconcile(data_dir: Path) -> tuple[str, bool]:
                 with_words.setdefault(row["source"], set()).add(str(row["record_id"]))
                 segments[row["source"]] = segments.get(row["source"], 0) + 1
     es.indices.refresh(index=f"{names.feedback},{names.deadletter}")
-    header = f"{'file':16s} {'records':>8s} {'malformed':>9s} {'dead-let.':>9s} {'no words':>8s} {'expected':>8s} {'indexed':>8s} {'units':>7s}  check"
+    header = (f"{'file':16s} {'records':>8s} {'malformed':>9s} {'dead-let.':>9s} {'no words':>8s} {'expected':>8s} "
+              f"{'indexed':>8s} {'units':>7s}  check")
     lines = ["", "VoxIndex demo summary: generated data vs the index", header, "-" * len(header)]
     all_ok = True
     totals = [0] * 6

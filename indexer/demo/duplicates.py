@@ -126,7 +126,7 @@ def group_accidental(recs: list[Rec], groups: list[DupGroup]) -> None:
             if p.role == "customer":
                 by_text.setdefault(p.text, []).append((rec, p))
     index = {id(p): g for g in groups for _, p in g.members}
-    for text, members in by_text.items():
+    for members in by_text.values():
         if len(members) < 2:
             continue
         existing = [index[id(p)] for _, p in members if id(p) in index]

@@ -20,7 +20,7 @@ from .accounts import build_accounts
 from .duplicates import finalize, group_accidental, plant_duplicates
 from .incidents import SOURCES, Releases, plan_volume
 from .people import build_population
-from .records import RecordFactory, Rec
+from .records import Rec, RecordFactory
 from .score_effects import default_effects, effect_truth
 from .text import Composer
 from .truth import duplicate_rows, identity_rows, pii_rows, unit_rows

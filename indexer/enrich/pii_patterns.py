@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Iterable
 
 
-
 @dataclass(frozen=True)
 class Rx:
     """One regex; `group` selects the span to report (0 = whole match)."""

@@ -55,7 +55,7 @@ PRAISE = _rx(
 )
 CHURN = _rx(
     r"(?:will|going to|gonna|want to|wants to|plan to|planning to|about to|have to|are|am|we'?re|i'?m|be|consider\w*) cancel\w*",
-    r"cancel (?:my|our|the) (?:account|subscription|plan|contract|seats)", r"cancell?ing", r"switch\w* (?:to|over)", r"moving to", r"move to", r"migrat\w+ to", r"alternatives?",
+    r"cancel (?:my|our|the) (?:account|subscription|plan|contract|seats)", r"cancell?ing", r"switch\w* (?:to|over)", r"moving to", r"move to", r"migrat\w+ to", r"alternatives?",  # noqa: E501 - a cue list
     r"competitors?", r"not (?:be )?renew\w*", r"won'?t renew", r"leav\w+ (?:you|for)", r"deleted? my account",
     r"found something better", r"unsubscrib\w*", r"looking elsewhere", r"last straw", r"refund and",
     r"going back to", r"churn\w*", r"before (?:the|our) renewal",

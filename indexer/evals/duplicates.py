@@ -28,7 +28,7 @@ def run(data_dir, limit: int | None = None) -> dict:
     view = data.read_sources(str(gt.root.parent if gt.root.name == "ground_truth" else gt.root))
     vecs = embedder()([r["text"] for r in rows])
     items = []
-    for i, (r, v) in enumerate(zip(rows, vecs)):
+    for r, v in zip(rows, vecs):
         u = view.units.get(data.key(r))
         items.append(Item(key=f"{data.key(r)}#{r['segment']}", part_key=data.key(r), text=r["text"],
                           created_at=u.created_at if u else None, vector=np.asarray(v),

@@ -99,7 +99,7 @@ def score(resolver, clusters: list[dict]) -> dict:
         pred_groups.setdefault(pid or ("unresolved", item), []).append(item)
     m = pairwise(gold, list(pred_groups.values()))
     merged_shared = flagged = 0
-    for item, raw in shared_items:
+    for item, _raw in shared_items:
         pid = item_pid[item]
         person = resolver.persons.get(pid) if pid else None
         if person is not None and person.is_shared_inbox:

@@ -41,16 +41,6 @@ def _read_parts(root: Path) -> dict[tuple[str, str, str], tuple[str, str | None,
     except ImportError:
         return {}
     return out
-    for cls in FEEDBACK_CONNECTORS.values():
-        conn = cls()
-        path = root / conn.default_filename
-        if not path.exists():
-            continue
-        for item in conn.read(path):
-            if isinstance(item, Parsed):
-                for p in item.parts:
-                    out[(conn.source, str(item.record_id), p.part)] = (p.text, p.author_name, p.speaker_role)
-    return out
 
 
 def _parts_from_units(gt: Path) -> dict:
@@ -110,7 +100,8 @@ def run(data_dir, limit: int | None = None) -> dict:
             if any(s.type in COMPATIBLE.get(typ, {typ}) for s in covering):
                 found[typ] += 1
             elif len(misses) < 25:
-                misses.append({"type": typ, "value": value[:60], "around": text[max(0, start - 50) : end + 30], "detected": [(s.type, text[s.start:s.end][:40]) for s in spans]})
+                misses.append({"type": typ, "value": value[:60], "around": text[max(0, start - 50) : end + 30],
+                               "detected": [(s.type, text[s.start:s.end][:40]) for s in spans]})
             if covering:
                 found_any[typ] += 1
         for s in spans:
@@ -155,5 +146,6 @@ def format(m: dict) -> str:
     fmt = lambda v: "-" if v is None else v  # noqa: E731
     rows = [[t, fmt(v["precision"]), fmt(v["recall"]), fmt(v["recall_any_type"]), fmt(v["f1"]), v["support"], v["detections"]]
             for t, v in m["per_type"].items()]
-    rows.append(["ALL", m["precision"], m["recall"], m["recall_any_type"], m["f1"], m["planted"], sum(v["detections"] for v in m["per_type"].values())])
+    rows.append(["ALL", m["precision"], m["recall"], m["recall_any_type"], m["f1"], m["planted"],
+                 sum(v["detections"] for v in m["per_type"].values())])
     return f"PII ({m['parts']} customer parts)\n" + table(rows, ["type", "P", "R", "R(any type)", "F1", "planted", "detected"])

@@ -9,8 +9,8 @@ from .base import Bad, Connector, Parsed, Part
 from .calls import CallsConnector
 from .csv import CsvConnector
 from .jsonl import JsonlConnector
-from .survey import SurveyConnector
 from .readers import FileOptions, parse_delimiter, read_bytes
+from .survey import SurveyConnector
 from .timeparse import TimeParser
 from .zendesk import ZendeskConnector
 

@@ -67,7 +67,8 @@ def duplicate_hint(duplicates: int, sample_ids: list[str]) -> str | None:
     if not duplicates:
         return None
     hint = (
-        f"{duplicates:,} {'record shares' if duplicates == 1 else 'records share'} an id with an earlier record (the latest version of each was kept); "
+        f"{duplicates:,} {'record shares' if duplicates == 1 else 'records share'} an id with an earlier record "
+        "(the latest version of each was kept); "
         "if the id column is not unique, map another column or use `--id-from text,created_at`"
     )
     mangled = [i for i in sample_ids if _SCI_ID.match(i)]

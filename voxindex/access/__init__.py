@@ -11,7 +11,14 @@ the caller's params with `check_params`, and passes what it returns through `red
 from .fields import FIELDS, FILTER_NAMES, es_field
 from .filters import Filters
 from .policy import (
-    AccessDenied, REVENUE_PARAMS, check_params, redact_unit, safe_url, scope_clauses, scoped_query, sees_revenue,
+    REVENUE_PARAMS,
+    AccessDenied,
+    check_params,
+    redact_unit,
+    safe_url,
+    scope_clauses,
+    scoped_query,
+    sees_revenue,
     source_excludes,
 )
 

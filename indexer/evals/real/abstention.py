@@ -39,7 +39,7 @@ def score(gold, best, support, oos_label, threshold, seed=0, prefix="") -> dict[
     out = {}
     if oos.any():
         out[f"{prefix}oos_recall"] = wilson(int(abstain[oos].sum()), int(oos.sum()))
-    gi, ci, ai = gold[ins], correct[ins], abstain[ins]
+    ci, ai = correct[ins], abstain[ins]
     out[f"{prefix}in_scope_accuracy"] = wilson(int((ci & ~ai).sum()), int(ins.sum()))
     out[f"{prefix}in_scope_accuracy_drop"] = bootstrap(lambda i: float(np.mean(ci[i]) - np.mean(ci[i] & ~ai[i])),
                                                        int(ins.sum()), seed)
