@@ -184,6 +184,30 @@ def test_a_constant_predictor_fails_the_severity_gate():
         check(result, {("sentiment", "severity", "macro_recall"): 0.0})
 
 
+@pytest.mark.parametrize("level", ["low", "medium", "high", "critical"])
+def test_a_constant_severity_fails_every_severity_gate_through_the_real_eval(monkeypatch, level):
+    """The eval itself, on the fixture, with a model that says `level` for every unit (and the gold
+    sentiment and intent, so nothing else can fail): each severity floor, alone, must fail."""
+    from types import SimpleNamespace
+
+    from indexer.evals import sentiment
+
+    def constant(rows):
+        return [(SimpleNamespace(label=r["sentiment"]), SimpleNamespace(label=r["intent"]), SimpleNamespace(label=level))
+                for r in rows]
+
+    monkeypatch.setattr(sentiment, "predict", constant)
+    result = {"tasks": {"sentiment": sentiment.run(str(FIXTURE))}}
+    gates = {path: floor for floors in (FIXTURE_FLOORS, DEMO_FLOORS) for path, floor in floors.items()
+             if "severity" in path[1]}
+    assert gates
+    for path, floor in gates.items():
+        with pytest.raises(AssertionError, match="quality regression"):
+            check(result, {path: floor})
+    # and the sentiment and intent gates pass on gold labels: it is severity that fails
+    check(result, {p: f for p, f in FIXTURE_FLOORS.items() if p[0] == "sentiment" and "severity" not in p[1]})
+
+
 def test_enrichment_quality_holds_on_hand_labeled_feedback():
     tasks = sorted({p[0] for p in FIXTURE_FLOORS})
     check(run_tasks(str(FIXTURE), tasks, echo=lambda *_: None), FIXTURE_FLOORS)
