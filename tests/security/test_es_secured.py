@@ -14,6 +14,8 @@ import pytest
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
+pytestmark = pytest.mark.slow  # a second node takes 1-2 min to start here (README: Security)
+
 
 def _free_port() -> int:
     """An http port whose transport port (+100) is free too, away from the node on 9200/9300."""
