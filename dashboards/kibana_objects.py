@@ -26,6 +26,10 @@ DATA_VIEWS = {
 # the lifecycle's active states (detectors/lifecycle.py ACTIVE_STATES); silences are never active
 OPEN_ALERTS_KQL = 'state : ("open" or "acknowledged" or "assigned")'
 OPEN_ALERTS_ES = {"bool": {"filter": [{"terms": {"state": ["open", "acknowledged", "assigned"]}}]}}
+# feedback panels count what customers said, as the API and reports do: agent and bot replies are
+# indexed in the same threads (for context) but are not feedback
+CUSTOMER_KQL = "is_customer_signal : true"
+CUSTOMER_ES = {"bool": {"filter": [{"term": {"is_customer_signal": True}}]}}
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,8 @@ class Vis:
     data_view: str
     shape: str  # "xy" | "table"
     columns: tuple[Col, ...]
-    kql: str = ""
-    es_query: dict = field(default_factory=dict)
+    kql: str = CUSTOMER_KQL
+    es_query: dict = field(default_factory=lambda: CUSTOMER_ES)
 
 
 VISUALIZATIONS: tuple[Vis, ...] = (
