@@ -98,6 +98,11 @@ def stop(pidfile: Path, timeout: float = 15.0) -> bool:
     if not pid:
         print(f"not running (no pidfile at {pidfile})")
         return False
+    if _alive(pid) and running_pid(pidfile) is None:
+        # the number outlived our server (a reboot, a reused pid): never signal another program
+        pidfile.unlink(missing_ok=True)
+        print(f"not running (pid {pid} in {pidfile} is not a VoxIndex server now; removed the stale pidfile)")
+        return False
     if _alive(pid):
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
