@@ -204,9 +204,9 @@ def _ingest(args: argparse.Namespace) -> int:
     if jobs is None:
         return _report(_run_dir(es, settings, Path(args.path), sources, pipeline, args), args)
     if pipeline is None and any(c.name != "accounts" for _, c, _ in jobs):
-        from .pipeline import default_pipeline
+        from .enrich.build import build_pipeline
 
-        pipeline = default_pipeline(settings, es)  # built once: models load once
+        pipeline = build_pipeline(settings, es)  # built once: models load once
     if args.schedule:
         return _schedule(es, settings, deployment, sources, pipeline, args)
     return _report(_run_jobs(es, settings, jobs, pipeline, args), args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -13,6 +14,9 @@ import elasticsearch
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from dashboards.ui import bp as dashboards_bp
+from indexer.enrich.build import model_stages, state_stages
+from indexer.pipeline import Pipeline, Stage
 from voxindex.config import IndexNames, Settings, get_settings
 
 from voxindex.access import AccessDenied
@@ -20,6 +24,7 @@ from voxindex.access import AccessDenied
 from . import audit
 from .auth import KeyStore, Principal, token_from_headers
 from .bodies import parse_json, too_large
+from .embedding import embed_query
 from .hosts import allowed_hosts, host_allowed
 from .errors import ApiError, error_body
 from .openapi import build_document
@@ -55,12 +60,7 @@ def default_embed(settings: Settings) -> Callable[[str], list[float]]:
     """The query embedder; it keeps recent queries itself (`VOXINDEX_QUERY_CACHE`)."""
 
     def call(text: str) -> list[float]:
-        from .embedding import embed_query
-
-        try:
-            return embed_query(text, settings)
-        except ModuleNotFoundError as exc:
-            raise ApiError(503, "vector_unavailable", f"vector search is not available ({exc.name} missing); use mode=keyword") from None
+        return embed_query(text, settings)
 
     return call
 
@@ -77,11 +77,23 @@ class Services:
     address_bucket: TokenBucket | None = None
     options: ApiOptions | None = None
     _openapi: dict | None = None
+    _models: list[Stage] | None = None
+    _models_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def openapi(self) -> dict:
         if self._openapi is None:
             self._openapi = build_document(self.registry.endpoints, API_VERSION)
         return self._openapi
+
+    def ingest_pipeline(self) -> Pipeline:
+        """The pipeline for one `POST /v1/ingest`. Its model stages are built once per app, by the
+        first request (the lock keeps two first requests from building them twice) and shared, as
+        the models behind them always were; the stages that read the people and accounts indices
+        are read afresh per request, so an erasure, an undone merge or a new account counts at once."""
+        with self._models_lock:
+            if self._models is None:
+                self._models = model_stages(self.settings, self.es)
+        return Pipeline(stages=state_stages(self.settings, self.es) + self._models)
 
 
 def _json(body: Any, status: int = 200, headers: dict | None = None):
@@ -258,13 +270,7 @@ def create_app(settings: Settings | None = None, es: elasticsearch.Elasticsearch
         log.exception("unhandled error in %s %s", request.method, request.path)
         return _json(error_body(500, "internal_error", "internal error; see the server log"), 500)
 
-    try:
-        from dashboards.web import bp
-    except ModuleNotFoundError as exc:
-        if not (exc.name and exc.name.startswith("dashboards")):
-            raise
-    else:
-        app.register_blueprint(bp)
+    app.register_blueprint(dashboards_bp)
     return app
 
 

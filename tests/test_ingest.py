@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
-import types
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 from elastic_transport import ConnectionError as TransportConnectionError
 from elasticsearch import Elasticsearch
 
+from indexer import ingest as ingest_module
 from indexer.bulk import RetryPolicy
 from indexer.cursors import list_cursors, load_cursor
 from indexer.deadletter import list_dead_letters
@@ -259,14 +258,7 @@ def test_watches_hook_sees_indexed_units_and_its_failures_lose_nothing(es, setti
         seen.extend(d["unit_id"] for d in docs)
         raise RuntimeError("watch engine is broken")
 
-    module = types.ModuleType("detectors.watches")
-    module.on_indexed = on_indexed
-    if "detectors" not in sys.modules:
-        try:
-            import detectors  # noqa: F401
-        except ModuleNotFoundError:
-            monkeypatch.setitem(sys.modules, "detectors", types.ModuleType("detectors"))
-    monkeypatch.setitem(sys.modules, "detectors.watches", module)
+    monkeypatch.setattr(ingest_module, "on_indexed", on_indexed)  # the runner's hook into detectors.watches
     summary = ingest_path(es, settings, "calls", SOURCES / "calls.jsonl", pipeline=Pipeline(), progress=False, policy=FAST)
     assert summary.new == 3 and len(seen) == 3
     assert count(es, settings.indices.feedback) == 3

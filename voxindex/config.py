@@ -9,8 +9,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .model import EMBEDDING_DIMS  # noqa: F401  (the data model's: re-exported for settings' users)
+
 ES_VERSION = "8.19.21"  # newest integ-test-zip on Maven Central that runs on JDK 17
-EMBEDDING_DIMS = 384
 
 
 def _env(name: str, default: str | None = None) -> str | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from .config import EMBEDDING_DIMS
+EMBEDDING_DIMS = 384  # all-MiniLM-L6-v2; the feedback mapping's dense_vector has the same dims
 
 SPEAKER_ROLES = ("customer", "agent", "bot", "internal", "system", "sales", "unknown")
 CUSTOMER_ROLES = ("customer",)

@@ -59,10 +59,6 @@ def run_tasks(data_dir: str, tasks: list[str], limit: int | None = None, echo=pr
     results: dict = {"data": str(Path(data_dir).resolve()), "limit": limit, "tasks": {}}
     for name in tasks:
         module = load_task(name)
-        if module is None:
-            results["tasks"][name] = {"skipped": True, "note": f"indexer.evals.{name} is not built yet"}
-            echo(f"== {name}: skipped (indexer.evals.{name} is not built yet)\n")
-            continue
         started = time.perf_counter()
         metrics = module.run(data_dir, limit)
         metrics = dict(metrics) if isinstance(metrics, dict) else {"result": metrics}
