@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from elasticsearch import Elasticsearch
-from elasticsearch.helpers import bulk
 
+from indexer.bulk import RetryPolicy, bulk_write
 from voxindex.config import IndexNames
 
 from .fields import iso
@@ -52,7 +52,8 @@ def series(text: str, end: datetime, daily: list[int], **kw: Any) -> list[dict]:
 
 
 def index_units(es: Elasticsearch, names: IndexNames, docs: list[dict], refresh: bool = True) -> None:
-    bulk(es, ({"_index": names.feedback_write, "_id": d["unit_id"], "_source": d} for d in docs), refresh=refresh)
+    actions = [{"_index": names.feedback_write, "_id": d["unit_id"], "_source": d} for d in docs]
+    bulk_write(es, actions, RetryPolicy(), "indexing synthetic units", refresh=refresh).raise_for_failures("indexing synthetic units")
 
 
 def scratch_settings(es: Elasticsearch, base_settings, kinds=("feedback", "alerts", "watches", "state")):

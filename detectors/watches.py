@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from elasticsearch import Elasticsearch
 
+from indexer.bulk import RetryPolicy, bulk_write
 from voxindex.config import IndexNames, Settings
 from voxindex.model import parse_time, stable_id, utcnow
 
@@ -164,8 +165,6 @@ def add_watch(es: Elasticsearch, names: IndexNames, spec: WatchSpec | dict, *, r
 
 def bulk_add_watches(es: Elasticsearch, names: IndexNames, specs: list[WatchSpec]) -> int:
     """Many watches at once (benchmarks, imports)."""
-    from elasticsearch.helpers import bulk
-
     perc = uses_percolator(es, names)
     now = iso(utcnow())
 
@@ -179,9 +178,10 @@ def bulk_add_watches(es: Elasticsearch, names: IndexNames, specs: list[WatchSpec
                 doc["query"] = q
             yield {"_index": names.write_alias("watches"), "_id": doc["watch_id"], "_source": doc}
 
-    ok, _ = bulk(es, actions(), chunk_size=1000, refresh=True)
+    result = bulk_write(es, list(actions()), RetryPolicy(chunk_size=1000), "adding watches", refresh=True)
+    result.raise_for_failures("adding watches")
     _invalidate(names)
-    return ok
+    return len(result.ok)
 
 
 def _json(obj: Any) -> str:

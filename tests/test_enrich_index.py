@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from elasticsearch.helpers import bulk
 
+from indexer.bulk import RetryPolicy, bulk_write
 from voxindex.model import FeedbackUnit, Provenance, stable_id
 
 T0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
@@ -67,11 +68,16 @@ def test_duplicates_are_found_against_already_indexed_units(es, settings, pipeli
 
     first = pipe.run([by_dana(unit("The password reset email never arrives", "r1", 0))]).units
     index_units(es, settings, first)
-    later = pipe.run([by_dana(unit("The password reset email never arrives!", "r2", 60)),
-                      by_dana(unit("Password reset email never arrives, please help me", "r3", 90))]).units
+    batch = pipe.run([by_dana(unit("The password reset email never arrives!", "r2", 60)),
+                      by_dana(unit("Password reset email never arrives, please help me", "r3", 90))])
+    later = batch.units
     gid = stable_id("dup", first[0].unit_id)
     assert [u.duplicate_group for u in later] == [gid, gid]
     assert all(u.is_duplicate for u in later)
+    # the stage decided that the indexed unit now heads a group; it wrote nothing itself
+    assert es.get(index=settings.indices.feedback, id=first[0].unit_id)["_source"].get("duplicate_group") is None
+    assert [(w.stage, w.action["_id"], w.action["_op_type"]) for w in batch.writes] == [("duplicates", first[0].unit_id, "update")]
+    bulk_write(es, [w.action for w in batch.writes], RetryPolicy(), "writing duplicate links", refresh="wait_for")
     stored = es.get(index=settings.indices.feedback, id=first[0].unit_id)["_source"]
     assert stored["duplicate_group"] == gid and stored["is_duplicate"] is False
 

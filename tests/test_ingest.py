@@ -17,7 +17,7 @@ from indexer.bulk import RetryPolicy
 from indexer.cursors import list_cursors, load_cursor
 from indexer.deadletter import list_dead_letters
 from indexer.ingest import IngestAborted, ingest_dir, ingest_path, ingest_records
-from indexer.pipeline import FunctionStage, Pipeline
+from indexer.pipeline import Batch, FunctionStage, Pipeline, Write
 from voxindex.model import stable_id
 
 SOURCES = Path(__file__).resolve().parent / "fixtures" / "sources"
@@ -240,6 +240,26 @@ def test_per_unit_enrichment_and_index_failures_are_dead_lettered_and_the_run_go
     assert "index rejected the document (400)" in by_stage["index"]["reason"]
     assert json.loads(by_stage["index"]["payload"])["id"] == 1007
 
+
+
+def test_stage_decisions_are_written_by_the_runner_counted_and_a_rejected_one_is_dead_lettered(es, settings):
+    state = settings.indices.write_alias("state")
+
+    def decide(units):  # a stage that decided two writes besides the units, as identity and duplicates do
+        return Batch(units, [
+            Write("decider", {"_op_type": "index", "_index": state, "_id": "decided", "_source": {"kind": "decided"}}),
+            Write("decider", {"_op_type": "update", "_index": settings.indices.feedback_write, "_id": "no-such-unit",
+                              "doc": {"is_duplicate": True}}),
+        ])
+
+    summary = ingest_path(es, settings, "zendesk", SOURCES / "tickets.jsonl", pipeline=Pipeline([FunctionStage("decider", decide)]),
+                          progress=False, policy=FAST, batch_size=1000)
+    assert (summary.status, summary.batches, summary.new, summary.decisions) == ("completed", 1, 4, 1)
+    assert summary.dead_lettered == FIXTURE_BAD["zendesk"] + 1 and summary.counts()["decisions"] == 1
+    assert es.get(index=state, id="decided")["found"]
+    _, letters = list_dead_letters(es, settings, source="zendesk", limit=20)
+    [dl] = [dl for dl in letters if dl["stage"] == "decider"]
+    assert "index rejected the decider write (404)" in dl["reason"] and dl["raw_ref"].endswith("/no-such-unit")
 
 def test_ingest_records_from_the_api_reports_bad_ones_and_is_idempotent(es, settings):
     lines = (SOURCES / "tickets.jsonl").read_text().splitlines()

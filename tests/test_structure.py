@@ -159,3 +159,27 @@ def test_no_import_cycles_among_project_modules():
     found = cycles(graph)
     assert not found, "import cycles (move the shared part into a module both can import):\n" + "\n\n".join(
         describe(c, graph) for c in found)
+
+
+BULK_HELPERS = {"bulk", "streaming_bulk", "parallel_bulk", "async_bulk", "async_streaming_bulk"}
+
+
+def bulk_calls_outside_the_bulk_path() -> list[str]:
+    """Files, other than indexer/bulk.py, that reach elasticsearch's bulk helpers or the bulk API."""
+    found = []
+    for module, path in module_files().items():
+        if module == "indexer.bulk":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "elasticsearch.helpers" and \
+                    BULK_HELPERS & {a.name for a in node.names}:
+                found.append(f"{module}:{node.lineno} imports a bulk helper")
+            elif isinstance(node, ast.Attribute) and node.attr in BULK_HELPERS and isinstance(node.value, ast.Name) \
+                    and node.value.id in ("helpers", "es", "client"):
+                found.append(f"{module}:{node.lineno} calls {node.value.id}.{node.attr}")
+    return found
+
+
+def test_every_bulk_write_goes_through_indexer_bulk():
+    """One bulk path: retries, refresh and per-document failures handled once (indexer/bulk.py)."""
+    assert not bulk_calls_outside_the_bulk_path()

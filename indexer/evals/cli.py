@@ -21,7 +21,7 @@ fixed seeded sample of N messages per corpus.
 --suite demo (the default) runs the regression checks on generated data below.
 Tasks: taxonomy (theme/sub-theme macro-F1, per-class P/R, segmentation), sentiment (+ intent,
 severity, app-store star agreement), pii, identity, duplicates (pairwise P/R), attribution
-(connector speaker roles). A task whose module is not built yet is skipped with a note."""
+(connector speaker roles). Every listed task's module must import: a missing one is an error."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
