@@ -171,7 +171,7 @@ def _ingest(args: argparse.Namespace) -> int:
             _err("--schedule runs the sources of voxindex.yaml; give no path")
             return 2
         if args.path is None:
-            deployment = load_deployment()
+            deployment = load_deployment(named=settings.config_file)
             if not deployment.sources:
                 where = deployment.path or "./voxindex.yaml"
                 _err(f"nothing to ingest: give a directory or file, or list sources in {where} (write a starter with `voxindex init`)")

@@ -68,9 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a clear one-line error; VOXINDEX_DEBUG=1 shows the traceback
-        import os
+        from .config import read_setting
 
-        if os.environ.get("VOXINDEX_DEBUG"):
+        if read_setting("debug"):
             raise
         print(f"error: {exc}", file=sys.stderr)
         return 1
