@@ -90,3 +90,14 @@ def test_a_broken_deployment_file_still_lets_the_cli_read_its_own_switches(monke
     assert read_setting("debug") is True
     with pytest.raises(ConfigError):
         get_settings()
+
+
+def test_the_api_filters_offer_the_configured_taxonomy(monkeypatch, tmp_path):
+    from search_api.params import filter_params
+
+    tax = tmp_path / "taxonomy.yaml"
+    tax.write_text("version: t1\nthemes:\n  shipping:\n    description: parcels\n    sub_themes:\n"
+                   "      late-delivery: {description: the parcel came late}\n")
+    monkeypatch.setenv("VOXINDEX_TAXONOMY", str(tax))
+    enums = {p.name: p.enum for p in filter_params()}
+    assert enums["theme"] == ("shipping",) and enums["sub_theme"] == ("late-delivery",)
