@@ -12,10 +12,11 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
+from voxindex.model import iso
 
 from .auth import Principal
 from .errors import ApiError
-from .query import filter_query, iso, scope_clauses
+from .query import filter_query, scope_clauses
 from .redact import redact_unit, source_excludes
 from .stats import poisson_change, slope
 

@@ -35,6 +35,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def iso(dt: datetime) -> str:
+    """The one timestamp format VoxIndex writes: ISO-8601 in UTC with a `Z` (documents, queries, files)."""
+    return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
 def parse_time(value: Any, field_name: str = "timestamp") -> datetime:
     """Parse ISO-8601 (with `Z`) or epoch seconds into an aware UTC datetime."""
     if isinstance(value, datetime):
@@ -275,7 +280,7 @@ def to_jsonable(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, datetime):
-        return obj.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        return iso(obj)
     if isinstance(obj, date):
         return obj.isoformat()
     if isinstance(obj, (list, tuple)):
