@@ -25,7 +25,7 @@ TEXT_FILES = ("sentiment/tweeteval-val.jsonl", "intent/banking77-test.jsonl", "i
 KIND_ORDER = ("torch", "fp32", "int8")
 
 
-def add_bench_parser(bsub: argparse._SubParsersAction, name: str = "encoder") -> None:
+def register_bench(bsub: argparse._SubParsersAction, name: str = "encoder") -> None:
     p = bsub.add_parser(name, help="encoder kinds side by side: texts/s, cosine to torch fp32, quality gates",
                         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--n", type=int, default=2000, help="real short texts to encode (default 2000)")
