@@ -26,7 +26,10 @@ def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
     return {}
 
 
-def walk(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+Command = tuple[tuple[str, ...], argparse.ArgumentParser]
+
+
+def walk(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Iterator[Command]:
     """Every command and sub-command below `parser`, depth first, with its path of names."""
     for name, sub in subcommands(parser).items():
         yield (*path, name), sub
