@@ -28,7 +28,7 @@ from voxindex.model import parse_time, stable_id, utcnow
 
 from .fields import iso
 from .finding import Finding
-from .rules import parse_duration
+from .rule import parse_duration
 
 STATES = ("open", "acknowledged", "assigned", "resolved", "validated")
 ACTIVE_STATES = ("open", "acknowledged", "assigned")
