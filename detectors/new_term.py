@@ -52,6 +52,7 @@ def judge(data: NewTermCounts, rule: Rule, at: datetime | None = None) -> list[F
     groups = data.groups
     flt, must_not = groups.clauses, groups.must_not
     start, end = groups.ranges[-1]
+    hits: list[tuple[tuple, int, int, float | None]]
     if rule.method == "significant":
         hits = [((t.value,), t.observed, t.before, t.score) for t in data.significant if t.score >= rule.threshold]
     else:

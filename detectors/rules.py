@@ -84,6 +84,8 @@ def _field_map(fld: str, value: Any) -> dict[str, Any]:
 
 
 def _schedule(value: Any) -> Schedule:
+    if isinstance(value, Schedule):  # the default
+        return value
     if value is None:
         return Schedule(interval=timedelta(minutes=15))
     if isinstance(value, str):
@@ -130,17 +132,17 @@ class RuleSpec(BaseModel):
     type: str
     name: str
     dimension: list[str]
-    method: str = Field(default="")
-    expected: str = Field(default="history")
+    method: str = ""
+    expected: str = "history"
     query: str | None = None
     count_needs_review: bool = False
     owner: str | None = None
-    description: str = Field(default="")
-    filters: dict[str, Any] = Field(default=None)
-    exclude: dict[str, Any] = Field(default=None)
+    description: str = ""
+    filters: dict[str, Any] = Field(default_factory=dict)
+    exclude: dict[str, Any] = Field(default_factory=dict)
     window: timedelta
     baseline_windows: int = 7
-    baseline: timedelta = Field(default="30d")
+    baseline: timedelta = timedelta(days=30)
     days: int = 14
     min_count: int
     threshold: float
@@ -148,9 +150,9 @@ class RuleSpec(BaseModel):
     min_r2: float = 0.0
     min_arr: float | None = None
     renewal_within: timedelta | None = None
-    schedule: Schedule = Field(default=None)
-    realert: timedelta = Field(default="1d")
-    alerts: list[dict[str, Any]] = Field(default=None)
+    schedule: Schedule = Field(default_factory=lambda: Schedule(interval=timedelta(minutes=15)))
+    realert: timedelta = timedelta(days=1)
+    alerts: list[dict[str, Any]] = Field(default_factory=list)
     top_n: int = 10
     enabled: bool = True
     min_confidence: float | None = None
@@ -325,7 +327,9 @@ def load_rules(directory: Path | str | None = None, *, strict: bool = True) -> t
     directory = Path(directory or DEFAULT_RULES_DIR)
     if not directory.is_dir():
         raise RuleError(f"{directory}: rules directory not found (pass --rules DIR)")
-    rules, errors, seen = [], [], {}
+    rules: list[Rule] = []
+    errors: list[str] = []
+    seen: dict[str, Path] = {}
     for path in rule_files(directory):
         try:
             rule = load_rule(path)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from statistics import mean, pstdev
+from typing import Sequence
 
 
 def poisson_tail(observed: int, expected: float) -> float:
@@ -59,7 +60,7 @@ def zscore(observed: float, baseline: list[int]) -> float:
     return (observed - mu) / max(sd, math.sqrt(max(mu, 1.0)))
 
 
-def linear_slope(values: list[float]) -> float:
+def linear_slope(values: Sequence[float]) -> float:
     """Least-squares slope per step (per day for daily counts); 0 for fewer than two points."""
     n = len(values)
     if n < 2:
@@ -71,7 +72,7 @@ def linear_slope(values: list[float]) -> float:
     return num / den if den else 0.0
 
 
-def loglinear_slope(counts: list[int]) -> tuple[float, float]:
+def loglinear_slope(counts: Sequence[float]) -> tuple[float, float]:
     """Least-squares slope of log(count + 1) over day index, and its r².
     exp(slope) - 1 is the daily growth rate."""
     n = len(counts)
