@@ -157,13 +157,6 @@ class Sighting:
     evidence: list
 
 
-def record_finding(es: Elasticsearch, names: IndexNames, finding: Finding, *, realert: timedelta, now: datetime,
-                   owner: str | None, top_n: int = 10, settings: Settings | None = None) -> tuple[dict, bool, list]:
-    """Create or grow the alert for a finding. Returns (alert, created, evidence)."""
-    s = record_sighting(es, names, finding, realert=realert, now=now, owner=owner, top_n=top_n, settings=settings)
-    return s.alert, s.outcome == NEW, s.evidence
-
-
 def record_sighting(es: Elasticsearch, names: IndexNames, finding: Finding, *, realert: timedelta, now: datetime,
                     owner: str | None, top_n: int = 10, settings: Settings | None = None) -> Sighting:
     """Create the alert for a finding, grow it if its evidence grew, or leave it unchanged."""

@@ -30,9 +30,6 @@ class RuleType:
     methods: tuple[str, ...] = ()  # allowed values of `method`, the first being the default; () = not used
     claims_theme: bool = False  # its alerts claim a theme/sub-theme incident: the backtest scores them
 
-    def evaluate(self, es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
-        return self.judge(self.fetch(es, names, rule, at), rule, at)
-
 
 RULE_TYPES: dict[str, RuleType] = {t.name: t for t in (
     RuleType("spike", spike.fetch, spike.judge,
@@ -66,7 +63,3 @@ RULE_TYPES: dict[str, RuleType] = {t.name: t for t in (
              {"dimension": ["sub_theme"], "window": "30d", "min_count": 10, "threshold": 5.0, "method": "nps"},
              methods=("nps", "csat", "stars")),
 )}
-
-
-def rule_type(name: str) -> RuleType:
-    return RULE_TYPES[name]

@@ -127,7 +127,7 @@ class RuleSpec(BaseModel):
     error is reported; a value left out takes its rule type's default (rule_types.py), then the
     default below. Cross-field rules are checked once every field is valid."""
 
-    model_config = ConfigDict(validate_default=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(validate_default=True)
 
     type: str
     name: str
