@@ -26,9 +26,9 @@ from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
 from voxindex.model import parse_time, utcnow
+from voxindex.stats import poisson_tail
 
 from .fields import base_clauses, iso, time_range
-from .stats import poisson_sf
 
 ACTOR = "closed-loop"
 # (label, from stage, to stage); "feedback" is the alert's first evidence (first_seen/window_start)
@@ -141,7 +141,7 @@ def judge(baseline_units: int, after_units: int, days_before: float, days_after:
     by a single unit after the fix."""
     rate = max(baseline_units, 0.5) / max(days_before, 1e-9)
     expected = rate * days_after
-    p = poisson_sf(after_units, expected)
+    p = poisson_tail(after_units, expected)
     return ("reopened" if p < alpha else "validated"), expected, p
 
 

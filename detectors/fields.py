@@ -11,8 +11,6 @@ from typing import Any
 
 from voxindex.access.fields import FIELDS, es_field  # noqa: F401  (re-exported for rules, watches, links)
 
-SEVERITY_WEIGHT = {"low": 0.25, "medium": 0.5, "high": 0.75, "critical": 1.0}
-
 
 def iso(dt: datetime) -> str:
     return dt.isoformat().replace("+00:00", "Z")

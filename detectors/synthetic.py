@@ -12,6 +12,7 @@ from elasticsearch import Elasticsearch
 from elasticsearch.helpers import bulk
 
 from voxindex.config import IndexNames
+from voxindex.model import SEVERITY_WEIGHT
 
 from .fields import iso
 
@@ -33,7 +34,7 @@ def unit(text: str, created_at: datetime, *, theme: str | None = None, sub_theme
         "taxonomy": {"theme": [theme] if theme else [], "sub_theme": [sub_theme] if sub_theme else [],
                      "primary_theme": theme, "primary_sub_theme": sub_theme},
         "sentiment": {"label": sentiment, "score": 0.9 if sentiment else None},
-        "severity": {"label": severity, "score": {"low": 0.25, "medium": 0.5, "high": 0.75, "critical": 1.0}.get(severity or "")},
+        "severity": {"label": severity, "score": SEVERITY_WEIGHT.get(severity or "")},
         "intent": {"label": intent, "score": 0.8 if intent else None},
     }
     doc.update(extra)

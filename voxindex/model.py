@@ -21,6 +21,8 @@ SOURCES = ("zendesk", "appstore", "survey", "calls", "jsonl", "csv", "api")
 CHANNELS = ("ticket", "review", "survey", "call", "community", "chat", "email", "api")
 SENTIMENTS = ("negative", "neutral", "positive")
 SEVERITIES = ("low", "medium", "high", "critical")
+# the one severity-weight table: a label's score (documents, demo truth) and its weight in impact ranking
+SEVERITY_WEIGHT = {"low": 0.25, "medium": 0.5, "high": 0.75, "critical": 1.0}
 INTENTS = ("bug", "feature_request", "complaint", "question", "praise", "churn_risk")
 PLANS = ("free", "starter", "pro", "enterprise")
 SEGMENTS = ("smb", "mid-market", "enterprise")
