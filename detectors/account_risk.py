@@ -7,8 +7,9 @@ from datetime import datetime
 from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
+from voxindex.model import iso
 
-from .fields import base_clauses, iso
+from .fields import base_clauses
 from .finding import Finding
 from .grouping import GroupCounts, dim_clauses, fetch_groups
 from .rule import Rule, format_duration

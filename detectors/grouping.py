@@ -10,7 +10,9 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from .fields import base_clauses, es_field, iso, time_range
+from voxindex.model import iso
+
+from .fields import base_clauses, es_field, time_range
 from .labels import DEFAULT_MIN_CONFIDENCE, LabelPolicy, confident_clauses, uses_labels
 
 

@@ -24,9 +24,8 @@ import yaml
 from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames, Settings
-from voxindex.model import parse_time, stable_id, utcnow
+from voxindex.model import iso, parse_time, stable_id, utcnow
 
-from .fields import iso
 from .finding import Finding
 from .rule import parse_duration
 

@@ -10,9 +10,8 @@ from datetime import datetime
 from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
-from voxindex.model import parse_time
+from voxindex.model import iso, parse_time
 
-from .fields import iso
 from .finding import Finding
 from .rule import Rule
 

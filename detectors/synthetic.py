@@ -12,9 +12,7 @@ from elasticsearch import Elasticsearch
 from elasticsearch.helpers import bulk
 
 from voxindex.config import IndexNames
-from voxindex.model import SEVERITY_WEIGHT
-
-from .fields import iso
+from voxindex.model import SEVERITY_WEIGHT, iso
 
 _seq = itertools.count()
 
@@ -59,7 +57,6 @@ def index_units(es: Elasticsearch, names: IndexNames, docs: list[dict], refresh:
 def scratch_settings(es: Elasticsearch, base_settings, kinds=("feedback", "alerts", "watches", "state")):
     """Generator for a module-scoped test/bench prefix with just the indices detectors use
     (creating all nine per test costs ~15 s on a loaded 2-core box). Dropped afterwards."""
-    import os
     import uuid
     from dataclasses import replace
 
@@ -70,5 +67,5 @@ def scratch_settings(es: Elasticsearch, base_settings, kinds=("feedback", "alert
     try:
         yield settings
     finally:
-        if not os.environ.get("VOXINDEX_KEEP_TEST_INDICES"):
+        if not settings.keep_test_indices:
             drop_indices(es, settings.indices)

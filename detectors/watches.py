@@ -30,9 +30,9 @@ from typing import Any, Protocol
 from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames, Settings
-from voxindex.model import parse_time, stable_id, utcnow
+from voxindex.model import iso, parse_time, stable_id, utcnow
 
-from .fields import FIELDS, es_field, iso
+from .fields import FIELDS, es_field
 from .finding import Finding
 from .rule import parse_duration
 

@@ -11,9 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from voxindex.model import stable_id, utcnow
+from voxindex.model import iso, stable_id, utcnow
 
-from ..fields import iso
 from . import email, jira, slack, webhook
 
 log = logging.getLogger("voxindex.alerters")
