@@ -18,6 +18,7 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
+
 def register_bench(bsub: argparse._SubParsersAction) -> None:
     p = bsub.add_parser(
         "ingest", help="units/s for the full pipeline vs plain bulk indexing, stage shares, peak RSS",

@@ -234,7 +234,9 @@ class Settings:
 def read_setting(name: str) -> Any:
     """One setting alone, without building the others (the CLI reads its log level and debug
     switch before a mistake in voxindex.yaml could stop `Settings()` from being built)."""
-    return next(f for f in fields(Settings) if f.name == name).default_factory()
+    factory = next(f for f in fields(Settings) if f.name == name).default_factory
+    assert callable(factory), f"Settings.{name} is declared with setting(...)"
+    return factory()
 
 
 def get_settings(**overrides) -> Settings:
