@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo   - install, start Elasticsearch, generate demo data, ingest, run detectors, serve the API"
 	@echo "make test   - run the test suite against a real Elasticsearch (started if needed)"
-	@echo "make bench  - benchmarks (ingest, search, detectors)"
+	@echo "make bench  - every benchmark: voxindex bench all (ingest, search, detectors, encoder)"
 	@echo "make eval   - print every quality metric"
 
 # headless Chromium + chromedriver for the browser tests (no-op when present; skipped tests say why otherwise)

@@ -51,14 +51,18 @@ def impact_rows(es, names, end: datetime, days: int = 30, by: str = "theme", the
     return {"metric": out["metric"], "population": out["population"], "window": out["window"], "by": out["by"], "rows": rows}
 
 
-@lru_cache(maxsize=64)
 def _subs_of(theme: str) -> frozenset[str]:
-    import yaml
+    """The theme's sub-themes in the configured taxonomy (the one units are labeled with)."""
+    from voxindex.config import get_settings
 
-    from search_api.params import TAXONOMY
+    return _subs(str(get_settings().taxonomy_path or ""), theme)
 
-    data = yaml.safe_load(TAXONOMY.read_text())
-    return frozenset((data["themes"].get(theme) or {}).get("sub_themes") or {})
+
+@lru_cache(maxsize=64)
+def _subs(taxonomy_path: str, theme: str) -> frozenset[str]:
+    from indexer.enrich.taxonomy import load_taxonomy
+
+    return frozenset(s.name for s in load_taxonomy(taxonomy_path or None).sub_themes if s.theme == theme)
 
 
 def fmt(x: float | None, signed: bool = True) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import os
 import secrets
 import time
 from datetime import datetime, timedelta, timezone
@@ -30,6 +29,7 @@ from markupsafe import Markup
 from voxindex.access import alerts as alert_access
 from voxindex.access import redact_unit, safe_url, scoped_query, sees_revenue, source_excludes
 from voxindex.access.policy import allows
+from voxindex.config import get_settings
 from voxindex.model import parse_time
 
 from .charts import bar_trend
@@ -50,7 +50,7 @@ ACTIONS = ("ack", "assign", "fix", "resolve", "reopen")
 def _setup(state) -> None:
     app = state.app
     if not app.secret_key:
-        app.secret_key = os.environ.get("VOXINDEX_WEB_SECRET") or secrets.token_hex(32)
+        app.secret_key = get_settings().web_secret or secrets.token_hex(32)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
                       SESSION_COOKIE_NAME="voxindex_session")
 

@@ -12,8 +12,7 @@ from elasticsearch import Elasticsearch
 
 from indexer.bulk import RetryPolicy, bulk_write
 from voxindex.config import IndexNames
-
-from .fields import iso
+from voxindex.model import SEVERITY_WEIGHT, iso
 
 _seq = itertools.count()
 
@@ -33,7 +32,7 @@ def unit(text: str, created_at: datetime, *, theme: str | None = None, sub_theme
         "taxonomy": {"theme": [theme] if theme else [], "sub_theme": [sub_theme] if sub_theme else [],
                      "primary_theme": theme, "primary_sub_theme": sub_theme},
         "sentiment": {"label": sentiment, "score": 0.9 if sentiment else None},
-        "severity": {"label": severity, "score": {"low": 0.25, "medium": 0.5, "high": 0.75, "critical": 1.0}.get(severity or "")},
+        "severity": {"label": severity, "score": SEVERITY_WEIGHT.get(severity or "")},
         "intent": {"label": intent, "score": 0.8 if intent else None},
     }
     doc.update(extra)
@@ -59,7 +58,6 @@ def index_units(es: Elasticsearch, names: IndexNames, docs: list[dict], refresh:
 def scratch_settings(es: Elasticsearch, base_settings, kinds=("feedback", "alerts", "watches", "state")):
     """Generator for a module-scoped test/bench prefix with just the indices detectors use
     (creating all nine per test costs ~15 s on a loaded 2-core box). Dropped afterwards."""
-    import os
     import uuid
     from dataclasses import replace
 
@@ -70,5 +68,5 @@ def scratch_settings(es: Elasticsearch, base_settings, kinds=("feedback", "alert
     try:
         yield settings
     finally:
-        if not os.environ.get("VOXINDEX_KEEP_TEST_INDICES"):
+        if not settings.keep_test_indices:
             drop_indices(es, settings.indices)

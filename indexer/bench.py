@@ -1,10 +1,6 @@
-"""`voxindex bench`: throughput numbers you can compare between commits and machines.
-
-`bench` is a command group; each area adds its own subcommand by listing a module here that
-exposes `register_bench(bench_subparsers)` (search and detectors add `search`, `detectors`).
-A listed module exposes either `register_bench(bench_subparsers)` or
-`add_bench_parser(bench_subparsers, name)`. This module provides `bench ingest`: the full enrichment pipeline vs plain bulk indexing of the
-same already-enriched documents, the time share of each stage, and peak memory.
+"""`voxindex bench ingest` (the `bench` group is voxindex/bench.py): the full enrichment pipeline
+vs plain bulk indexing of the same already-enriched documents, the time share of each stage, and
+peak memory.
 
 Wall-clock on a shared machine is noisy, so every stage is also measured in CPU seconds of this
 process (`time.process_time`, all threads: torch's included), and the headline is units per
@@ -13,7 +9,6 @@ CPU-second next to units per wall-second.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import resource
@@ -22,26 +17,6 @@ import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
-
-# (module, subcommand name); every listed module must import: a broken one is an error, not a missing command
-BENCH_MODULES: list[tuple[str, str]] = [
-    ("indexer.bench", "ingest"),
-    ("search_api.bench", "search"),
-    ("detectors.bench", "detectors"),
-    ("indexer.encoder.bench", "encoder"),
-]
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="measure throughput (ingest, and search/detectors where built)",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    bsub = p.add_subparsers(dest="bench_command", metavar="WHAT", required=True)
-    for name, command in BENCH_MODULES:
-        module = importlib.import_module(name)
-        if hasattr(module, "register_bench"):
-            module.register_bench(bsub)
-        elif hasattr(module, "add_bench_parser"):
-            module.add_bench_parser(bsub, command)
 
 
 def register_bench(bsub: argparse._SubParsersAction) -> None:

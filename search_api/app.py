@@ -3,7 +3,6 @@ validate the declared params, call the view, answer JSON, write the audit record
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import threading
 import time
@@ -37,23 +36,30 @@ log = logging.getLogger("voxindex.api")
 API_VERSION = "1.0.0"
 
 
-def _env_float(name: str) -> float | None:
-    value = os.environ.get(name)
-    return float(value) if value else None
+def _setting(name: str):
+    """A default taken from the configured Settings (voxindex/config.py documents each one)."""
+    return field(default_factory=lambda: getattr(get_settings(), name))
 
 
 @dataclass(frozen=True)
 class ApiOptions:
-    rate_per_s: float = field(default_factory=lambda: float(os.environ.get("VOXINDEX_API_RATE", "20")))
-    burst: float = field(default_factory=lambda: float(os.environ.get("VOXINDEX_API_BURST", "40")))
-    # cursors stay valid across restarts only with a fixed secret
-    cursor_secret: str | None = field(default_factory=lambda: os.environ.get("VOXINDEX_API_SECRET"))
-    # requests per client address, counted before the key is looked up (a bad-key flood costs no
-    # Elasticsearch lookups); None: the per-key rate and burst
-    address_rate_per_s: float | None = field(default_factory=lambda: _env_float("VOXINDEX_API_ADDRESS_RATE"))
-    address_burst: float | None = field(default_factory=lambda: _env_float("VOXINDEX_API_ADDRESS_BURST"))
-    max_body_bytes: int = field(default_factory=lambda: int(os.environ.get("VOXINDEX_API_MAX_BODY", str(8 * 1024 * 1024))))
+    """The API's limits; `from_settings` is what `create_app` uses, the constructor lets tests
+    override a few and keep the configured rest."""
+
+    rate_per_s: float = _setting("api_rate")
+    burst: float = _setting("api_burst")
+    cursor_secret: str | None = _setting("api_secret")
+    # None: the per-key rate and burst
+    address_rate_per_s: float | None = _setting("api_address_rate")
+    address_burst: float | None = _setting("api_address_burst")
+    max_body_bytes: int = _setting("api_max_body")
     tuning: SearchTuning = field(default_factory=SearchTuning)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ApiOptions":
+        return cls(rate_per_s=settings.api_rate, burst=settings.api_burst, cursor_secret=settings.api_secret,
+                   address_rate_per_s=settings.api_address_rate, address_burst=settings.api_address_burst,
+                   max_body_bytes=settings.api_max_body)
 
 
 def default_embed(settings: Settings) -> Callable[[str], list[float]]:
@@ -173,7 +179,7 @@ def _client_note() -> str:
 
 def _before_auth(services: Services) -> None:
     """Limits that hold before any key is looked up: body size, then requests per client address."""
-    opts = services.options or ApiOptions()
+    opts = services.options or ApiOptions.from_settings(services.settings)
     big = too_large(request.content_length, opts.max_body_bytes)
     if big is not None:
         raise big
@@ -221,7 +227,7 @@ def create_app(settings: Settings | None = None, es: elasticsearch.Elasticsearch
     from voxindex.es import client
 
     settings = settings or get_settings()
-    options = options or ApiOptions()
+    options = options or ApiOptions.from_settings(settings)
     es = es or client(settings)
     names = settings.indices
     secret = (options.cursor_secret or secrets.token_hex(16)).encode()

@@ -9,7 +9,7 @@ from dashdata import alert_doc, index_alerts, index_units, make_unit
 
 from detectors import lifecycle
 from detectors.closed_loop import judge, stage_summary, ticket_url, validate_fixes
-from dashdata import run_cli as main
+from voxindex.cli import main
 from voxindex.model import utcnow
 
 

@@ -1,5 +1,4 @@
-"""`voxindex eval`, plus the `voxindex bench` and `voxindex taxonomy` command groups of the
-enrichment area (registered here because this module is already in voxindex.cli)."""
+"""`voxindex eval`: enrichment quality against labeled ground truth."""
 from __future__ import annotations
 
 import argparse
@@ -43,12 +42,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, metavar="N",
                    help="score a deterministic sample of N labeled units per task (fast checks)")
     p.set_defaults(func=_eval)
-
-    from indexer.bench import register as register_bench
-    from indexer.enrich.cli import register as register_taxonomy
-
-    register_bench(sub)
-    register_taxonomy(sub)
 
 
 def run_tasks(data_dir: str, tasks: list[str], limit: int | None = None, echo=print) -> dict:
