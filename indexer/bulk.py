@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, TypeVar
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout
@@ -90,7 +91,7 @@ class BulkResult:
     ok: list[str] = field(default_factory=list)  # _ids written
     failed: dict[str, dict[str, Any]] = field(default_factory=dict)  # _id -> bulk item (status, error)
 
-    def raise_for_failures(self, what: str) -> "BulkResult":
+    def raise_for_failures(self, what: str) -> BulkResult:
         if self.failed:
             doc_id, item = next(iter(self.failed.items()))
             raise BulkRejected(f"{len(self.failed)} documents rejected while {what}; first {doc_id}: "
@@ -109,6 +110,7 @@ def bulk_write(es: Elasticsearch, actions: list[dict[str, Any]], policy: RetryPo
         by_id.setdefault(a["_id"], []).append(a)
     result = BulkResult()
     pending = list(by_key.values())
+    options: dict[str, Any] = {"refresh": refresh} if refresh else {}  # passed on to the bulk API
 
     def attempt() -> None:
         nonlocal pending
@@ -123,7 +125,7 @@ def bulk_write(es: Elasticsearch, actions: list[dict[str, Any]], policy: RetryPo
             raise_on_error=False,
             raise_on_exception=True,
             yield_ok=True,
-            **({"refresh": refresh} if refresh else {}),
+            **options,
         ):
             _, item = next(iter(info.items()))
             doc_id = item.get("_id")

@@ -10,8 +10,9 @@ them through its one bulk path, where failures are counted and dead-lettered lik
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Union, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from voxindex.model import FeedbackUnit
 
@@ -32,7 +33,7 @@ class Batch:
     writes: list[Write] = field(default_factory=list)
 
 
-StageOutput = Union[list[FeedbackUnit], Batch]
+StageOutput = list[FeedbackUnit] | Batch
 
 
 @runtime_checkable

@@ -23,8 +23,18 @@ from pathlib import Path
 import numpy as np
 
 from indexer.enrich.taxonomy import Taxonomy, prototype_texts
-from indexer.enrich.taxonomy_head import (ABSTAIN_BY_K, ABSTAIN_LEARNED, ABSTAIN_MESSY_FACTOR, LearnedHead,
-                                          abstain_threshold, head_path, load, load_for, save, taxonomy_key)
+from indexer.enrich.taxonomy_head import (
+    ABSTAIN_BY_K,
+    ABSTAIN_LEARNED,
+    ABSTAIN_MESSY_FACTOR,
+    LearnedHead,
+    abstain_threshold,
+    head_path,
+    load,
+    load_for,
+    save,
+    taxonomy_key,
+)
 
 CALIBRATED_SHOTS = 10  # labeled examples per sub-theme the threshold was calibrated with
 METHODS = ("logreg", "prototype")

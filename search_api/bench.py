@@ -143,7 +143,6 @@ def ensure_bench_index(es, settings, n: int, rebuild: bool, merge: bool) -> tupl
     from tqdm import tqdm
 
     from indexer.bulk import RetryPolicy, bulk_load
-
     from voxindex.setup import drop_indices, setup_indices
 
     bench = replace(settings, index_prefix=f"{settings.index_prefix}-benchsearch")
@@ -195,12 +194,11 @@ def run_bench(es, settings, n: int = 100_000, queries: int = 300, rebuild: bool 
     from indexer.enrich.embed import get_embedder
 
     from .auth import Principal
+    from .embedding import QueryEmbedder
     from .evaluation import load_queries
     from .params import search_params
     from .search import Searcher
     from .spec import validate
-
-    from .embedding import QueryEmbedder
 
     bench, info = ensure_bench_index(es, settings, n, rebuild, merge)
     texts = [q.text for q in load_queries()]

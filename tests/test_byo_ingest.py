@@ -173,7 +173,7 @@ def test_environment_overrides_the_file_and_the_taxonomy_named_there_is_used(tmp
     monkeypatch.setenv("VOXINDEX_INDEX_PREFIX", "from-env")
     assert get_settings().index_prefix == "from-env"
 
-    import indexer.enrich.build as build
+    from indexer.enrich import build
     from indexer.enrich.build import build_pipeline
 
     seen = {}

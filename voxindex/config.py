@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .deployment import load_deployment
-
 from .model import EMBEDDING_DIMS  # noqa: F401  (the data model's: re-exported for settings' users)
 
 ES_VERSION = "8.19.21"  # newest integ-test-zip on Maven Central that runs on JDK 17

@@ -24,7 +24,8 @@ import yaml
 from indexer.pipeline import FunctionStage
 from voxindex.model import FeedbackUnit, TaxonomyLabels
 
-from .taxonomy_head import head_path, load as load_head
+from .taxonomy_head import head_path
+from .taxonomy_head import load as load_head
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent.parent / "taxonomy" / "taxonomy.yaml"
 KW_WEIGHT = 0.22  # how much one sure keyword hit is worth next to a cosine (0..1) similarity
