@@ -14,7 +14,7 @@ help:
 	@echo "make demo   - install, start Elasticsearch, generate demo data, ingest, run detectors, serve the API"
 	@echo "make test   - lint, then the test suite against a real Elasticsearch (started if needed)"
 	@echo "make lint   - ruff (errors, import order) and mypy (types), as configured in pyproject.toml"
-	@echo "make bench  - benchmarks (ingest, search, detectors)"
+	@echo "make bench  - every benchmark: voxindex bench all (ingest, search, detectors, encoder)"
 	@echo "make eval   - print every quality metric"
 
 # headless Chromium + chromedriver for the browser tests (no-op when present; skipped tests say why otherwise)

@@ -1,4 +1,4 @@
-"""`voxindex kibana ...`, `voxindex report ...` and `voxindex detectors validate-fixes`."""
+"""`voxindex kibana ...` and `voxindex report ...`."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +11,6 @@ AUDIENCES = ("engineering", "support", "product", "success", "leadership")
 def register(sub: argparse._SubParsersAction) -> None:
     _register_kibana(sub)
     _register_report(sub)
-    _register_validate_fixes(sub)
 
 
 # ---------------------------------------------------------------- kibana
@@ -135,47 +134,4 @@ def _report_schedule(args: argparse.Namespace) -> int:
     from .reports import run_schedule
 
     run_schedule(args)
-    return 0
-
-
-# ---------------------------------------------------------------- closed loop
-
-
-def _register_validate_fixes(sub: argparse._SubParsersAction) -> None:
-    """`voxindex detectors validate-fixes` lives with the detectors command. detectors.cli is
-    registered before us; we add our action to its sub-commands rather than editing its file,
-    and create a minimal `detectors` command if that area is absent."""
-    det = sub.choices.get("detectors")
-    if det is None:
-        det = sub.add_parser("detectors", help="alert detectors (closed-loop validation only in this build)")
-    actions = [a for a in det._actions if isinstance(a, argparse._SubParsersAction)]
-    dsub = actions[0] if actions else det.add_subparsers(dest="detectors_command", metavar="ACTION")
-    if "validate-fixes" in dsub.choices:
-        return
-    p = dsub.add_parser(
-        "validate-fixes", help="check that fixed alerts' theme volume really fell; mark validated or reopened",
-        description="For every alert in state `fixed` whose post-fix window has elapsed, compare the daily "
-                    "volume of its theme/sub-theme in the N days after the fix with the N days before "
-                    "detection (one-sided Poisson test). Still elevated -> reopened; otherwise validated.",
-    )
-    p.add_argument("--days", type=int, default=7, help="window N in days before detection and after the fix (default 7)")
-    p.add_argument("--alpha", type=float, default=0.05, help="significance level of the Poisson test (default 0.05)")
-    p.add_argument("--dry-run", action="store_true", help="print verdicts without changing alerts")
-    p.add_argument("--alert-id", action="append", default=None, help="only these alerts")
-    p.set_defaults(func=_validate_fixes)
-
-
-def _validate_fixes(args: argparse.Namespace) -> int:
-    from voxindex.config import get_settings
-    from voxindex.es import client
-
-    from detectors.closed_loop import validate_fixes
-
-    settings = get_settings()
-    verdicts = validate_fixes(client(settings), settings.indices, days=args.days, alpha=args.alpha,
-                              apply=not args.dry_run, alert_ids=args.alert_id)
-    for v in verdicts:
-        print(v.summary())
-    if not verdicts:
-        print("no fixed alerts whose post-fix window has elapsed")
     return 0

@@ -7,20 +7,15 @@ left out), so this `Filters` defaults `dedupe` to True.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from voxindex.access import FIELDS, FILTER_NAMES
 from voxindex.access import Filters as AccessFilters
+from voxindex.model import iso
 
 TERM_FILTERS: dict[str, str] = {name: FIELDS[name] for name in FILTER_NAMES}
-
-
-def _iso(dt: datetime | None) -> str | None:
-    if dt is None:
-        return None
-    return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -36,9 +31,9 @@ class Filters(AccessFilters):
             for value in getattr(self, name):
                 out.append((name, value))
         if self.start:
-            out.append(("from", _iso(self.start)))
+            out.append(("from", iso(self.start)))
         if self.end:
-            out.append(("to", _iso(self.end)))
+            out.append(("to", iso(self.end)))
         return out
 
     def api_url(self, base: str = "") -> str:

@@ -51,45 +51,21 @@ def impact_rows(es, names, end: datetime, days: int = 30, by: str = "theme", the
     return {"metric": out["metric"], "population": out["population"], "window": out["window"], "by": out["by"], "rows": rows}
 
 
-@lru_cache(maxsize=64)
 def _subs_of(theme: str) -> frozenset[str]:
-    import yaml
+    """The theme's sub-themes in the configured taxonomy (the one units are labeled with)."""
+    from voxindex.config import get_settings
 
-    from search_api.params import TAXONOMY
+    return _subs(str(get_settings().taxonomy_path or ""), theme)
 
-    data = yaml.safe_load(TAXONOMY.read_text())
-    return frozenset((data["themes"].get(theme) or {}).get("sub_themes") or {})
+
+@lru_cache(maxsize=64)
+def _subs(taxonomy_path: str, theme: str) -> frozenset[str]:
+    from indexer.enrich.taxonomy import load_taxonomy
+
+    return frozenset(s.name for s in load_taxonomy(taxonomy_path or None).sub_themes if s.theme == theme)
 
 
 def fmt(x: float | None, signed: bool = True) -> str:
     if x is None:
         return "—"
     return f"{x:+.1f}" if signed else f"{x:.1f}"
-
-
-def impact_section(es, names, end: datetime, by: str = "theme", days: int = 28, limit: int = 8):
-    """A report section: what moves NPS over the `days` before `end`, each number linked to its responses."""
-    from .report_data import Cell, Section
-
-    data = impact_rows(es, names, end, days=days, by=by, limit=limit)
-    pop = (data.get("population") or {}).get("current") or {}
-    label = "Sub-theme" if by == "sub_theme" else "Theme"
-    sec = Section(f"What moves NPS (last {days} days)",
-                  f"NPS {fmt(pop.get('score'))} over {pop.get('responses', 0)} responses with a comment. Impact = NPS minus "
-                  "NPS without the responses that mention it (negative drags it down), 95% interval, change against the "
-                  f"{days} days before; net sentiment = % positive − % negative units.",
-                  [label, "NPS impact", "95% CI", "Responses", "Δ impact", "Net sentiment", "Δ net"],
-                  empty=data.get("error") or "No NPS responses with comments in this window.")
-    start = end - timedelta(days=days)
-    for r in data["rows"]:
-        f = Filters(start=start, end=end, source=("survey",), **{data["by"]: (r["label"],)})
-        units = f.with_(source=())
-        ci = r.get("impact_ci95")
-        ch = r.get("change") or {}
-        sec.rows.append([
-            Cell(r["label"], f, "text"), Cell(fmt(r["impact"]), f, "text"),
-            Cell(f"{ci[0]:+.1f} … {ci[1]:+.1f}" if ci else "—", fmt="text"), Cell(r["count"], f),
-            Cell(fmt(ch.get("impact_delta")) + (" *" if ch.get("significant") else ""), fmt="text"),
-            Cell(fmt(r["net_sentiment"]["net"]), units, "text"), Cell(fmt(ch.get("net_sentiment_delta")), fmt="text"),
-        ])
-    return sec

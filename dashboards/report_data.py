@@ -16,6 +16,7 @@ from voxindex.access.policy import Operator
 from voxindex.config import IndexNames
 
 from .filters import TERM_FILTERS, Filters
+from .impact_panel import fmt, impact_rows
 
 # reports are produced by the operator's CLI or scheduler; the web view passes the signed-in caller
 OPERATOR = Operator()
@@ -267,9 +268,33 @@ def product(es, names, start) -> ReportData:
 
 
 def _impact(es, names, end, by):
-    from .impact_panel import impact_section  # NPS impact and net sentiment per theme, as /v1/impact computes them
+    return impact_section(es, names, end, by)  # NPS impact and net sentiment per theme, as /v1/impact computes them
 
-    return impact_section(es, names, end, by)
+
+def impact_section(es, names, end: datetime, by: str = "theme", days: int = 28, limit: int = 8):
+    """A report section: what moves NPS over the `days` before `end`, each number linked to its responses."""
+    data = impact_rows(es, names, end, days=days, by=by, limit=limit)
+    pop = (data.get("population") or {}).get("current") or {}
+    label = "Sub-theme" if by == "sub_theme" else "Theme"
+    sec = Section(f"What moves NPS (last {days} days)",
+                  f"NPS {fmt(pop.get('score'))} over {pop.get('responses', 0)} responses with a comment. Impact = NPS minus "
+                  "NPS without the responses that mention it (negative drags it down), 95% interval, change against the "
+                  f"{days} days before; net sentiment = % positive − % negative units.",
+                  [label, "NPS impact", "95% CI", "Responses", "Δ impact", "Net sentiment", "Δ net"],
+                  empty=data.get("error") or "No NPS responses with comments in this window.")
+    start = end - timedelta(days=days)
+    for r in data["rows"]:
+        f = Filters(start=start, end=end, source=("survey",), **{data["by"]: (r["label"],)})
+        units = f.with_(source=())
+        ci = r.get("impact_ci95")
+        ch = r.get("change") or {}
+        sec.rows.append([
+            Cell(r["label"], f, "text"), Cell(fmt(r["impact"]), f, "text"),
+            Cell(f"{ci[0]:+.1f} … {ci[1]:+.1f}" if ci else "—", fmt="text"), Cell(r["count"], f),
+            Cell(fmt(ch.get("impact_delta")) + (" *" if ch.get("significant") else ""), fmt="text"),
+            Cell(fmt(r["net_sentiment"]["net"]), units, "text"), Cell(fmt(ch.get("net_sentiment_delta")), fmt="text"),
+        ])
+    return sec
 
 
 def success(es, names, start) -> ReportData:

@@ -1,9 +1,10 @@
 """The /ui web view: overview, search with facets, theme pages with a trend chart, unit pages with
 their citation, and the alert queue (assign / acknowledge / fix with a ticket).
 
-Server-rendered Jinja2, one small JS file, no CDN. Registered by `search_api.app.create_app`, whose
-services (`app.extensions["voxindex"]`: settings, es, names, keys) it reads; it also works on a bare
-Flask app (`create_web_app`).
+Server-rendered Jinja2, one small JS file, no CDN. `dashboards.ui` assembles this blueprint with
+the review queue's routes (review_web.py); `search_api.app.create_app` registers it, and the web
+view reads its services (`app.extensions["voxindex"]`: settings, es, names, keys); it also works
+on a bare Flask app (`dashboards.ui.create_web_app`).
 
 Auth is the API's: sign in with an API key; the session (HttpOnly, SameSite=Strict cookie) holds
 only the key id, re-checked against the key store (so a revocation ends it), and every page is built
@@ -16,18 +17,18 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import os
 import secrets
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
 from voxindex.access import alerts as alert_access
 from voxindex.access import redact_unit, safe_url, scoped_query, sees_revenue, source_excludes
 from voxindex.access.policy import allows
+from voxindex.config import get_settings
 from voxindex.model import parse_time
 
 from .charts import bar_trend
@@ -48,22 +49,9 @@ ACTIONS = ("ack", "assign", "fix", "resolve", "reopen")
 def _setup(state) -> None:
     app = state.app
     if not app.secret_key:
-        app.secret_key = os.environ.get("VOXINDEX_WEB_SECRET") or secrets.token_hex(32)
+        app.secret_key = get_settings().web_secret or secrets.token_hex(32)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
                       SESSION_COOKIE_NAME="voxindex_session")
-
-
-def create_web_app(settings=None, es=None) -> Flask:
-    """A Flask app with only the web view (the search API's create_app also registers it)."""
-    from voxindex.config import get_settings
-    from voxindex.es import client
-
-    app = Flask("voxindex-web")
-    settings = settings or get_settings()
-    app.config["VOXINDEX_SETTINGS"] = settings
-    app.config["VOXINDEX_ES"] = es or client(settings)
-    app.register_blueprint(bp)
-    return app
 
 
 def _services() -> tuple[Any, Any]:
@@ -507,6 +495,3 @@ def transition(alert_id: str):
         flash(str(exc), "error")
     target = request.form.get("next") or url_for("ui.alerts")
     return redirect(target if target.startswith("/ui") and not target.startswith("//") else url_for("ui.alerts"))
-
-
-from . import review_web  # noqa: E402,F401  (the review queue's routes, on this blueprint)

@@ -23,9 +23,10 @@ from elasticsearch import Elasticsearch
 from voxindex.config import IndexNames, Settings
 from voxindex.model import parse_time
 
+from .rule_types import RULE_TYPES
 from .rules import Rule, parse_duration
 
-SCORED_KINDS = ("spike", "trend", "new_term")
+SCORED_KINDS = tuple(name for name, kind in RULE_TYPES.items() if kind.claims_theme)  # spike, trend, new_term
 
 
 @dataclass(frozen=True)

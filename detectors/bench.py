@@ -102,8 +102,6 @@ def _random_watch(rng: random.Random, i: int):
 
 
 def throughput(es, settings, counts: list[int], batch: int, batches: int, progress=True) -> list[dict]:
-    from elasticsearch.helpers import bulk
-
     from .synthetic import index_units
     from .watches import BatchMatchEngine, bulk_add_watches, list_watches
 
@@ -134,7 +132,6 @@ def throughput(es, settings, counts: list[int], batch: int, batches: int, progre
         out.append(row)
         if progress:
             print(f"  {n:>6} watches: {row}", file=sys.stderr)
-    del bulk
     return out
 
 

@@ -1,10 +1,11 @@
-"""`voxindex detectors ...` and `voxindex watches ...` commands."""
+"""`voxindex detectors ...` (the closed loop's `validate-fixes` included) and `voxindex watches ...`."""
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
+
+from .bench import add_bench_parser
 
 RULES_HELP = "rules directory (default: rules/ in the repository); routing.yaml there routes owners"
 
@@ -18,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         description="Without --once: a blocking scheduler runs each rule on its schedule until Ctrl-C. "
                                     "With --once: evaluate all rules now (or as of --at) and exit. Alerts are logged "
                                     "and written to the alerts index.")
+    p.set_defaults(log_level_default="INFO")  # the scheduler reports each alert and evaluation in its log
     p.add_argument("--once", action="store_true", help="evaluate every rule once and exit")
     p.add_argument("--at", help="evaluate as of this ISO time (with --once), e.g. 2026-09-01T00:00:00Z")
     p.add_argument("--rules", default=None, help=RULES_HELP)
@@ -65,9 +67,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--note")
     p.set_defaults(func=_silence)
 
-    from .bench import add_bench_parser
+    add_bench_parser(dsub, "bench")  # also `voxindex bench detectors`
 
-    add_bench_parser(dsub, "bench")
+    p = dsub.add_parser(
+        "validate-fixes", help="check that fixed alerts' theme volume really fell; mark validated or reopened",
+        description="For every alert in state `fixed` whose post-fix window has elapsed, compare the daily "
+                    "volume of its theme/sub-theme in the N days after the fix with the N days before "
+                    "detection (one-sided Poisson test). Still elevated -> reopened; otherwise validated.",
+    )
+    p.add_argument("--days", type=int, default=7, help="window N in days before detection and after the fix (default 7)")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level of the Poisson test (default 0.05)")
+    p.add_argument("--dry-run", action="store_true", help="print verdicts without changing alerts")
+    p.add_argument("--alert-id", action="append", default=None, help="only these alerts")
+    p.set_defaults(func=_validate_fixes)
 
     w = sub.add_parser("watches", help="saved queries matched against every batch as it is indexed",
                        description="A watch fires an alert (one per watch and unit) the moment a matching unit is "
@@ -99,11 +111,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_watch_delete)
 
 
-def _setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("elastic_transport").setLevel(logging.WARNING)
-
-
 def _client():
     from voxindex.config import get_settings
     from voxindex.es import client, wait_until_up
@@ -128,7 +135,6 @@ def _run(args) -> int:
     from .rules import load_rules
     from .runner import load_routing_for, run_once, serve
 
-    _setup_logging()
     rules_dir = _rules_dir(args.rules)
     rules, _ = load_rules(rules_dir)
     routing = load_routing_for(rules_dir)
@@ -283,4 +289,20 @@ def _watch_delete(args) -> int:
         print(f"no watch named {args.name!r}", file=sys.stderr)
         return 1
     print(f"deleted {args.name}")
+    return 0
+
+
+def _validate_fixes(args: argparse.Namespace) -> int:
+    from voxindex.config import get_settings
+    from voxindex.es import client
+
+    from .closed_loop import validate_fixes
+
+    settings = get_settings()
+    verdicts = validate_fixes(client(settings), settings.indices, days=args.days, alpha=args.alpha,
+                              apply=not args.dry_run, alert_ids=args.alert_id)
+    for v in verdicts:
+        print(v.summary())
+    if not verdicts:
+        print("no fixed alerts whose post-fix window has elapsed")
     return 0

@@ -25,10 +25,10 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
-from voxindex.model import parse_time, utcnow
+from voxindex.model import iso, parse_time, utcnow
+from voxindex.stats import poisson_tail
 
-from .fields import base_clauses, iso, time_range
-from .stats import poisson_sf
+from .fields import base_clauses, time_range
 
 ACTOR = "closed-loop"
 # (label, from stage, to stage); "feedback" is the alert's first evidence (first_seen/window_start)
@@ -141,7 +141,7 @@ def judge(baseline_units: int, after_units: int, days_before: float, days_after:
     by a single unit after the fix."""
     rate = max(baseline_units, 0.5) / max(days_before, 1e-9)
     expected = rate * days_after
-    p = poisson_sf(after_units, expected)
+    p = poisson_tail(after_units, expected)
     return ("reopened" if p < alpha else "validated"), expected, p
 
 
@@ -201,15 +201,16 @@ def loop_rows(alerts: list[dict]) -> list[dict[str, Any]]:
 
 
 def ticket_url(ticket: str | None, jira_base: str | None = None) -> str | None:
-    """A Jira key (`PERF-101`) becomes a browse URL under VOXINDEX_JIRA_URL; a URL stays itself."""
-    import os
+    """A Jira key (`PERF-101`) becomes a browse URL under Settings.jira_url (VOXINDEX_JIRA_URL); a URL stays itself."""
     import re
+
+    from voxindex.config import get_settings
 
     if not ticket:
         return None
     if re.match(r"^https?://", ticket):
         return ticket
-    base = jira_base or os.environ.get("VOXINDEX_JIRA_URL")
+    base = jira_base or get_settings().jira_url
     if base and re.match(r"^[A-Z][A-Z0-9]+-\d+$", ticket):
         return f"{base.rstrip('/')}/browse/{ticket}"
     return None

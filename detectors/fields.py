@@ -10,12 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from voxindex.access.fields import FIELDS, es_field  # noqa: F401  (re-exported for rules, watches, links)
-
-SEVERITY_WEIGHT = {"low": 0.25, "medium": 0.5, "high": 0.75, "critical": 1.0}
-
-
-def iso(dt: datetime) -> str:
-    return dt.isoformat().replace("+00:00", "Z")
+from voxindex.model import iso
 
 
 def term_clause(name: str, value: Any) -> dict:

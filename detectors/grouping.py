@@ -1,15 +1,35 @@
-"""One aggregation shape serves spike, trend, new_term and flatline: group units by the
-rule's dimension (composite, paged, so 10k groups are fine) and count each group in a list
-of time ranges (date_range). Derivatives and baselines are then computed in Python."""
+"""One aggregation shape serves spike, trend, new_term, flatline and account_risk: group units
+by the rule's dimension (composite, paged, so 10k groups are fine) and count each group in a
+list of time ranges (date_range). The fetch step returns them as `GroupCounts`; each rule
+type's pure `judge` computes baselines and decides (see rule_types.py)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from .fields import base_clauses, es_field, iso, time_range
+from voxindex.model import iso
+
+from .fields import base_clauses, es_field, time_range
 from .labels import DEFAULT_MIN_CONFIDENCE, LabelPolicy, confident_clauses, uses_labels
+
+
+@dataclass
+class GroupCounts:
+    """Units per group over consecutive time ranges: what an aggregation rule's fetch step
+    returns and its judge decides on (hand-built in tests, no Elasticsearch needed)."""
+
+    dims: list[str]
+    ranges: list[tuple[datetime, datetime]]  # oldest first; the last is the current window
+    counts: dict[tuple, list[int]]  # group key (one value per dimension) -> units per range
+    values: dict[tuple, dict[str, Any]] = field(default_factory=dict)  # extra per-group aggregations
+    clauses: list[dict] = field(default_factory=list)  # the query that counted them: a finding's evidence
+    must_not: list[dict] = field(default_factory=list)
+    # exact units per new dimension value (dimension, value) in its window, counted by the fetch
+    # step (a multi-label unit sits in several groups but is one unit); see new_value
+    new_value_units: dict[tuple[str, Any], int] = field(default_factory=dict)
 
 
 def label_policy(rule) -> LabelPolicy:
@@ -72,6 +92,15 @@ def grouped_counts(
         if not after or len(agg["buckets"]) < page:
             break
     return out
+
+
+def fetch_groups(es: Elasticsearch, index: str, clauses: list[dict], must_not: list[dict], dims: list[str],
+                 ranges: list[tuple[datetime, datetime]], extra_aggs: dict | None = None) -> GroupCounts:
+    """`grouped_counts` as the typed `GroupCounts` a judge reads."""
+    rows = grouped_counts(es, index, clauses, must_not, dims, ranges, extra_aggs=extra_aggs)
+    return GroupCounts(dims=list(dims), ranges=list(ranges), counts={k: r["counts"] for k, r in rows.items()},
+                       values={k: {n: r[n] for n in (extra_aggs or {})} for k, r in rows.items()} if extra_aggs else {},
+                       clauses=list(clauses), must_not=list(must_not))
 
 
 def dim_clauses(dims: list[str], key: tuple) -> list[dict]:

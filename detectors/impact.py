@@ -12,8 +12,9 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
+from voxindex.model import SEVERITY_WEIGHT
 
-from .fields import SEVERITY_WEIGHT, time_range
+from .fields import time_range
 from .finding import Finding
 
 CITATION_FIELDS = ["unit_id", "text", "created_at", "source", "account.account_id", "account.name",

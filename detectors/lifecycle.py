@@ -24,11 +24,10 @@ import yaml
 from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames, Settings
-from voxindex.model import parse_time, stable_id, utcnow
+from voxindex.model import iso, parse_time, stable_id, utcnow
 
-from .fields import iso
 from .finding import Finding
-from .rules import parse_duration
+from .rule import parse_duration
 
 STATES = ("open", "acknowledged", "assigned", "resolved", "validated")
 ACTIVE_STATES = ("open", "acknowledged", "assigned")
@@ -155,13 +154,6 @@ class Sighting:
     alert: dict
     outcome: str  # NEW, GROWN or UNCHANGED
     evidence: list
-
-
-def record_finding(es: Elasticsearch, names: IndexNames, finding: Finding, *, realert: timedelta, now: datetime,
-                   owner: str | None, top_n: int = 10, settings: Settings | None = None) -> tuple[dict, bool, list]:
-    """Create or grow the alert for a finding. Returns (alert, created, evidence)."""
-    s = record_sighting(es, names, finding, realert=realert, now=now, owner=owner, top_n=top_n, settings=settings)
-    return s.alert, s.outcome == NEW, s.evidence
 
 
 def record_sighting(es: Elasticsearch, names: IndexNames, finding: Finding, *, realert: timedelta, now: datetime,

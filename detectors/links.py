@@ -1,17 +1,17 @@
 """Links an alert carries: a Kibana Discover URL with the alert's filter, and the search API URL.
 
-Kibana lives at VOXINDEX_KIBANA_URL (default http://127.0.0.1:5601) and the data view id is
-VOXINDEX_KIBANA_DATA_VIEW (default `<prefix>-feedback`)."""
+Kibana lives at Settings.kibana_url (VOXINDEX_KIBANA_URL, default http://127.0.0.1:5601) and the
+data view id is Settings.kibana_data_view (VOXINDEX_KIBANA_DATA_VIEW, default `<prefix>-feedback`)."""
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from voxindex.config import Settings, get_settings
+from voxindex.model import iso
 
-from .fields import es_field, iso
+from .fields import es_field
 
 
 def _kql_value(v: Any) -> str:
@@ -41,8 +41,8 @@ def _rison_str(s: str) -> str:
 def kibana_url(conditions: dict[str, Any], start: datetime, end: datetime, query: str | None = None,
                settings: Settings | None = None) -> str:
     settings = settings or get_settings()
-    base = os.environ.get("VOXINDEX_KIBANA_URL", "http://127.0.0.1:5601").rstrip("/")
-    view = os.environ.get("VOXINDEX_KIBANA_DATA_VIEW", settings.indices.feedback)
+    base = settings.kibana_url.rstrip("/")
+    view = settings.kibana_data_view or settings.indices.feedback
     g = f"(time:(from:{_rison_str(iso(start))},to:{_rison_str(iso(end))}))"
     a = f"(dataSource:(dataViewId:{_rison_str(view)},type:dataView),query:(language:kuery,query:{_rison_str(kql(conditions, query))}))"
     return f"{base}/app/discover#/?_g={quote(g, safe='(),:!')}&_a={quote(a, safe='(),:!')}"

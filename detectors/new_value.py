@@ -7,7 +7,8 @@ all say one thing. Here such groups are left out of the spike/trend test and the
 becomes one finding, "New company: X", whose dedup key is the dimension value alone, so any
 rule that meets the same value grows that one alert instead of opening another.
 
-The decision is pure (`split_new_values`); the evaluators feed it per-group totals.
+The decision is pure (`split_new_values`, `judge`); the rule types' fetch steps count each new
+value's units exactly (`count_units`) and their judges call these with per-group totals.
 """
 from __future__ import annotations
 
@@ -88,17 +89,30 @@ def finding(rule, nv: NewValue, units: int, window_start: datetime, window_end: 
     )
 
 
-def findings(es, index: str, rule, values: list[NewValue], window_start: datetime, window_end: datetime,
-             baseline_text: str, flt: list[dict], must_not: list[dict]) -> list[Finding]:
-    """One finding per new value with at least the rule's `min_count` units in the window
-    (counted exactly: one query per new value, and new values are rare)."""
+def count_units(es, index: str, values: list[NewValue], window_start: datetime, window_end: datetime,
+                flt: list[dict], must_not: list[dict]) -> dict[tuple[str, Any], int]:
+    """Fetch step: the exact units of each new value in the window (one query per new value, and
+    new values are rare); group sums would count a multi-label unit once per group."""
     from .fields import term_clause, time_range
+
+    out = {}
+    for nv in values:
+        clauses = flt + [term_clause(nv.dimension, nv.value)]
+        out[(nv.dimension, nv.value)] = es.count(index=index, query={
+            "bool": {"filter": clauses + [time_range(window_start, window_end)], "must_not": must_not}})["count"]
+    return out
+
+
+def judge(rule, values: list[NewValue], units: dict[tuple[str, Any], int], window_start: datetime,
+          window_end: datetime, baseline_text: str, flt: list[dict], must_not: list[dict]) -> list[Finding]:
+    """One finding per new value with at least the rule's `min_count` units in the window. A value
+    missing from `units` (hand-built groups) counts its group sum."""
+    from .fields import term_clause
 
     out = []
     for nv in values:
-        clauses = flt + [term_clause(nv.dimension, nv.value)]
-        units = es.count(index=index, query={"bool": {"filter": clauses + [time_range(window_start, window_end)],
-                                                      "must_not": must_not}})["count"]
-        if units >= max(rule.min_count, 1):
-            out.append(finding(rule, nv, units, window_start, window_end, baseline_text, clauses, must_not))
+        n = units.get((nv.dimension, nv.value), nv.observed)
+        if n >= max(rule.min_count, 1):
+            out.append(finding(rule, nv, n, window_start, window_end, baseline_text,
+                               flt + [term_clause(nv.dimension, nv.value)], must_not))
     return out

@@ -14,12 +14,10 @@ import json
 import sys
 from pathlib import Path
 
-SEVERITY_SCORE = {"low": 0.25, "medium": 0.5, "high": 0.75, "critical": 1.0}
-
 
 def truth_stage(data_dir: Path):
     from indexer.pipeline import FunctionStage
-    from voxindex.model import Scored
+    from voxindex.model import SEVERITY_WEIGHT, Scored
 
     labels: dict[tuple[str, str, str], dict] = {}
     with open(data_dir / "ground_truth" / "units.jsonl", encoding="utf-8") as fh:
@@ -38,7 +36,7 @@ def truth_stage(data_dir: Path):
             u.taxonomy.version, u.taxonomy.confidence = "ground-truth", 1.0
             u.sentiment = Scored(row.get("sentiment"), 1.0)
             u.intent = Scored(row.get("intent"), 1.0)
-            u.severity = Scored(row.get("severity"), SEVERITY_SCORE.get(row.get("severity") or ""))
+            u.severity = Scored(row.get("severity"), SEVERITY_WEIGHT.get(row.get("severity") or ""))
         return units
 
     return FunctionStage("ground-truth-labels", label)

@@ -8,30 +8,20 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames, Settings
 from voxindex.model import utcnow
 
-from . import account_risk, flatline, impact_rule, lifecycle, new_term, schema_change, spike, trend
+from . import lifecycle
 from .alerters import dispatch, retry_failed
 from .finding import Finding
 from .impact import fetch_evidence
+from .rule_types import RULE_TYPES
 from .rules import ROUTING_FILE, Rule
 
 log = logging.getLogger("voxindex.detectors")
-
-EVALUATORS: dict[str, Callable[[Elasticsearch, IndexNames, Rule, datetime], list[Finding]]] = {
-    "spike": spike.evaluate,
-    "trend": trend.evaluate,
-    "new_term": new_term.evaluate,
-    "flatline": flatline.evaluate,
-    "schema_change": schema_change.evaluate,
-    "account_risk": account_risk.evaluate,
-    "impact": impact_rule.evaluate,
-}
 
 
 @dataclass
@@ -56,7 +46,9 @@ class RunResult:
 
 
 def evaluate_rule(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
-    return EVALUATORS[rule.type](es, names, rule, at)
+    """The rule type's fetch step (the queries) as of `at`, then its pure judge."""
+    kind = RULE_TYPES[rule.type]
+    return kind.judge(kind.fetch(es, names, rule, at), rule, at)
 
 
 def run_once(es: Elasticsearch, settings: Settings, rules: list[Rule], at: datetime | None = None, *,

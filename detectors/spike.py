@@ -13,31 +13,46 @@ from datetime import datetime
 from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
+from voxindex.stats import baseline_expectation, poisson_tail, zscore
 
 from . import new_value
 from .finding import Finding
-from .grouping import dim_clauses, grouped_counts, rule_clauses, window_ranges
-from .rules import Rule, format_duration
-from .stats import baseline_expectation, poisson_sf, zscore
+from .grouping import GroupCounts, dim_clauses, fetch_groups, rule_clauses, window_ranges
+from .rule import Rule, format_duration
 
 
-def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
+def fetch(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> GroupCounts:
+    """Counts per group in the current window and the `baseline_windows` before it, and the
+    exact units of each dimension value new in the current window."""
     flt, must_not = rule_clauses(rule)
     ranges = window_ranges(at, rule.window, rule.baseline_windows + 1)
-    groups = grouped_counts(es, names.feedback, flt, must_not, rule.dimension, ranges)
-    share = _share_expectations(groups, rule.baseline_windows) if rule.expected == "share" else None
-    win = format_duration(rule.window)
+    groups = fetch_groups(es, names.feedback, flt, must_not, rule.dimension, ranges)
+    _, fresh = _split(groups, rule)
+    groups.new_value_units = new_value.count_units(es, names.feedback, fresh, *ranges[-1], flt, must_not)
+    return groups
+
+
+def _split(groups: GroupCounts, rule: Rule):
     # a share spike scales its "where" fields (e.g. a new app version) by their current volume,
     # so only its "what" field can lack a baseline
-    exempt = rule.dimension[1:] if share is not None else ()
-    scored, fresh = new_value.split_new_values(
-        {key: (sum(row["counts"][:-1]), row["counts"][-1]) for key, row in groups.items()}, rule.dimension, exempt)
-    findings = new_value.findings(es, names.feedback, rule, fresh, ranges[-1][0], ranges[-1][1],
-                                  f"the previous {rule.baseline_windows} × {win}", flt, must_not)
-    for key, row in groups.items():
+    exempt = rule.dimension[1:] if rule.expected == "share" else ()
+    return new_value.split_new_values(
+        {key: (sum(counts[:-1]), counts[-1]) for key, counts in groups.counts.items()}, rule.dimension, exempt)
+
+
+def judge(groups: GroupCounts, rule: Rule, at: datetime | None = None) -> list[Finding]:
+    """Which groups spiked in the last range against the ranges before it; pure."""
+    flt, must_not = groups.clauses, groups.must_not
+    ranges = groups.ranges
+    share = _share_expectations(groups.counts, rule.baseline_windows) if rule.expected == "share" else None
+    win = format_duration(rule.window)
+    scored, fresh = _split(groups, rule)
+    findings = new_value.judge(rule, fresh, groups.new_value_units, ranges[-1][0], ranges[-1][1],
+                               f"the previous {rule.baseline_windows} × {win}", flt, must_not)
+    for key, counts in groups.counts.items():
         if key not in scored:
             continue
-        *baseline, observed = row["counts"]
+        *baseline, observed = counts
         if observed < rule.min_count:
             continue
         expected = max(share[key], 0.5) if share is not None else baseline_expectation(baseline)
@@ -46,7 +61,7 @@ def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> 
             fired = stat >= rule.threshold
             stat_text = f"z={stat:.1f}"
         else:
-            stat = poisson_sf(observed, expected)
+            stat = poisson_tail(observed, expected)
             fired = stat <= rule.threshold
             stat_text = f"p={stat:.1e}"
         if not fired or observed < rule.min_ratio * expected:
@@ -68,7 +83,11 @@ def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> 
     return findings
 
 
-def _share_expectations(groups: dict, n_baseline: int) -> dict:
+def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
+    return judge(fetch(es, names, rule, at), rule, at)
+
+
+def _share_expectations(counts: dict[tuple, list[int]], n_baseline: int) -> dict:
     """expected(what, where) = current volume of `where` × baseline share of `what`.
 
     For [sub_theme, app_version] this asks "is sync-failure over-represented in 4.8.2 compared
@@ -77,9 +96,9 @@ def _share_expectations(groups: dict, n_baseline: int) -> dict:
     what_base: dict = {}
     where_now: dict = {}
     total_base = 0
-    for key, row in groups.items():
-        base = sum(row["counts"][:-1])
+    for key, row in counts.items():
+        base = sum(row[:-1])
         what_base[key[0]] = what_base.get(key[0], 0) + base
-        where_now[key[1:]] = where_now.get(key[1:], 0) + row["counts"][-1]
+        where_now[key[1:]] = where_now.get(key[1:], 0) + row[-1]
         total_base += base
-    return {key: where_now[key[1:]] * (what_base[key[0]] / total_base if total_base else 0.0) for key in groups}
+    return {key: where_now[key[1:]] * (what_base[key[0]] / total_base if total_base else 0.0) for key in counts}

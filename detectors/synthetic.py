@@ -9,11 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from elasticsearch import Elasticsearch
-from elasticsearch.helpers import bulk
 
+from indexer.bulk import RetryPolicy, bulk_write
 from voxindex.config import IndexNames
-
-from .fields import iso
+from voxindex.model import SEVERITY_WEIGHT, iso
 
 _seq = itertools.count()
 
@@ -33,7 +32,7 @@ def unit(text: str, created_at: datetime, *, theme: str | None = None, sub_theme
         "taxonomy": {"theme": [theme] if theme else [], "sub_theme": [sub_theme] if sub_theme else [],
                      "primary_theme": theme, "primary_sub_theme": sub_theme},
         "sentiment": {"label": sentiment, "score": 0.9 if sentiment else None},
-        "severity": {"label": severity, "score": {"low": 0.25, "medium": 0.5, "high": 0.75, "critical": 1.0}.get(severity or "")},
+        "severity": {"label": severity, "score": SEVERITY_WEIGHT.get(severity or "")},
         "intent": {"label": intent, "score": 0.8 if intent else None},
     }
     doc.update(extra)
@@ -52,13 +51,13 @@ def series(text: str, end: datetime, daily: list[int], **kw: Any) -> list[dict]:
 
 
 def index_units(es: Elasticsearch, names: IndexNames, docs: list[dict], refresh: bool = True) -> None:
-    bulk(es, ({"_index": names.feedback_write, "_id": d["unit_id"], "_source": d} for d in docs), refresh=refresh)
+    actions = [{"_index": names.feedback_write, "_id": d["unit_id"], "_source": d} for d in docs]
+    bulk_write(es, actions, RetryPolicy(), "indexing synthetic units", refresh=refresh).raise_for_failures("indexing synthetic units")
 
 
 def scratch_settings(es: Elasticsearch, base_settings, kinds=("feedback", "alerts", "watches", "state")):
     """Generator for a module-scoped test/bench prefix with just the indices detectors use
     (creating all nine per test costs ~15 s on a loaded 2-core box). Dropped afterwards."""
-    import os
     import uuid
     from dataclasses import replace
 
@@ -69,5 +68,5 @@ def scratch_settings(es: Elasticsearch, base_settings, kinds=("feedback", "alert
     try:
         yield settings
     finally:
-        if not os.environ.get("VOXINDEX_KEEP_TEST_INDICES"):
+        if not settings.keep_test_indices:
             drop_indices(es, settings.indices)

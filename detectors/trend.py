@@ -10,35 +10,51 @@ from statistics import mean
 from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
+from voxindex.stats import loglinear_slope
 
 from . import new_value
 from .finding import Finding
-from .grouping import dim_clauses, grouped_counts, rule_clauses, window_ranges
-from .stats import loglinear_slope
-from .rules import Rule
+from .grouping import GroupCounts, dim_clauses, fetch_groups, rule_clauses, window_ranges
+from .rule import Rule
 
 SMOOTH = 7  # days in the trailing sum the slope is fitted on
 
 
-def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
+def fetch(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> GroupCounts:
+    """Daily counts per group over `days` (plus 6 for the smoothing), and the exact units of
+    each value first seen in the last week."""
     flt, must_not = rule_clauses(rule)
     # 6 extra days so every fitted point is a trailing 7-day sum: weekday/weekend swings
     # (feedback halves at weekends) would otherwise drown a few %/day of growth
     ranges = window_ranges(at, timedelta(days=1), rule.days + SMOOTH - 1)
-    groups = grouped_counts(es, names.feedback, flt, must_not, rule.dimension, ranges)
+    groups = fetch_groups(es, names.feedback, flt, must_not, rule.dimension, ranges)
+    _, fresh, _ = _split(groups, rule)
+    groups.new_value_units = new_value.count_units(es, names.feedback, fresh, ranges[-SMOOTH][0], ranges[-1][1],
+                                                   flt, must_not)
+    return groups
+
+
+def _split(groups: GroupCounts, rule: Rule):
     # days before the data began are not "zero complaints": drop them for every group
-    totals = [sum(row["counts"][i] for row in groups.values()) for i in range(len(ranges))]
+    totals = [sum(counts[i] for counts in groups.counts.values()) for i in range(len(groups.ranges))]
     first = next((i for i, t in enumerate(totals) if t), len(totals))
     # a value first seen in the last week has no history to grow from: reported once as new
     scored, fresh = new_value.split_new_values(
-        {key: (sum(row["counts"][first:-SMOOTH]), sum(row["counts"][-SMOOTH:])) for key, row in groups.items()},
+        {key: (sum(counts[first:-SMOOTH]), sum(counts[-SMOOTH:])) for key, counts in groups.counts.items()},
         rule.dimension)
-    findings = new_value.findings(es, names.feedback, rule, fresh, ranges[-SMOOTH][0], ranges[-1][1],
-                                  "the days before the last week", flt, must_not)
-    for key, row in groups.items():
+    return scored, fresh, first
+
+
+def judge(groups: GroupCounts, rule: Rule, at: datetime | None = None) -> list[Finding]:
+    """Which groups grew steadily over the daily ranges; pure."""
+    flt, must_not, ranges = groups.clauses, groups.must_not, groups.ranges
+    scored, fresh, first = _split(groups, rule)
+    findings = new_value.judge(rule, fresh, groups.new_value_units, ranges[-SMOOTH][0], ranges[-1][1],
+                               "the days before the last week", flt, must_not)
+    for key, all_counts in groups.counts.items():
         if key not in scored:
             continue
-        daily = row["counts"][first:]
+        daily = all_counts[first:]
         if len(daily) < SMOOTH + 2:
             continue
         counts = [sum(daily[i - SMOOTH + 1:i + 1]) / SMOOTH for i in range(SMOOTH - 1, len(daily))]
@@ -69,3 +85,7 @@ def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> 
             extra={"daily_counts": counts, "r2": r2},
         ))
     return findings
+
+
+def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
+    return judge(fetch(es, names, rule, at), rule, at)

@@ -29,12 +29,13 @@ from typing import Any, Protocol
 
 from elasticsearch import Elasticsearch
 
+from indexer.bulk import RetryPolicy, bulk_write
 from voxindex.config import IndexNames, Settings
-from voxindex.model import parse_time, stable_id, utcnow
+from voxindex.model import iso, parse_time, stable_id, utcnow
 
-from .fields import FIELDS, es_field, iso
+from .fields import FIELDS, es_field
 from .finding import Finding
-from .rules import parse_duration
+from .rule import parse_duration
 
 log = logging.getLogger("voxindex.watches")
 
@@ -164,8 +165,6 @@ def add_watch(es: Elasticsearch, names: IndexNames, spec: WatchSpec | dict, *, r
 
 def bulk_add_watches(es: Elasticsearch, names: IndexNames, specs: list[WatchSpec]) -> int:
     """Many watches at once (benchmarks, imports)."""
-    from elasticsearch.helpers import bulk
-
     perc = uses_percolator(es, names)
     now = iso(utcnow())
 
@@ -179,9 +178,10 @@ def bulk_add_watches(es: Elasticsearch, names: IndexNames, specs: list[WatchSpec
                 doc["query"] = q
             yield {"_index": names.write_alias("watches"), "_id": doc["watch_id"], "_source": doc}
 
-    ok, _ = bulk(es, actions(), chunk_size=1000, refresh=True)
+    result = bulk_write(es, list(actions()), RetryPolicy(chunk_size=1000), "adding watches", refresh=True)
+    result.raise_for_failures("adding watches")
     _invalidate(names)
-    return ok
+    return len(result.ok)
 
 
 def _json(obj: Any) -> str:
@@ -400,10 +400,32 @@ def engine_for(es: Elasticsearch, names: IndexNames, kind: str = "auto") -> Watc
 # ----------------------------------------------------------------------------- on ingest
 
 
+@dataclass
+class WatchHit:
+    """A watch matched a unit: the finding to record and the watch's spec (owner, realert, alerters)."""
+
+    finding: Finding
+    spec: dict
+
+
+def judge(matches: dict[str, list[str]], watches: dict[str, dict], docs: dict[str, dict], now) -> list[WatchHit]:
+    """One finding per (watch, unit) an engine matched; pure. A watch not in `watches` (deleted
+    since the match) fires nothing; a unit not in `docs` is named by its id alone."""
+    hits = []
+    for wname, unit_ids in matches.items():
+        watch = watches.get(wname)
+        if not watch:
+            continue
+        spec = watch.get("spec") or {}
+        for uid in unit_ids:
+            hits.append(WatchHit(watch_finding(wname, spec, docs.get(uid, {"unit_id": uid}), now), spec))
+    return hits
+
+
 def on_indexed(es: Elasticsearch, settings: Settings, docs: list[dict], *, engine: WatchEngine | None = None,
                notify: bool = True) -> list[dict]:
-    """Match a just-indexed batch against every active watch; write/grow one alert per
-    (watch, unit) and notify the watch's alerters. Returns the alerts touched."""
+    """Match a just-indexed batch against every active watch (the engine is the fetch step);
+    write/grow one alert per (watch, unit) and notify the watch's alerters. Returns the alerts touched."""
     from . import lifecycle
     from .alerters import dispatch
 
@@ -417,27 +439,29 @@ def on_indexed(es: Elasticsearch, settings: Settings, docs: list[dict], *, engin
     if engine.name != "batch":
         es.indices.refresh(index=names.feedback)  # impact/citations read the units back
     by_name = {w["name"]: w for w in active_watches(es, names)}
-    by_unit = {d["unit_id"]: d for d in docs}
+    for wname in matches:
+        if wname not in by_name:  # added since the cache was filled
+            found = get_watch(es, names, wname)
+            if found:
+                by_name[wname] = found
     touched = []
     now = utcnow()
-    for wname, unit_ids in matches.items():
-        watch = by_name.get(wname) or get_watch(es, names, wname)
-        if not watch:
-            continue
-        spec = watch.get("spec") or {}
-        for uid in unit_ids:
-            finding = watch_finding(wname, spec, by_unit.get(uid, {"unit_id": uid}), now)
-            alert, created, evidence = lifecycle.record_finding(
-                es, names, finding, realert=parse_duration(spec.get("realert") or "7d"), now=now,
-                owner=spec.get("owner"), top_n=1, settings=settings)
-            if created and notify and spec.get("alerts"):
-                if lifecycle.silenced_until(es, names, alert["dedup_key"], finding.rule, now):
-                    alert["history"].append({"at": iso(now), "action": "suppressed", "actor": "watch"})
-                else:
-                    dispatch(alert, evidence, spec["alerts"])
-                lifecycle.save_deliveries(es, names, alert)
-            touched.append(alert)
-            log.info("watch %s matched unit %s -> alert %s (%s)", wname, uid, alert["alert_id"], "new" if created else "grown")
+    for hit in judge(matches, by_name, {d["unit_id"]: d for d in docs}, now):
+        finding, spec = hit.finding, hit.spec
+        sighting = lifecycle.record_sighting(
+            es, names, finding, realert=parse_duration(spec.get("realert") or "7d"), now=now,
+            owner=spec.get("owner"), top_n=1, settings=settings)
+        alert = sighting.alert
+        if sighting.outcome == lifecycle.NEW and notify and spec.get("alerts"):
+            if lifecycle.silenced_until(es, names, alert["dedup_key"], finding.rule, now):
+                alert["history"].append({"at": iso(now), "action": "suppressed", "actor": "watch"})
+            else:
+                dispatch(alert, sighting.evidence, spec["alerts"])
+            lifecycle.save_deliveries(es, names, alert)
+        touched.append(alert)
+        # the outcome is lifecycle.evidence_grew's verdict: a re-matched unit already recorded is "unchanged"
+        log.info("watch %s matched unit %s -> alert %s (%s)", finding.dimension["watch"], finding.dimension["unit"],
+                 alert["alert_id"], sighting.outcome)
     return touched
 
 

@@ -1,10 +1,6 @@
-"""`voxindex bench`: throughput numbers you can compare between commits and machines.
-
-`bench` is a command group; each area adds its own subcommand by listing a module here that
-exposes `register_bench(bench_subparsers)` (search and detectors add `search`, `detectors`).
-A listed module exposes either `register_bench(bench_subparsers)` or
-`add_bench_parser(bench_subparsers, name)`. This module provides `bench ingest`: the full enrichment pipeline vs plain bulk indexing of the
-same already-enriched documents, the time share of each stage, and peak memory.
+"""`voxindex bench ingest` (the `bench` group is voxindex/bench.py): the full enrichment pipeline
+vs plain bulk indexing of the same already-enriched documents, the time share of each stage, and
+peak memory.
 
 Wall-clock on a shared machine is noisy, so every stage is also measured in CPU seconds of this
 process (`time.process_time`, all threads: torch's included), and the headline is units per
@@ -13,7 +9,6 @@ CPU-second next to units per wall-second.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import resource
@@ -22,31 +17,6 @@ import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
-
-# (module, subcommand name); a module that is not built yet is skipped
-BENCH_MODULES: list[tuple[str, str]] = [
-    ("indexer.bench", "ingest"),
-    ("search_api.bench", "search"),
-    ("detectors.bench", "detectors"),
-    ("indexer.encoder.bench", "encoder"),
-]
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="measure throughput (ingest, and search/detectors where built)",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    bsub = p.add_subparsers(dest="bench_command", metavar="WHAT", required=True)
-    for name, command in BENCH_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue
-            raise
-        if hasattr(module, "register_bench"):
-            module.register_bench(bsub)
-        elif hasattr(module, "add_bench_parser"):
-            module.add_bench_parser(bsub, command)
 
 
 def register_bench(bsub: argparse._SubParsersAction) -> None:
@@ -103,11 +73,11 @@ class _CpuTimed:
 def bench_ingest(settings, es, units, batch: int, warm_cache: bool = False, progress: bool = True) -> dict:
     import tempfile
 
-    from elasticsearch.helpers import bulk
     from tqdm import tqdm
 
+    from indexer.bulk import RetryPolicy, bulk_load, bulk_write
+    from indexer.enrich.build import build_pipeline
     from indexer.overlap import run_overlapped
-    from indexer.pipeline import default_pipeline
     from voxindex.setup import drop_indices, setup_indices
 
     tmp = tempfile.TemporaryDirectory(prefix="vxbench-")
@@ -118,7 +88,8 @@ def bench_ingest(settings, es, units, batch: int, warm_cache: bool = False, prog
         for s in (full, plain):
             setup_indices(es, s.indices)
         started, cpu_started = time.perf_counter(), time.process_time()
-        pipeline = default_pipeline(full, es)
+        pipeline = build_pipeline(full, es)
+        policy = RetryPolicy.from_settings(settings)
         cpu: dict[str, float] = {}
         pipeline.stages = [_CpuTimed(st, cpu) for st in pipeline.stages]
         load_s, load_cpu = time.perf_counter() - started, time.process_time() - cpu_started
@@ -128,12 +99,15 @@ def bench_ingest(settings, es, units, batch: int, warm_cache: bool = False, prog
         index_s = 0.0
         bar = tqdm(total=len(units), desc="enrich+index", unit="unit", file=sys.stderr, disable=not progress)
 
-        def commit(chunk, out) -> None:  # the writer thread, as in the ingest runner
+        def commit(chunk, out) -> None:  # the writer thread, as in the ingest runner: decisions, then units
             nonlocal index_s, units_out
             t = time.perf_counter()
-            batch_docs = [u.to_doc() for u in out]
-            bulk(es, ({"_index": full.indices.feedback_write, "_id": d["unit_id"], "_source": d} for d in batch_docs),
-                 chunk_size=settings.bulk_chunk_size, refresh=False)
+            if out.writes:
+                bulk_write(es, [w.action for w in out.writes], policy, "writing stage decisions").raise_for_failures(
+                    "writing stage decisions")
+            batch_docs = [u.to_doc() for u in out.units]
+            bulk_write(es, [{"_index": full.indices.feedback_write, "_id": d["unit_id"], "_source": d} for d in batch_docs],
+                       policy, "indexing enriched units").raise_for_failures("indexing enriched units")
             index_s += time.perf_counter() - t
             spool.writelines(json.dumps(d) + "\n" for d in batch_docs)
             units_out += len(batch_docs)
@@ -147,9 +121,8 @@ def bench_ingest(settings, es, units, batch: int, warm_cache: bool = False, prog
         full_cpu = time.process_time() - cpu_started
         t = time.perf_counter()
         spool.seek(0)
-        bulk(es, ({"_index": plain.indices.feedback_write, "_id": d["unit_id"], "_source": d}
-                  for d in (json.loads(line) for line in spool)),
-             chunk_size=settings.bulk_chunk_size, refresh=False)
+        bulk_load(es, ({"_index": plain.indices.feedback_write, "_id": d["unit_id"], "_source": d}
+                       for d in (json.loads(line) for line in spool)), policy, "indexing the plain copy")
         spool.close()
         es.indices.refresh(index=plain.indices.feedback)
         plain_s = time.perf_counter() - t

@@ -146,7 +146,6 @@ def _configured(deployment, names, settings):
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    import logging
     import os
     from pathlib import Path
 
@@ -158,8 +157,6 @@ def _ingest(args: argparse.Namespace) -> int:
     from .pipeline import Pipeline
     from .sources.mapped import MappingError
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("elastic_transport").setLevel(logging.ERROR)  # our retry loop reports outages
     settings = get_settings()
     if args.batch_size is not None and args.batch_size < 1:
         _err("--batch-size must be at least 1")
@@ -171,7 +168,7 @@ def _ingest(args: argparse.Namespace) -> int:
             _err("--schedule runs the sources of voxindex.yaml; give no path")
             return 2
         if args.path is None:
-            deployment = load_deployment()
+            deployment = load_deployment(named=settings.config_file)
             if not deployment.sources:
                 where = deployment.path or "./voxindex.yaml"
                 _err(f"nothing to ingest: give a directory or file, or list sources in {where} (write a starter with `voxindex init`)")
@@ -204,9 +201,9 @@ def _ingest(args: argparse.Namespace) -> int:
     if jobs is None:
         return _report(_run_dir(es, settings, Path(args.path), sources, pipeline, args), args)
     if pipeline is None and any(c.name != "accounts" for _, c, _ in jobs):
-        from .pipeline import default_pipeline
+        from .enrich.build import build_pipeline
 
-        pipeline = default_pipeline(settings, es)  # built once: models load once
+        pipeline = build_pipeline(settings, es)  # built once: models load once
     if args.schedule:
         return _schedule(es, settings, deployment, sources, pipeline, args)
     return _report(_run_jobs(es, settings, jobs, pipeline, args), args)

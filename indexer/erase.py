@@ -15,6 +15,7 @@ from elasticsearch import Elasticsearch, helpers
 
 from voxindex.model import FeedbackUnit, Person, stable_id, to_jsonable, utcnow
 
+from indexer.bulk import RetryPolicy, bulk_write
 from indexer.identity.normalize import key_hash, normalize_email
 from indexer.identity.resolver import person_id_for_email
 from indexer.identity.store import find_person_by_email, get_person
@@ -114,7 +115,8 @@ def erase(
         else:
             actions.append({"_op_type": "index", "_index": hit["_index"], "_id": hit["_id"], "_source": _re_redact(hit["_source"], person)})
     if actions:
-        ok, errors = helpers.bulk(es, actions, raise_on_error=False, refresh="wait_for")
+        written = bulk_write(es, actions, RetryPolicy.from_settings(settings), f"erasing person {pid}", refresh="wait_for")
+        ok, errors = len(written.ok), list(written.failed.values())
         if mode == "delete":
             result.units_deleted = ok
         else:

@@ -11,6 +11,7 @@ Guarantees:
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -20,13 +21,16 @@ from typing import Any, Callable, Iterable
 
 from elasticsearch import Elasticsearch
 
+from detectors.watches import on_indexed
 from voxindex.model import FeedbackUnit, ValidationError, to_jsonable, utcnow
 
 from .bulk import ElasticsearchOutage, RetryPolicy, bulk_write, with_retry
 from .cursors import load_cursor, save_cursor, source_key
 from .deadletter import DeadLetter, dead_letter_actions, ensure_fields
+from .enrich.build import build_pipeline
+from .identity.contacts import load_contacts
 from .overlap import run_overlapped
-from .pipeline import Pipeline, default_pipeline
+from .pipeline import Pipeline, Write
 from .sources import FEEDBACK_CONNECTORS, AccountsConnector, Connector, get_connector
 from .progress import Progress
 from .sources.base import Bad, Parsed
@@ -65,6 +69,7 @@ class IngestSummary:
     changed: int = 0
     unchanged: int = 0
     dead_lettered: int = 0
+    decisions: int = 0  # stage decisions written (people, identity decisions, duplicate links)
     batches: int = 0
     seconds: float = 0.0
     error: str | None = None
@@ -110,18 +115,6 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
-def _optional(module: str, attr: str) -> Callable | None:
-    """A hook from another area, if it is installed; its absence is not an error."""
-    try:
-        mod = __import__(module, fromlist=[attr])
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        log.warning("could not import %s: %s", module, exc)
-        return None
-    return getattr(mod, attr, None)
-
-
 # ------------------------------------------------------------------ one run over one source
 
 
@@ -135,6 +128,7 @@ class _Prepared:
     original_hash: dict
     enriched: list
     failures: list
+    writes: list  # what the stages decided besides the units (people, merges, duplicate links)
 
 
 def batch_keys(batch: list[Parsed]) -> set[tuple[str, str]]:
@@ -158,7 +152,7 @@ class _Run:
         self.started = time.perf_counter()
         self.started_at = utcnow()
         self.committed = 0  # batches indexed and covered by the stored cursor
-        self.on_indexed = _optional("detectors.watches", "on_indexed")
+        self.on_indexed = on_indexed
 
     # -- state index
 
@@ -263,23 +257,26 @@ class _Run:
                     prior.setdefault(key, set()).add(hit["_id"])
         return stored, prior
 
-    def enrich(self, units: list[FeedbackUnit]) -> tuple[list[FeedbackUnit], list[tuple[FeedbackUnit, str]]]:
+    def enrich(self, units: list[FeedbackUnit]) -> tuple[list[FeedbackUnit], list[tuple[FeedbackUnit, str]], list[Write]]:
+        """Enriched units, the units that failed (with why) and every write the stages decided,
+        including those of stages that finished before a later one failed."""
+        writes: list[Write] = []
         if not units or not self.pipeline.stages:
-            return units, []
+            return units, [], writes
         try:
-            return self.pipeline.run(units), []
+            return self.pipeline.run(units, writes).units, [], writes
         except Exception as batch_exc:  # find the unit(s) that break it; keep the rest
             log.warning("enrichment failed for a batch of %d (%s); retrying one by one", len(units), batch_exc)
         out: list[FeedbackUnit] = []
         failed: list[tuple[FeedbackUnit, str]] = []
         for unit in units:
             try:
-                out.extend(self.pipeline.run([unit]))
+                out.extend(self.pipeline.run([unit], writes).units)
             except Exception as exc:
                 failed.append((unit, f"enrichment failed: {type(exc).__name__}: {exc}"))
         if len(units) > 1 and len(failed) == len(units):
             raise EnrichmentFailed(f"every unit of the batch failed enrichment ({failed[0][1]})")
-        return out, failed
+        return out, failed, writes
 
     def process(self, batch: list[Parsed]) -> None:
         self.write(self.prepare(batch))
@@ -315,8 +312,8 @@ class _Run:
         if not fresh:
             return None
         original_hash = {(u.source_record_id, u.provenance.record_part): u.provenance.raw_hash for u in fresh}
-        enriched, failures = self.enrich(fresh)
-        return _Prepared(origin, prior, is_new, original_hash, enriched, failures)
+        enriched, failures, writes = self.enrich(fresh)
+        return _Prepared(origin, prior, is_new, original_hash, enriched, failures, writes)
 
     def write(self, prepared: "_Prepared | None") -> None:
         if prepared is None:
@@ -337,6 +334,7 @@ class _Run:
 
         for unit, reason in failures:
             fail((unit.source_record_id, unit.provenance.record_part), reason, "enrich")
+        letters += self.write_decisions(prepared.writes)
         now = utcnow()
         actions: list[dict[str, Any]] = []
         docs: dict[str, dict[str, Any]] = {}
@@ -385,6 +383,25 @@ class _Run:
                 self.on_indexed(self.es, self.settings, indexed_docs)
             except Exception:  # a watch must never cost us data
                 log.exception("detectors.watches.on_indexed failed; the units are indexed, watches skipped")
+
+    def write_decisions(self, writes: list[Write]) -> list[DeadLetter]:
+        """The stages' decisions, through the same bulk path as the units (before them, as the
+        stages used to write them while enriching). A rejected one is dead-lettered, with the
+        action as its payload, so it is counted and seen like a rejected unit."""
+        if not writes:
+            return []
+        s = self.summary
+        result = bulk_write(self.es, [w.action for w in writes], self.policy, f"writing the decisions of batch {s.batches}")
+        s.decisions += len(result.ok)
+        letters = []
+        by_id = {w.action["_id"]: w for w in writes}
+        for doc_id, item in result.failed.items():
+            w = by_id[doc_id]
+            err = item.get("error") or {}
+            reason = f"{err.get('type', 'error')}: {err.get('reason', item)}" if isinstance(err, dict) else str(err)
+            letters.append(self.letter(f"{w.stage}:{w.action.get('_index')}/{doc_id}", json.dumps(w.action, default=str),
+                                       f"index rejected the {w.stage} write ({item.get('status')}): {reason}", w.stage))
+        return letters
 
     # -- the whole source
 
@@ -481,7 +498,7 @@ def latest_per_id(parsed: list[Parsed]) -> tuple[list[Parsed], list[str]]:
 
 
 def _pipeline(settings, es, pipeline: Pipeline | None) -> Pipeline:
-    return pipeline if pipeline is not None else default_pipeline(settings, es)
+    return pipeline if pipeline is not None else build_pipeline(settings, es)
 
 
 def _read(connector, source: Iterable, first: list | None = None) -> tuple[list, list[Bad]]:
@@ -672,9 +689,8 @@ def ingest_dir(
 
 
 def _load_contacts(es: Elasticsearch, settings, people: Path) -> None:
-    """CRM contacts belong to the identity area (indexer.identity); skipped until it exists."""
-    load_contacts = _optional("indexer.identity", "load_contacts")
-    if load_contacts is None or not people.is_file():
+    """CRM contacts (people.csv, optional in a data directory) become persons before any feedback."""
+    if not people.is_file():
         return
     result = load_contacts(es, settings, people)
     log.info("contacts from %s: %s", people, result)

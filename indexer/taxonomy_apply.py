@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
-from elasticsearch.helpers import bulk
 
+from indexer.bulk import RetryPolicy, bulk_write
 from voxindex.model import FeedbackUnit
 
 PAGE = 500
@@ -89,9 +89,10 @@ def _pages(es, index: str, query: dict | None = None):
 def _copy(es, hits, target: str, classifier, intent_model) -> tuple[int, int]:
     units = [FeedbackUnit.from_doc(h["_source"]) for h in hits]
     n = relabel(units, classifier, intent_model)
-    ok, _ = bulk(es, ({"_index": target, "_id": h["_id"], "_source": u.to_doc()} for h, u in zip(hits, units)),
-                 chunk_size=PAGE, raise_on_error=True)
-    return ok, n
+    actions = [{"_index": target, "_id": h["_id"], "_source": u.to_doc()} for h, u in zip(hits, units)]
+    result = bulk_write(es, actions, RetryPolicy(chunk_size=PAGE), f"copying into {target}")
+    result.raise_for_failures(f"copying into {target}")
+    return len(result.ok), n
 
 
 def apply_taxonomy(settings, es, taxonomy_path=None, delete_old: bool = False, progress: bool = True) -> ApplyResult:

@@ -13,69 +13,33 @@ sub-theme (`abstain_threshold(k)` for k sub-themes, calibrated on CLINC150 val).
 
 The fitted head is saved under VOXINDEX_HOME/taxonomy/ keyed by the taxonomy's version and a hash
 of its sub-theme names, so a changed taxonomy never uses a stale head; ingest and
-`taxonomy apply` load it when it exists.
+`taxonomy apply` load it when it exists (the artifact and its threshold: indexer/enrich/taxonomy_head.py).
 """
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from indexer.enrich.taxonomy import Taxonomy, prototype_texts
+from indexer.enrich.taxonomy_head import (
+    ABSTAIN_BY_K,
+    ABSTAIN_LEARNED,
+    ABSTAIN_MESSY_FACTOR,
+    LearnedHead,
+    abstain_threshold,
+    head_path,
+    load,
+    load_for,
+    save,
+    taxonomy_key,
+)
 
-# Abstention threshold on the head's top probability. Top probabilities shrink as sub-themes are
-# added, so the threshold depends on their number k. Calibrated with
-# `python -m indexer.evals.real.learning_curve` (never on test splits):
-# - CLINC150 val: for k-intent subsets (5 seeded draws per k) and all 150 intents, a 10-shot logreg
-#   head, the highest threshold whose in-scope accuracy drop stays <= 3 points: medians below;
-# - HINT3 train (messages not used as examples): the same per bot (k = 21, 28, 57) came out lower,
-#   real chatbot traffic being messier than CLINC; the median ratio HINT3 / CLINC-at-that-k (0.727)
-#   scales the CLINC curve, so deployments on messy feedback stay inside the in-scope budget.
-ABSTAIN_BY_K = {9: 0.52, 20: 0.40, 50: 0.255, 150: 0.185}
-ABSTAIN_MESSY_FACTOR = 0.727
-
-
-def abstain_threshold(n_classes: int) -> float:
-    ks = np.log(np.array(list(ABSTAIN_BY_K), dtype=float))
-    return float(ABSTAIN_MESSY_FACTOR * np.interp(np.log(max(2, n_classes)), ks, list(ABSTAIN_BY_K.values())))
-
-
-ABSTAIN_LEARNED = abstain_threshold(150)  # 0.134: the full CLINC150 taxonomy
 CALIBRATED_SHOTS = 10  # labeled examples per sub-theme the threshold was calibrated with
 METHODS = ("logreg", "prototype")
 LOGREG_C = 10.0  # weak regularisation: embeddings are unit vectors, few examples per class
 PROTO_TEMPERATURE = 0.05
-
-
-@dataclass
-class LearnedHead:
-    sub_themes: list[str]
-    method: str
-    weights: np.ndarray  # (dims, classes)
-    bias: np.ndarray  # (classes,)
-    examples: np.ndarray  # (m, dims) unit vectors of every example (incl. names/descriptions)
-    owners: np.ndarray  # (m,) class index of each example
-    threshold: float = ABSTAIN_LEARNED
-    taxonomy_key: str = ""
-    counts: dict[str, int] = field(default_factory=dict)  # labeled examples per sub-theme
-
-    def matches(self, taxonomy: Taxonomy) -> bool:
-        return self.taxonomy_key == taxonomy_key(taxonomy)
-
-    def proba(self, vectors: np.ndarray) -> np.ndarray:
-        z = vectors @ self.weights + self.bias
-        z -= z.max(1, keepdims=True)
-        p = np.exp(z)
-        return p / p.sum(1, keepdims=True)
-
-
-def taxonomy_key(taxonomy: Taxonomy) -> str:
-    names = "\x1f".join(s.key for s in taxonomy.sub_themes)
-    return f"{taxonomy.version}-{hashlib.sha1(names.encode()).hexdigest()[:10]}"
 
 
 def fit(taxonomy: Taxonomy, texts: list[str], labels: list[str], embed, method: str = "logreg",
@@ -109,33 +73,6 @@ def fit(taxonomy: Taxonomy, texts: list[str], labels: list[str], embed, method: 
     counts = {n: int(sum(1 for l in labels if l == n)) for n in names}
     threshold = abstain_threshold(len(names)) if threshold is None else threshold
     return LearnedHead(names, method, W, b, X, y, threshold, taxonomy_key(taxonomy), counts)
-
-
-def head_path(settings, taxonomy: Taxonomy) -> Path:
-    return Path(settings.home) / "taxonomy" / f"{taxonomy_key(taxonomy)}.npz"
-
-
-def save(head: LearnedHead, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"sub_themes": head.sub_themes, "method": head.method, "threshold": head.threshold,
-            "taxonomy_key": head.taxonomy_key, "counts": head.counts}
-    with open(path, "wb") as fh:
-        np.savez_compressed(fh, weights=head.weights, bias=head.bias, examples=head.examples,
-                            owners=head.owners, meta=np.array(json.dumps(meta)))
-    return path
-
-
-def load(path: Path) -> LearnedHead | None:
-    if not Path(path).exists():
-        return None
-    z = np.load(path, allow_pickle=False)
-    meta = json.loads(str(z["meta"]))
-    return LearnedHead(meta["sub_themes"], meta["method"], z["weights"], z["bias"], z["examples"], z["owners"],
-                       float(meta["threshold"]), meta["taxonomy_key"], meta.get("counts", {}))
-
-
-def load_for(settings, taxonomy: Taxonomy) -> LearnedHead | None:
-    return load(head_path(settings, taxonomy))
 
 
 def read_csv(path: str | Path) -> list[tuple[str, str]]:
@@ -179,3 +116,8 @@ def learn(settings, taxonomy_path=None, examples_csv=None, method: str = "logreg
 
 def settings_taxonomy(settings):
     return getattr(settings, "taxonomy_path", None)
+
+
+__all__ = ["ABSTAIN_BY_K", "ABSTAIN_LEARNED", "ABSTAIN_MESSY_FACTOR", "CALIBRATED_SHOTS", "METHODS", "LearnedHead",
+           "abstain_threshold", "collect_examples", "fit", "head_path", "learn", "load", "load_for", "read_csv",
+           "save", "taxonomy_key"]

@@ -12,12 +12,13 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
+from voxindex.model import iso
+from voxindex.stats import linear_slope, poisson_change_normal
 
 from .auth import Principal
 from .errors import ApiError
-from .query import filter_query, iso, scope_clauses
+from .query import filter_query, scope_clauses
 from .redact import redact_unit, source_excludes
-from .stats import poisson_change, slope
 
 ACCOUNT_BUCKETS = 10_000  # terms on account_id per theme, for distinct-account ARR sums
 
@@ -94,7 +95,7 @@ def themes(es: Elasticsearch, names: IndexNames, p: dict, principal: Principal) 
             "accounts": b["accounts"]["value"],
             "sentiment": _mix(b["sentiment"]["buckets"]),
             "sub_themes": _mix(b["sub_themes"]["buckets"]),
-            "trend": {"daily": daily, "slope_per_day": round(slope(counts), 4)},
+            "trend": {"daily": daily, "slope_per_day": round(linear_slope(counts), 4)},
         }
         if principal.sees_revenue:
             # each account's ARR counted once (its highest point-in-time ARR in the window)
@@ -124,7 +125,7 @@ def trends(es: Elasticsearch, names: IndexNames, p: dict, principal: Principal) 
     rows = []
     for b in resp["aggregations"]["keys"]["buckets"]:
         w = b["windows"]["buckets"]
-        row = {p["by"]: b["key"], **poisson_change(w["current"]["doc_count"], w["previous"]["doc_count"])}
+        row = {p["by"]: b["key"], **poisson_change_normal(w["current"]["doc_count"], w["previous"]["doc_count"])}
         if p["by"] == "sub_theme" and b["theme"]["buckets"]:
             row["theme"] = b["theme"]["buckets"][0]["key"]
         rows.append(row)

@@ -3,8 +3,8 @@ validate the declared params, call the view, answer JSON, write the audit record
 from __future__ import annotations
 
 import logging
-import os
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -13,12 +13,16 @@ import elasticsearch
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from dashboards.ui import bp as dashboards_bp
+from indexer.enrich.build import model_stages, state_stages
+from indexer.pipeline import Pipeline, Stage
 from voxindex.access import AccessDenied
 from voxindex.config import IndexNames, Settings, get_settings
 
 from . import audit
 from .auth import KeyStore, Principal, token_from_headers
 from .bodies import parse_json, too_large
+from .embedding import embed_query
 from .errors import ApiError, error_body
 from .hosts import allowed_hosts, host_allowed
 from .openapi import build_document
@@ -31,35 +35,37 @@ log = logging.getLogger("voxindex.api")
 API_VERSION = "1.0.0"
 
 
-def _env_float(name: str) -> float | None:
-    value = os.environ.get(name)
-    return float(value) if value else None
+def _setting(name: str):
+    """A default taken from the configured Settings (voxindex/config.py documents each one)."""
+    return field(default_factory=lambda: getattr(get_settings(), name))
 
 
 @dataclass(frozen=True)
 class ApiOptions:
-    rate_per_s: float = field(default_factory=lambda: float(os.environ.get("VOXINDEX_API_RATE", "20")))
-    burst: float = field(default_factory=lambda: float(os.environ.get("VOXINDEX_API_BURST", "40")))
-    # cursors stay valid across restarts only with a fixed secret
-    cursor_secret: str | None = field(default_factory=lambda: os.environ.get("VOXINDEX_API_SECRET"))
-    # requests per client address, counted before the key is looked up (a bad-key flood costs no
-    # Elasticsearch lookups); None: the per-key rate and burst
-    address_rate_per_s: float | None = field(default_factory=lambda: _env_float("VOXINDEX_API_ADDRESS_RATE"))
-    address_burst: float | None = field(default_factory=lambda: _env_float("VOXINDEX_API_ADDRESS_BURST"))
-    max_body_bytes: int = field(default_factory=lambda: int(os.environ.get("VOXINDEX_API_MAX_BODY", str(8 * 1024 * 1024))))
+    """The API's limits; `from_settings` is what `create_app` uses, the constructor lets tests
+    override a few and keep the configured rest."""
+
+    rate_per_s: float = _setting("api_rate")
+    burst: float = _setting("api_burst")
+    cursor_secret: str | None = _setting("api_secret")
+    # None: the per-key rate and burst
+    address_rate_per_s: float | None = _setting("api_address_rate")
+    address_burst: float | None = _setting("api_address_burst")
+    max_body_bytes: int = _setting("api_max_body")
     tuning: SearchTuning = field(default_factory=SearchTuning)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ApiOptions":
+        return cls(rate_per_s=settings.api_rate, burst=settings.api_burst, cursor_secret=settings.api_secret,
+                   address_rate_per_s=settings.api_address_rate, address_burst=settings.api_address_burst,
+                   max_body_bytes=settings.api_max_body)
 
 
 def default_embed(settings: Settings) -> Callable[[str], list[float]]:
     """The query embedder; it keeps recent queries itself (`VOXINDEX_QUERY_CACHE`)."""
 
     def call(text: str) -> list[float]:
-        from .embedding import embed_query
-
-        try:
-            return embed_query(text, settings)
-        except ModuleNotFoundError as exc:
-            raise ApiError(503, "vector_unavailable", f"vector search is not available ({exc.name} missing); use mode=keyword") from None
+        return embed_query(text, settings)
 
     return call
 
@@ -76,11 +82,23 @@ class Services:
     address_bucket: TokenBucket | None = None
     options: ApiOptions | None = None
     _openapi: dict | None = None
+    _models: list[Stage] | None = None
+    _models_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def openapi(self) -> dict:
         if self._openapi is None:
             self._openapi = build_document(self.registry.endpoints, API_VERSION)
         return self._openapi
+
+    def ingest_pipeline(self) -> Pipeline:
+        """The pipeline for one `POST /v1/ingest`. Its model stages are built once per app, by the
+        first request (the lock keeps two first requests from building them twice) and shared, as
+        the models behind them always were; the stages that read the people and accounts indices
+        are read afresh per request, so an erasure, an undone merge or a new account counts at once."""
+        with self._models_lock:
+            if self._models is None:
+                self._models = model_stages(self.settings, self.es)
+        return Pipeline(stages=state_stages(self.settings, self.es) + self._models)
 
 
 def _json(body: Any, status: int = 200, headers: dict | None = None):
@@ -160,7 +178,7 @@ def _client_note() -> str:
 
 def _before_auth(services: Services) -> None:
     """Limits that hold before any key is looked up: body size, then requests per client address."""
-    opts = services.options or ApiOptions()
+    opts = services.options or ApiOptions.from_settings(services.settings)
     big = too_large(request.content_length, opts.max_body_bytes)
     if big is not None:
         raise big
@@ -208,7 +226,7 @@ def create_app(settings: Settings | None = None, es: elasticsearch.Elasticsearch
     from voxindex.es import client
 
     settings = settings or get_settings()
-    options = options or ApiOptions()
+    options = options or ApiOptions.from_settings(settings)
     es = es or client(settings)
     names = settings.indices
     secret = (options.cursor_secret or secrets.token_hex(16)).encode()
@@ -257,13 +275,7 @@ def create_app(settings: Settings | None = None, es: elasticsearch.Elasticsearch
         log.exception("unhandled error in %s %s", request.method, request.path)
         return _json(error_body(500, "internal_error", "internal error; see the server log"), 500)
 
-    try:
-        from dashboards.web import bp
-    except ModuleNotFoundError as exc:
-        if not (exc.name and exc.name.startswith("dashboards")):
-            raise
-    else:
-        app.register_blueprint(bp)
+    app.register_blueprint(dashboards_bp)
     return app
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
 from typing import Any
 
 from elasticsearch import BadRequestError, Elasticsearch
 
 from indexer.enrich.redact import redact_text
 from voxindex.config import IndexNames
+from voxindex.model import iso, utcnow
 
 log = logging.getLogger("voxindex.audit")
 MAX_VALUE = 512
@@ -45,7 +45,7 @@ def audit_doc(actor: str, role: str | None, method: str, path: str, params: dict
               detail: str | None = None, client: str | None = None, key_name: str | None = None) -> dict:
     params = {k: (redact_free_text(v) if k in FREE_TEXT and isinstance(v, str) else v) for k, v in params.items()}
     return {
-        "at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "at": iso(utcnow()),
         "actor": actor,
         "role": role,
         "action": action,

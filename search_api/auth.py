@@ -12,11 +12,11 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from elasticsearch import Elasticsearch, NotFoundError
 
 from voxindex.config import IndexNames
+from voxindex.model import iso, utcnow
 
 from .spec import ROLES
 
@@ -73,7 +73,7 @@ def split_key(token: str) -> tuple[str, str] | None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    return iso(utcnow())
 
 
 class KeyStore:

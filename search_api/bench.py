@@ -140,9 +140,9 @@ def synthetic_docs(seeds: list[dict], n: int, seed: int = 7, noise: float = 0.02
 
 
 def ensure_bench_index(es, settings, n: int, rebuild: bool, merge: bool) -> tuple[object, dict]:
-    from elasticsearch import helpers
     from tqdm import tqdm
 
+    from indexer.bulk import RetryPolicy, bulk_load
     from voxindex.setup import drop_indices, setup_indices
 
     bench = replace(settings, index_prefix=f"{settings.index_prefix}-benchsearch")
@@ -162,8 +162,8 @@ def ensure_bench_index(es, settings, n: int, rebuild: bool, merge: bool) -> tupl
     t0 = time.perf_counter()
     bar = tqdm(total=n, desc="bulk-loading bench units", unit="unit", file=sys.stderr)
     actions = ({"_index": names.feedback_write, "_id": d["unit_id"], "_source": d} for d in synthetic_docs(seeds, n))
-    for ok, _ in helpers.parallel_bulk(es, actions, chunk_size=1000, thread_count=2, queue_size=2, raise_on_error=True):
-        bar.update(1)
+    # two writer threads: the load is part of what the search benchmark reports (load_s)
+    bulk_load(es, actions, RetryPolicy(chunk_size=1000), "bulk-loading bench units", threads=2, on_written=bar.update)
     bar.close()
     load_s = time.perf_counter() - t0
     es.indices.put_settings(index=physical, settings={"index": {"refresh_interval": "1s"}})
@@ -194,12 +194,11 @@ def run_bench(es, settings, n: int = 100_000, queries: int = 300, rebuild: bool 
     from indexer.enrich.embed import get_embedder
 
     from .auth import Principal
+    from .embedding import QueryEmbedder
     from .evaluation import load_queries
     from .params import search_params
     from .search import Searcher
     from .spec import validate
-
-    from .embedding import QueryEmbedder
 
     bench, info = ensure_bench_index(es, settings, n, rebuild, merge)
     texts = [q.text for q in load_queries()]

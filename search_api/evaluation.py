@@ -109,9 +109,9 @@ def live_coverage(es, settings: Settings, truth: list[dict], probe: int = 200) -
 def build_corpus(es, settings: Settings, units: list[dict]) -> Settings:
     """Index the sampled ground-truth units (text + MiniLM embedding) under `<prefix>-searcheval`;
     reused when it already holds exactly this sample."""
-    from elasticsearch import helpers
     from tqdm import tqdm
 
+    from indexer.bulk import RetryPolicy, bulk_write
     from indexer.enrich.embed import get_embedder
     from voxindex.setup import drop_indices, setup_indices
 
@@ -138,7 +138,8 @@ def build_corpus(es, settings: Settings, units: list[dict]) -> Settings:
                         "embedding": [float(x) for x in v],
                         "provenance": {"record_part": d["part"]}},
         } for d, v in zip(chunk, vecs)]
-        helpers.bulk(es, actions)
+        bulk_write(es, actions, RetryPolicy.from_settings(settings), "indexing the eval corpus").raise_for_failures(
+            "indexing the eval corpus")
         bar.update(len(chunk))
     bar.close()
     es.indices.refresh(index=names.feedback)

@@ -11,13 +11,14 @@ from urllib.parse import urlencode
 from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
+from voxindex.model import iso
 
 from . import impact as im
 from .analytics import anchor
 from .auth import Principal
 from .errors import ApiError
 from .params import filter_params
-from .query import filter_query, iso
+from .query import filter_query
 from .spec import Param
 
 PAGE = 2000

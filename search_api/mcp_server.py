@@ -287,6 +287,7 @@ def run_http(host: str, port: int, settings=None) -> None:
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
-if __name__ == "__main__":
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    run_stdio()
+if __name__ == "__main__":  # the same as `voxindex mcp` (logging set up by the command line)
+    from voxindex.cli import main
+
+    sys.exit(main(["mcp"]))

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
-
+from indexer.enrich.taxonomy import DEFAULT_TAXONOMY as TAXONOMY
+from indexer.enrich.taxonomy import load_taxonomy
+from voxindex.config import get_settings
 from voxindex.model import CHANNELS, INTENTS, PLANS, SEGMENTS, SENTIMENTS, SEVERITIES, SOURCES
 
 from .spec import Param
@@ -13,15 +13,18 @@ from .spec import Param
 REGIONS = ("NA", "EU", "APAC", "LATAM")
 # detectors.lifecycle.STATES, spelled here so the API document does not import the detectors
 ALERT_STATES = ("open", "acknowledged", "assigned", "resolved", "validated")
-TAXONOMY = Path(__file__).resolve().parent.parent / "taxonomy" / "taxonomy.yaml"
 
 
-@lru_cache(maxsize=1)
-def taxonomy_labels() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    data = yaml.safe_load(TAXONOMY.read_text())
-    themes = tuple(sorted(data["themes"]))
-    subs = tuple(sorted(s for t in data["themes"].values() for s in (t.get("sub_themes") or {})))
-    return themes, subs
+def taxonomy_labels(path: str | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Themes and sub-themes of the configured taxonomy (VOXINDEX_TAXONOMY / voxindex.yaml, else
+    the checkout's), the one ingest labels units with."""
+    return _labels(str(path or get_settings().taxonomy_path or TAXONOMY))
+
+
+@lru_cache(maxsize=8)
+def _labels(path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    tax = load_taxonomy(path)
+    return tuple(sorted(tax.themes)), tuple(sorted(s.name for s in tax.sub_themes))
 
 
 def filter_params() -> tuple[Param, ...]:

@@ -10,16 +10,13 @@ from typing import Any
 
 from voxindex.access import FIELDS, FILTER_NAMES, Filters, scoped_query
 from voxindex.access import scope_clauses as _scope_clauses
+from voxindex.model import iso
 
 from .auth import Principal
 
 FILTER_FIELDS = {name: FIELDS[name] for name in FILTER_NAMES}
 FACET_FIELDS = {name: FILTER_FIELDS[name] for name in FILTER_NAMES if name not in ("account", "app_version")}
 TEXT_FIELDS = ["text", "title^0.5"]
-
-
-def iso(dt: datetime) -> str:
-    return dt.isoformat().replace("+00:00", "Z")
 
 
 def scope_clauses(principal: Principal) -> list[dict]:

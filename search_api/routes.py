@@ -8,6 +8,9 @@ from typing import Any
 
 from flask import g
 
+from detectors import lifecycle
+from indexer.ingest import ingest_records
+
 from . import analytics
 from .errors import ApiError
 from .params import (
@@ -120,16 +123,6 @@ def get_account(args: dict, account_id: str) -> Any:
     return out
 
 
-def _lifecycle():
-    try:
-        from detectors import lifecycle
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("detectors"):
-            raise ApiError(501, "not_implemented", "alerts are not available: the detectors module is not installed") from None
-        raise
-    return lifecycle
-
-
 def _jsonable(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         from voxindex.model import to_jsonable
@@ -142,9 +135,8 @@ def _jsonable(obj: Any) -> Any:
 
 def list_alerts(args: dict) -> Any:
     s = svc()
-    lc = _lifecycle()
     try:
-        alerts = _jsonable(lc.list_alerts(s.es, s.names, state=args.get("state") or None, owner=args.get("owner"),
+        alerts = _jsonable(lifecycle.list_alerts(s.es, s.names, state=args.get("state") or None, owner=args.get("owner"),
                                           size=args["size"]))
     except ValueError as exc:  # an unknown state
         raise ApiError(400, "invalid_parameter", str(exc), {"param": "state"}) from None
@@ -155,14 +147,13 @@ def list_alerts(args: dict) -> Any:
 
 def _transition(action: str, args: dict, alert_id: str) -> Any:
     s = svc()
-    lc = _lifecycle()
     if action == "assign" and not args.get("assignee"):
         raise ApiError(400, "invalid_parameter", "assignee: required to assign", {"param": "assignee"})
-    alert = _jsonable(lc.get_alert(s.es, s.names, alert_id))
+    alert = _jsonable(lifecycle.get_alert(s.es, s.names, alert_id))
     if not alert or not alert_access.in_scope(alert, g.principal):
         raise ApiError(404, "not_found", f"no alert {alert_id!r}")
     try:
-        result = lc.transition(s.es, s.names, alert_id, action, actor=g.principal.name, assignee=args.get("assignee"),
+        result = lifecycle.transition(s.es, s.names, alert_id, action, actor=g.principal.name, assignee=args.get("assignee"),
                                note=args.get("note"), external_ticket=args.get("external_ticket"))
     except (KeyError, LookupError) as exc:
         raise ApiError(404, "not_found", str(exc)) from None
@@ -205,13 +196,7 @@ def ingest(args: dict) -> Any:
         raise ApiError(413, "record_too_large", f"records {oversized[:20]} are over {MAX_RECORD_CHARS:,} characters each; "
                        "nothing was ingested", {"param": "records", "rejected": oversized[:100], "limit": MAX_RECORD_CHARS})
     try:
-        from indexer.ingest import ingest_records
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("indexer"):
-            raise ApiError(501, "not_implemented", "ingest is not available: the indexer module is not installed") from None
-        raise
-    try:
-        summary = _jsonable(ingest_records(s.es, s.settings, connector, records))
+        summary = _jsonable(ingest_records(s.es, s.settings, connector, records, pipeline=s.ingest_pipeline()))
     except ValueError as exc:  # the runner refuses the request as a whole (e.g. a connector it lacks)
         raise ApiError(400, "invalid_parameter", str(exc), {"param": "connector"}) from None
     summary = summary if isinstance(summary, dict) else {"summary": summary}

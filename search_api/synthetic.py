@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import Elasticsearch
+
+from indexer.bulk import RetryPolicy, bulk_write
 
 from voxindex.config import IndexNames
 from voxindex.model import (AccountContext, ContextTurn, FeedbackUnit, Provenance, Scored, TaxonomyLabels,
@@ -101,8 +103,8 @@ def build_units(embed: Callable[[list[str]], list[list[float]]]) -> list[Feedbac
 
 
 def index_units(es: Elasticsearch, names: IndexNames, units: list[FeedbackUnit]) -> None:
-    actions = ({"_index": names.feedback_write, "_id": u.unit_id, "_source": u.to_doc()} for u in units)
-    helpers.bulk(es, actions, refresh="wait_for")
+    actions = [{"_index": names.feedback_write, "_id": u.unit_id, "_source": u.to_doc()} for u in units]
+    bulk_write(es, actions, RetryPolicy(), "indexing synthetic units", refresh="wait_for").raise_for_failures("indexing synthetic units")
 
 
 def minilm(settings=None) -> Callable[[list[str]], list[list[float]]]:

@@ -148,8 +148,8 @@ def load_demo(es, settings, seed: int = 7) -> tuple[list[FeedbackUnit], list[dic
 
 
 def run_cli(argv: list[str]) -> int:
-    """Run one of this area's commands through its own `register` (so a half-built command module of
-    another area cannot break these tests); the full `voxindex` parser is covered by the CLI tests."""
+    """Run one of the dashboards area's commands (kibana, report) through its own `register`, with
+    errors raised rather than turned into exit codes; the full `voxindex` parser is tests/test_cli.py's."""
     import argparse
 
     from dashboards.cli import register

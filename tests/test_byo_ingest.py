@@ -173,8 +173,7 @@ def test_environment_overrides_the_file_and_the_taxonomy_named_there_is_used(tmp
     monkeypatch.setenv("VOXINDEX_INDEX_PREFIX", "from-env")
     assert get_settings().index_prefix == "from-env"
 
-    import indexer.enrich.embed as embed
-    import indexer.enrich.taxonomy as taxonomy
+    from indexer.enrich import build
     from indexer.enrich.build import build_pipeline
 
     seen = {}
@@ -187,8 +186,8 @@ def test_environment_overrides_the_file_and_the_taxonomy_named_there_is_used(tmp
         seen["path"] = path
         return Classifier()
 
-    monkeypatch.setattr(embed, "get_embedder", lambda settings=None: object())
-    monkeypatch.setattr(taxonomy, "get_classifier", fake_classifier)
+    monkeypatch.setattr(build, "get_embedder", lambda settings=None: object())  # where the assembly looks them up
+    monkeypatch.setattr(build, "get_classifier", fake_classifier)
     build_pipeline(settings=s, es=None, duplicates=False, pii=False, segment=False)
     assert seen["path"] == s.taxonomy_path
 

@@ -6,10 +6,10 @@ import random
 from datetime import timedelta
 
 from dashdata import alert_doc, index_alerts, index_units, make_unit
-from dashdata import run_cli as main
 
 from detectors import lifecycle
 from detectors.closed_loop import judge, stage_summary, ticket_url, validate_fixes
+from voxindex.cli import main
 from voxindex.model import utcnow
 
 

@@ -35,10 +35,25 @@ def test_a_bad_window_names_the_file_and_the_field(tmp_path):
     ("type: spike\nschedule: {cron: 'every day'}\n", "schedule.cron"),
     ("type: spike\nalerts: [{type: slack}]\n", "alerts[0].webhook_url"),
     ("type: spike\nwindo: 1d\n", "windo"),
+    ("type: spike\nbaseline_windows: 0\n", "baseline_windows"),
+    ("type: spike\nalerts: [{type: pager}]\n", "alerts[0].type"),
+    ("type: impact\nquery: refund\n", "dimension"),
+    ("type: spike\ndimension: [sub_theme]\nexpected: share\n", "expected"),
 ])
 def test_every_validation_error_names_its_field(tmp_path, body, field):
     write(tmp_path, "r.yaml", body)
     with pytest.raises(RuleError, match=rf"r\.yaml: field '{field.replace('[', '.').replace(']', '.')}'"):
+        load_rules(tmp_path)
+
+
+def test_the_message_says_what_was_expected_and_what_was_given(tmp_path):
+    path = write(tmp_path, "counts.yaml", "type: trend\nmin_count: many\nwindow: soon\n")
+    with pytest.raises(RuleError) as err:
+        load_rules(tmp_path)
+    # the first problem in field order, in the rule's own words (not the validation library's)
+    assert str(err.value) == f"{path}: field 'window': expected a duration like '1d', '6h' or '15m', got 'soon'"
+    write(tmp_path, "counts.yaml", "type: trend\nmin_count: 2.5\n")
+    with pytest.raises(RuleError, match=r"field 'min_count': expected a whole number, got 2\.5$"):
         load_rules(tmp_path)
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from elasticsearch.helpers import bulk
 
+from indexer.bulk import RetryPolicy, bulk_write
 from voxindex.model import FeedbackUnit, Provenance, stable_id
 
 T0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
@@ -52,7 +53,7 @@ def test_the_pipeline_runs_every_stage_in_order_and_its_output_indexes(es, setti
     assert mine == ["segment", "embed", "taxonomy", "sentiment", "duplicates"]
     if "pii" in names:
         assert names.index("pii") < names.index("segment")
-    units = pipe.run([unit(t, f"r{i}", i) for i, t in enumerate(TEXTS)] + [unit("Happy to help!", "a1", role="agent")])
+    units = pipe.run([unit(t, f"r{i}", i) for i, t in enumerate(TEXTS)] + [unit("Happy to help!", "a1", role="agent")]).units
     index_units(es, settings, units)
     assert es.count(index=settings.indices.feedback, query={"exists": {"field": "taxonomy.primary_theme"}})["count"] == len(TEXTS)
     assert es.count(index=settings.indices.feedback, query={"exists": {"field": "embedding"}})["count"] == len(TEXTS) + 1
@@ -65,13 +66,18 @@ def test_duplicates_are_found_against_already_indexed_units(es, settings, pipeli
         u.person_id = "dana"  # one customer re-sending the same complaint
         return u
 
-    first = pipe.run([by_dana(unit("The password reset email never arrives", "r1", 0))])
+    first = pipe.run([by_dana(unit("The password reset email never arrives", "r1", 0))]).units
     index_units(es, settings, first)
-    later = pipe.run([by_dana(unit("The password reset email never arrives!", "r2", 60)),
+    batch = pipe.run([by_dana(unit("The password reset email never arrives!", "r2", 60)),
                       by_dana(unit("Password reset email never arrives, please help me", "r3", 90))])
+    later = batch.units
     gid = stable_id("dup", first[0].unit_id)
     assert [u.duplicate_group for u in later] == [gid, gid]
     assert all(u.is_duplicate for u in later)
+    # the stage decided that the indexed unit now heads a group; it wrote nothing itself
+    assert es.get(index=settings.indices.feedback, id=first[0].unit_id)["_source"].get("duplicate_group") is None
+    assert [(w.stage, w.action["_id"], w.action["_op_type"]) for w in batch.writes] == [("duplicates", first[0].unit_id, "update")]
+    bulk_write(es, [w.action for w in batch.writes], RetryPolicy(), "writing duplicate links", refresh="wait_for")
     stored = es.get(index=settings.indices.feedback, id=first[0].unit_id)["_source"]
     assert stored["duplicate_group"] == gid and stored["is_duplicate"] is False
 
@@ -82,7 +88,7 @@ def test_taxonomy_apply_relabels_history_into_a_new_version_while_readers_keep_g
     from indexer.taxonomy_apply import apply_taxonomy
 
     units = pipeline_for(settings, es, pii=False, identity=False, account_context=False, duplicates=False).run(
-        [unit(t, f"r{i}-{k}", i + k) for k in range(30) for i, t in enumerate(TEXTS)])
+        [unit(t, f"r{i}-{k}", i + k) for k in range(30) for i, t in enumerate(TEXTS)]).units
     for u in units:
         u.taxonomy.version = "old"
     index_units(es, settings, units)

@@ -91,14 +91,23 @@ def test_crm_contacts_of_one_human_merge_with_an_explained_score(es, crm):
     assert jones.person_id != dana.person_id
 
 
+def _written(es, batch):
+    """The stage's units, after writing what it decided (new persons, decisions) the way the ingest
+    runner does: through indexer.bulk, the one bulk path."""
+    from indexer.bulk import RetryPolicy, bulk_write
+
+    bulk_write(es, [w.action for w in batch.writes], RetryPolicy(), "writing identity decisions").raise_for_failures("test")
+    return batch.units
+
+
 def test_shared_inboxes_are_flagged_and_never_merged(es, crm):
     from indexer.identity import identity_stage
     from indexer.identity.store import find_person_by_email
 
     settings, _ = crm
     stage = identity_stage(settings, es)
-    units = stage([_unit("u1", "support@northwind.com", "Kim Wu"), _unit("u2", "support@northwind.com", "Lena Park"),
-                   _unit("u3", "pat@bluepeak.io", "Pat Lee"), _unit("u4", "pat@bluepeak.io", "Morgan Reyes")])
+    units = _written(es, stage([_unit("u1", "support@northwind.com", "Kim Wu"), _unit("u2", "support@northwind.com", "Lena Park"),
+                                _unit("u3", "pat@bluepeak.io", "Pat Lee"), _unit("u4", "pat@bluepeak.io", "Morgan Reyes")]))
     support = find_person_by_email(es, settings, "support@northwind.com")
     assert support.is_shared_inbox and support.emails == ["support@northwind.com"]
     assert units[0].person_id == units[1].person_id == support.person_id
@@ -114,7 +123,7 @@ def test_anonymous_reviews_are_never_merged(es, crm):
     settings, _ = crm
     stage = identity_stage(settings, es)
     out = stage([_unit("r1", None, "Dana Smith", source="appstore"), _unit("r2", None, "happy_dana", source="appstore"),
-                 _unit("p1", None, "Dana Smith", source="jsonl")])
+                 _unit("p1", None, "Dana Smith", source="jsonl")]).units
     assert [u.person_id for u in out] == [None, None, None]
 
 
@@ -122,7 +131,7 @@ def test_identity_stage_keeps_a_connector_given_account(es, crm):
     from indexer.identity import identity_stage
 
     settings, _ = crm
-    [u] = identity_stage(settings, es)([_unit("u9", "dana@northwind.com", "Dana Smith", account_id="acc_0002")])
+    [u] = identity_stage(settings, es)([_unit("u9", "dana@northwind.com", "Dana Smith", account_id="acc_0002")]).units
     assert u.account_id == "acc_0002" and u.person_id
 
 
@@ -142,7 +151,7 @@ def test_undo_restores_the_separate_persons_and_blocks_the_merge(es, fresh):
     [d] = [d for d in list_decisions(es, settings, action="merge") if d["decision_id"] == merge["decision_id"]]
     assert d["undone"] is True
     # the next pipeline run does not redo the undone merge
-    [u] = identity_stage(settings, es)([_unit("u5", "dana.smith@northwind.co.uk", "Dana Smyth")])
+    [u] = identity_stage(settings, es)([_unit("u5", "dana.smith@northwind.co.uk", "Dana Smyth")]).units
     assert u.person_id == b.person_id
 
 

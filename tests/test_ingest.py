@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
-import types
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,11 +12,12 @@ import pytest
 from elastic_transport import ConnectionError as TransportConnectionError
 from elasticsearch import Elasticsearch
 
+from indexer import ingest as ingest_module
 from indexer.bulk import RetryPolicy
 from indexer.cursors import list_cursors, load_cursor
 from indexer.deadletter import list_dead_letters
 from indexer.ingest import IngestAborted, ingest_dir, ingest_path, ingest_records
-from indexer.pipeline import FunctionStage, Pipeline
+from indexer.pipeline import Batch, FunctionStage, Pipeline, Write
 from voxindex.model import stable_id
 
 SOURCES = Path(__file__).resolve().parent / "fixtures" / "sources"
@@ -242,6 +241,26 @@ def test_per_unit_enrichment_and_index_failures_are_dead_lettered_and_the_run_go
     assert json.loads(by_stage["index"]["payload"])["id"] == 1007
 
 
+
+def test_stage_decisions_are_written_by_the_runner_counted_and_a_rejected_one_is_dead_lettered(es, settings):
+    state = settings.indices.write_alias("state")
+
+    def decide(units):  # a stage that decided two writes besides the units, as identity and duplicates do
+        return Batch(units, [
+            Write("decider", {"_op_type": "index", "_index": state, "_id": "decided", "_source": {"kind": "decided"}}),
+            Write("decider", {"_op_type": "update", "_index": settings.indices.feedback_write, "_id": "no-such-unit",
+                              "doc": {"is_duplicate": True}}),
+        ])
+
+    summary = ingest_path(es, settings, "zendesk", SOURCES / "tickets.jsonl", pipeline=Pipeline([FunctionStage("decider", decide)]),
+                          progress=False, policy=FAST, batch_size=1000)
+    assert (summary.status, summary.batches, summary.new, summary.decisions) == ("completed", 1, 4, 1)
+    assert summary.dead_lettered == FIXTURE_BAD["zendesk"] + 1 and summary.counts()["decisions"] == 1
+    assert es.get(index=state, id="decided")["found"]
+    _, letters = list_dead_letters(es, settings, source="zendesk", limit=20)
+    [dl] = [dl for dl in letters if dl["stage"] == "decider"]
+    assert "index rejected the decider write (404)" in dl["reason"] and dl["raw_ref"].endswith("/no-such-unit")
+
 def test_ingest_records_from_the_api_reports_bad_ones_and_is_idempotent(es, settings):
     lines = (SOURCES / "tickets.jsonl").read_text().splitlines()
     records = [json.loads(lines[0]), json.loads(lines[1]), {"id": 9, "comments": []}]
@@ -259,14 +278,7 @@ def test_watches_hook_sees_indexed_units_and_its_failures_lose_nothing(es, setti
         seen.extend(d["unit_id"] for d in docs)
         raise RuntimeError("watch engine is broken")
 
-    module = types.ModuleType("detectors.watches")
-    module.on_indexed = on_indexed
-    if "detectors" not in sys.modules:
-        try:
-            import detectors  # noqa: F401
-        except ModuleNotFoundError:
-            monkeypatch.setitem(sys.modules, "detectors", types.ModuleType("detectors"))
-    monkeypatch.setitem(sys.modules, "detectors.watches", module)
+    monkeypatch.setattr(ingest_module, "on_indexed", on_indexed)  # the runner's hook into detectors.watches
     summary = ingest_path(es, settings, "calls", SOURCES / "calls.jsonl", pipeline=Pipeline(), progress=False, policy=FAST)
     assert summary.new == 3 and len(seen) == 3
     assert count(es, settings.indices.feedback) == 3

@@ -11,14 +11,13 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import anyio
+import mcp  # noqa: F401  (a dependency in setup.cfg: missing, these tests fail instead of skipping)
 import pytest
 from elasticsearch.helpers import bulk
 
 from search_api.auth import KeyStore
 from voxindex.model import AccountContext, FeedbackUnit, Provenance, Scored, TaxonomyLabels, stable_id
 from voxindex.setup import drop_indices, setup_indices
-
-mcp = pytest.importorskip("mcp")
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 END = datetime(2026, 11, 20, tzinfo=timezone.utc)

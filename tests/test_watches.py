@@ -56,7 +56,7 @@ def test_engines_match_each_watch_to_exactly_its_units(es, settings, stored, eng
     assert got == {"sync-enterprise": [f"{tag}-1"], "eu-billing": [f"{tag}-4"], "ios-482": [f"{tag}-6"]}
 
 
-def test_on_indexed_writes_one_alert_per_watch_and_unit_and_dedups(es, settings, stored, engine):
+def test_on_indexed_writes_one_alert_per_watch_and_unit_and_dedups(es, settings, stored, engine, caplog):
     docs = batch(f"oi-{engine.name}")
     index_units(es, stored, docs, refresh=False)
     alerts = watches.on_indexed(es, settings, docs, engine=engine)
@@ -68,8 +68,10 @@ def test_on_indexed_writes_one_alert_per_watch_and_unit_and_dedups(es, settings,
     assert sync["owner"] == "team-sync" and sync["unit_ids"] == [f"oi-{engine.name}-1"]
     assert sync["impact"]["arr"] == 90000.0 and sync["kind"] == "watch"
     # the same unit matched again (re-indexed) is the same alert, and no new evidence: it does not grow
+    caplog.set_level("INFO", logger="voxindex.watches")
     again = watches.on_indexed(es, settings, docs[:1], engine=engine)
     assert [a["alert_id"] for a in again] == [sync["alert_id"]]
+    assert f"-> alert {sync['alert_id']} (unchanged)" in caplog.text and "(grown)" not in caplog.text
     assert [h["action"] for h in again[0]["history"]] == [h["action"] for h in sync["history"]]
 
 

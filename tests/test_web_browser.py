@@ -198,7 +198,7 @@ def test_an_alert_can_be_assigned_from_the_queue(browser, server, es, demo):
 def test_web_view_asks_for_a_key_and_the_keyless_demo_is_an_opt_in_viewer(es, demo, admin_key):
     from dataclasses import replace
 
-    from dashboards.web import create_web_app
+    from dashboards.ui import create_web_app
 
     local, remote = {"REMOTE_ADDR": "127.0.0.1"}, {"REMOTE_ADDR": "10.1.2.3"}
     client = create_web_app(demo, es).test_client()

@@ -1,25 +1,36 @@
-"""`voxindex` command line. Each area registers its own subcommands; heavy imports stay
-inside the command functions so `voxindex --help` is instant."""
+"""`voxindex` command line. Each area owns its commands in its own module, listed once in
+COMMAND_MODULES; logging is set up here, once, for every command. Heavy imports stay inside the
+command functions so `voxindex --help` is instant."""
 from __future__ import annotations
 
 import argparse
-import importlib
+import logging
 import sys
+
+from .subcommands import explain, register_modules
 
 # Each module exposes register(subparsers). Order is the order of `voxindex --help`.
 COMMAND_MODULES = (
-    "voxindex.commands",
-    "voxindex.demo",
-    "indexer.demo.cli",
-    "indexer.cli",
-    "indexer.evals.cli",
-    "indexer.models.cli",
-    "indexer.identity.cli",
-    "detectors.cli",
-    "search_api.cli",
-    "search_api.mcp_cli",
-    "dashboards.cli",
+    "voxindex.commands",  # es, setup, reset
+    "voxindex.demo",  # demo
+    "indexer.demo.cli",  # demo-data
+    "indexer.cli",  # ingest, init, deadletters, cursors
+    "indexer.evals.cli",  # eval
+    "voxindex.bench",  # bench: the group every area adds its benchmark to (BENCH_MODULES there)
+    "indexer.enrich.cli",  # taxonomy
+    "indexer.models.cli",  # train
+    "indexer.identity.cli",  # identity, erase
+    "detectors.cli",  # detectors (validate-fixes included), watches
+    "search_api.cli",  # serve, api-keys, eval-search
+    "search_api.mcp_cli",  # mcp
+    "dashboards.cli",  # kibana, report
 )
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# a command that reports through its log (the detector scheduler logs every alert) says so with
+# p.set_defaults(log_level_default="INFO"); all others are quiet unless something is wrong
+DEFAULT_LOG_LEVEL = "WARNING"
 
 DESCRIPTION = """\
 VoxIndex turns support tickets, reviews, surveys, call transcripts and community posts into
@@ -44,36 +55,71 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     parser.add_argument("--version", action="version", version=f"voxindex {__version__}")
+    parser.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, default=None,
+                        help="log level for this run (default VOXINDEX_LOG_LEVEL, else WARNING; INFO for `detectors run`)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue  # that area is not built yet
-            raise
-        module.register(sub)
+    register_modules(sub, COMMAND_MODULES)
+    explain(parser)
     return parser
 
 
+class _Stderr(logging.StreamHandler):
+    """Writes to the sys.stderr of the moment, so a caller that swaps it (tests) gets the lines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter(LOG_FORMAT))
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+def setup_logging(level_name: str) -> None:
+    """One format, on stderr, at one level for the whole run."""
+    level = logging.getLevelName(level_name.upper())
+    if not isinstance(level, int):
+        raise ValueError(f"VOXINDEX_LOG_LEVEL={level_name!r}: one of {', '.join(LOG_LEVELS)}")
+    root = logging.getLogger()
+    if not any(isinstance(h, _Stderr) for h in root.handlers):
+        root.addHandler(_Stderr())
+    root.setLevel(level)
+    # Elasticsearch's client logs every request at INFO and every retry at WARNING; our own retry
+    # loops report outages, so its lines show only when debugging
+    logging.getLogger("elastic_transport").setLevel(level if level <= logging.DEBUG else logging.ERROR)
+
+
+_depth = 0  # commands the demo runs in-process share the logging of the command line that started them
+
+
 def main(argv: list[str] | None = None) -> int:
+    global _depth
+    from .config import read_setting
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    _depth += 1
     try:
+        if _depth == 1:
+            setup_logging(args.log_level or read_setting("log_level") or getattr(args, "log_level_default", DEFAULT_LOG_LEVEL))
         result = args.func(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a clear one-line error; VOXINDEX_DEBUG=1 shows the traceback
-        import os
-
-        if os.environ.get("VOXINDEX_DEBUG"):
+        if read_setting("debug"):
             raise
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        _depth -= 1
     return int(result or 0)
 
 

@@ -28,14 +28,6 @@ def _run(argv: list[str]) -> int:
     return code
 
 
-def _has_command(name: str) -> bool:
-    from .cli import build_parser
-
-    parser = build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return name in sub.choices
-
-
 def run_demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
     t0 = time.monotonic()
@@ -47,14 +39,13 @@ def run_demo(args: argparse.Namespace) -> int:
     _run(["demo-data", "--seed", str(args.seed), "--days", str(args.days), "--out", str(out)])
     _step("Ingest every source (incremental; a re-run adds nothing)")
     _run(["ingest", str(out)])
-    if _has_command("detectors"):
-        # The demo's history ends on a fixed date; judge it as of that evening rather than
-        # today, or every source would look like it stopped delivering.
-        as_of = _data_end(out)
-        # a re-run as of the same time on the same data grows no alert and says "no change"
-        _step(f"Detectors: evaluate every rule once, as of {as_of}")
-        _run(["detectors", "run", "--once", "--at", as_of])
-    if _has_command("serve") and not args.no_api:
+    # The demo's history ends on a fixed date; judge it as of that evening rather than
+    # today, or every source would look like it stopped delivering.
+    as_of = _data_end(out)
+    # a re-run as of the same time on the same data grows no alert and says "no change"
+    _step(f"Detectors: evaluate every rule once, as of {as_of}")
+    _run(["detectors", "run", "--once", "--at", as_of])
+    if not args.no_api:
         _step("Search API: serve in the background (one this checkout started before is restarted)")
         _run(["serve", "--background"])
     table, ok = reconcile(out)

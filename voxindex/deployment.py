@@ -209,9 +209,9 @@ def _check_zone(value: str, where: str) -> None:
         raise ConfigError(f"{where}: {exc}") from None
 
 
-def config_path() -> Path | None:
-    """$VOXINDEX_CONFIG (must exist), else ./voxindex.yaml when present."""
-    named = os.environ.get("VOXINDEX_CONFIG")
+def config_path(named: str | None = None) -> Path | None:
+    """The file `named` by $VOXINDEX_CONFIG (Settings.config_file; it must exist), else
+    ./voxindex.yaml when present."""
     if named:
         path = Path(named)
         if not path.is_file():
@@ -224,11 +224,12 @@ def config_path() -> Path | None:
 _cache: dict[tuple[str, float], Deployment] = {}
 
 
-def load_deployment(path: Path | None = None) -> Deployment:
-    """The deployment file in effect (an empty Deployment when there is none)."""
+def load_deployment(path: Path | None = None, named: str | None = None) -> Deployment:
+    """The deployment file at `path`, else the one in effect (see config_path; an empty
+    Deployment when there is none)."""
     import yaml
 
-    path = path or config_path()
+    path = path or config_path(named)
     if path is None:
         return Deployment()
     key = (str(path), path.stat().st_mtime)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from .config import EMBEDDING_DIMS
+EMBEDDING_DIMS = 384  # all-MiniLM-L6-v2; the feedback mapping's dense_vector has the same dims
 
 SPEAKER_ROLES = ("customer", "agent", "bot", "internal", "system", "sales", "unknown")
 CUSTOMER_ROLES = ("customer",)
@@ -21,6 +21,8 @@ SOURCES = ("zendesk", "appstore", "survey", "calls", "jsonl", "csv", "api")
 CHANNELS = ("ticket", "review", "survey", "call", "community", "chat", "email", "api")
 SENTIMENTS = ("negative", "neutral", "positive")
 SEVERITIES = ("low", "medium", "high", "critical")
+# the one severity-weight table: a label's score (documents, demo truth) and its weight in impact ranking
+SEVERITY_WEIGHT = {"low": 0.25, "medium": 0.5, "high": 0.75, "critical": 1.0}
 INTENTS = ("bug", "feature_request", "complaint", "question", "praise", "churn_risk")
 PLANS = ("free", "starter", "pro", "enterprise")
 SEGMENTS = ("smb", "mid-market", "enterprise")
@@ -33,6 +35,11 @@ class ValidationError(ValueError):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def iso(dt: datetime) -> str:
+    """The one timestamp format VoxIndex writes: ISO-8601 in UTC with a `Z` (documents, queries, files)."""
+    return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def parse_time(value: Any, field_name: str = "timestamp") -> datetime:
@@ -275,7 +282,7 @@ def to_jsonable(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, datetime):
-        return obj.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        return iso(obj)
     if isinstance(obj, date):
         return obj.isoformat()
     if isinstance(obj, (list, tuple)):

@@ -8,37 +8,48 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
-from voxindex.model import stable_id, utcnow
+from voxindex.model import iso, stable_id, utcnow
+
+from . import email, jira, slack, webhook
 
 log = logging.getLogger("voxindex.alerters")
 
-REQUIRED = {
-    "webhook": ("url",),
-    "slack": ("webhook_url",),
-    "email": ("host", "to"),
-    "jira": ("url", "project"),
-}
+
+@dataclass(frozen=True)
+class Alerter:
+    """One way to deliver an alert. `required`: config keys a rule must give (validated when the
+    rule file loads); `target`: where it delivers, recorded with each delivery."""
+
+    name: str
+    send: Callable[[dict, list, dict], str]
+    required: tuple[str, ...]
+    target: Callable[[dict], str]
+
+
+def _url(config: dict) -> str:
+    return str(config.get("url") or config.get("webhook_url"))
+
+
+# the one registry of alerters: rule validation, dispatch and the docs read it
+ALERTERS: dict[str, Alerter] = {a.name: a for a in (
+    Alerter("webhook", webhook.send, ("url",), _url),
+    Alerter("slack", slack.send, ("webhook_url",), _url),
+    Alerter("email", email.send, ("host", "to"),
+            lambda c: f"smtp://{c.get('host')}:{c.get('port', 25)} -> {c.get('to')}"),
+    Alerter("jira", jira.send, ("url", "project"), lambda c: f"{c.get('url')} project {c.get('project')}"),
+)}
 
 
 def required_keys(kind: str) -> tuple[str, ...]:
-    return REQUIRED.get(kind, ())
-
-
-def _sender(kind: str) -> Callable[[dict, list, dict], str]:
-    from . import email, jira, slack, webhook
-
-    return {"webhook": webhook.send, "slack": slack.send, "email": email.send, "jira": jira.send}[kind]
+    return ALERTERS[kind].required if kind in ALERTERS else ()
 
 
 def target_of(config: dict) -> str:
-    kind = config.get("type")
-    if kind == "email":
-        return f"smtp://{config.get('host')}:{config.get('port', 25)} -> {config.get('to')}"
-    if kind == "jira":
-        return f"{config.get('url')} project {config.get('project')}"
-    return str(config.get("url") or config.get("webhook_url"))
+    alerter = ALERTERS.get(config.get("type"))
+    return alerter.target(config) if alerter else _url(config)
 
 
 def send_with_retry(alert: dict, evidence: list, config: dict, retries: int = 3, backoff: float = 0.5) -> tuple[bool, int, str]:
@@ -48,7 +59,7 @@ def send_with_retry(alert: dict, evidence: list, config: dict, retries: int = 3,
     last = ""
     for attempt in range(1, retries + 1):
         try:
-            return True, attempt, _sender(config["type"])(alert, evidence, config)
+            return True, attempt, ALERTERS[config["type"]].send(alert, evidence, config)
         except Exception as exc:  # any failure is recorded, never raised into the detector loop
             last = f"{type(exc).__name__}: {exc}"[:500]
             log.warning("alerter %s attempt %d/%d failed: %s", config.get("type"), attempt, retries, last)
@@ -58,7 +69,7 @@ def send_with_retry(alert: dict, evidence: list, config: dict, retries: int = 3,
 
 
 def _record(entry: dict, ok: bool, attempts: int, detail: str) -> dict:
-    now = utcnow().isoformat().replace("+00:00", "Z")
+    now = iso(utcnow())
     entry["attempts"] = entry.get("attempts", 0) + attempts
     entry["last_try"] = now
     entry.setdefault("first_try", now)

@@ -7,6 +7,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
+from voxindex.model import iso
+
 SOURCES = ("zendesk", "appstore", "survey", "calls", "jsonl", "csv")
 
 # weekday mean records per day at scale 1.0 (Monday..Sunday factors below)
@@ -72,13 +74,9 @@ class Incident:
     end: datetime | None = None
 
     def to_json(self) -> dict:
-        return {"id": self.id, "title": self.title, "start": _iso(self.start), "end": _iso(self.end),
+        return {"id": self.id, "title": self.title, "start": self.start and iso(self.start), "end": self.end and iso(self.end),
                 "theme": self.theme, "sub_theme": self.sub_theme, "filters": self.filters, "kind": self.kind,
                 "sources": sorted(self.sources)}
-
-
-def _iso(dt: datetime | None) -> str | None:
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ") if dt else None
 
 
 def default_incidents() -> list[Incident]:

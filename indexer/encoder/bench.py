@@ -21,17 +21,16 @@ from pathlib import Path
 
 import numpy as np
 
-CORPORA = Path(os.environ.get("VOXINDEX_CORPORA", "/work/shared/corpora"))
 TEXT_FILES = ("sentiment/tweeteval-val.jsonl", "intent/banking77-test.jsonl", "intent/clinc150-test.jsonl")
 KIND_ORDER = ("torch", "fp32", "int8")
 
 
-def add_bench_parser(bsub: argparse._SubParsersAction, name: str = "encoder") -> None:
+def register_bench(bsub: argparse._SubParsersAction, name: str = "encoder") -> None:
     p = bsub.add_parser(name, help="encoder kinds side by side: texts/s, cosine to torch fp32, quality gates",
                         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--n", type=int, default=2000, help="real short texts to encode (default 2000)")
     p.add_argument("--threads", type=int, default=None, help="threads for every kind (default VOXINDEX_ENCODER_THREADS)")
-    p.add_argument("--corpora", default=str(CORPORA), metavar="DIR", help="shared corpora directory")
+    p.add_argument("--corpora", default=None, metavar="DIR", help="shared corpora directory (default VOXINDEX_CORPORA, ../shared/corpora)")
     p.add_argument("--data", metavar="DIR", help="labeled directory (ground_truth/): also run the quality gates")
     p.add_argument("--limit", type=int, default=2000, help="labeled units per eval task (default 2000)")
     p.add_argument("--quality-kinds", default="torch,int8", help="kinds the quality gates compare (default torch,int8)")
@@ -299,7 +298,7 @@ def _run(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     threads = args.threads or settings.encoder_threads
-    texts = real_texts(Path(args.corpora), args.n)
+    texts = real_texts(Path(args.corpora or settings.corpora_dir), args.n)
     result = {"load": round(os.getloadavg()[0], 1), "speed": speed_and_fidelity(settings, texts, threads), "limit": args.limit}
     if args.data:
         result["quality"] = quality(settings, args.data, args.limit, [k for k in args.quality_kinds.split(",") if k])

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .tokenize import MAX_TOKENS, Tokenizer
+from .weights import model_dir
 
 DIMS = 384
 KINDS = ("int8", "fp32", "torch")
@@ -148,7 +149,6 @@ _ENCODERS: dict[tuple, Encoder] = {}
 def get_encoder(settings=None, kind: str | None = None) -> Encoder:
     """One encoder per (kind, threads, models directory) per process. ONNX files are exported on
     first use into the models directory (`VOXINDEX_MODELS_DIR`, default `<VOXINDEX_HOME>/models`)."""
-    from indexer.enrich.embed import model_dir
     from voxindex.config import get_settings
 
     s = settings or get_settings()

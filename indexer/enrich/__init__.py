@@ -1,7 +1,8 @@
 """Enrichment stages: segmentation, embeddings, taxonomy, sentiment/severity/intent, duplicates.
 
-`indexer.enrich.build.build_pipeline` composes them (with the PII, identity and account-context
-stages when those modules exist) into the `indexer.pipeline.Pipeline` the ingest runner uses.
+`indexer.enrich.build.build_pipeline` composes them (with the PII stage, and the identity and
+account-context stages when Elasticsearch is given) into the `indexer.pipeline.Pipeline` the
+ingest runner uses.
 Every stage leaves non-customer units unclassified: agents, bots and the system are context,
 never signal.
 """

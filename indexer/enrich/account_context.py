@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from indexer.bulk import RetryPolicy, bulk_write
 from voxindex.model import Account, AccountContext, FeedbackUnit
 
 
@@ -81,12 +82,11 @@ def load_book(es, settings) -> AccountBook:
 
 def index_accounts(es, settings, accounts: list[Account], refresh: bool | str = "wait_for") -> int:
     """Write accounts to the accounts index (idempotent: _id is the account id)."""
-    from elasticsearch import helpers
-
     actions = [
         {"_index": settings.indices.write_alias("accounts"), "_id": a.account_id, "_source": a.to_doc()} for a in accounts
     ]
-    helpers.bulk(es, actions, refresh=refresh)
+    bulk_write(es, actions, RetryPolicy.from_settings(settings), "indexing accounts", refresh=refresh
+               ).raise_for_failures("indexing accounts")
     return len(actions)
 
 

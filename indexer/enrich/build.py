@@ -3,59 +3,58 @@
   pii -> identity -> account_context -> segment -> embed -> taxonomy -> sentiment -> duplicates
 
 PII runs first so that everything after it (segments, embeddings, the index) sees redacted text.
-Identity and account context need Elasticsearch and are added when `es` is given and their
-modules exist. Non-customer units pass through every classifying stage untouched.
+Identity and account context need Elasticsearch and are added when `es` is given. Non-customer
+units pass through every classifying stage untouched. Every stage is imported here, at the top:
+a missing or renamed stage module is an import error, never a stage quietly left out.
 """
 from __future__ import annotations
 
-import importlib
-import logging
+from indexer.identity.stage import identity_stage
+from indexer.pipeline import Pipeline, Stage
+from voxindex.config import get_settings
 
-from indexer.pipeline import Pipeline
-
-log = logging.getLogger(__name__)
-
-
-def _optional(module: str, attr: str):
-    """A stage factory from another area, or None while that area is not built."""
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
+from .account_context import account_context_stage
+from .duplicates import duplicates_stage
+from .embed import embed_stage, get_embedder
+from .pii import pii_stage
+from .segment import segment_stage
+from .sentiment import sentiment_stage
+from .taxonomy import get_classifier, taxonomy_stage
 
 
 def build_pipeline(settings=None, es=None, embed: bool = True, **options) -> Pipeline:
     """Options: taxonomy_path (another taxonomy YAML), segment (default True), duplicates
     (default True), near_index (kNN duplicate lookups in the index, default True), pii,
-    identity, account_context (default True each, when available).
+    identity, account_context (default True each; identity and account context need `es`).
 
     embed=False builds a model-free pipeline (PII, identity, context, lexicon sentiment, exact
     duplicates): fast, for tests of other areas and machines without the weights."""
-    from voxindex.config import get_settings
-
-    from .duplicates import duplicates_stage
-    from .sentiment import sentiment_stage
-
     settings = settings or get_settings()
-    stages = []
-    pii = _optional("indexer.enrich.pii", "pii_stage") if options.get("pii", True) else None
-    if pii:
-        stages.append(pii(settings))
+    return Pipeline(stages=state_stages(settings, es, **options) + model_stages(settings, es, embed, **options))
+
+
+def state_stages(settings, es=None, **options) -> list[Stage]:
+    """The stages that hold a view of the indices, read now: the PII name gazetteer (people),
+    identity (people, merge decisions, erasures) and account context (accounts). A long-lived
+    caller (the API) builds these per run so an erasure or a new account counts at once."""
+    stages: list[Stage] = []
+    if options.get("pii", True):
+        stages.append(pii_stage(settings))
     if es is not None:
-        for flag, module, attr in (("identity", "indexer.identity", "identity_stage"),
-                                   ("account_context", "indexer.enrich.account_context", "account_context_stage")):
-            factory = _optional(module, attr) if options.get(flag, True) else None
-            if factory:
-                stages.append(factory(settings, es))
+        if options.get("identity", True):
+            stages.append(identity_stage(settings, es))
+        if options.get("account_context", True):
+            stages.append(account_context_stage(settings, es))
+    return stages
+
+
+def model_stages(settings, es=None, embed: bool = True, **options) -> list[Stage]:
+    """The stages that hold models and no view of the indices (segment, embed, taxonomy,
+    sentiment, duplicates): built once per process by a long-lived caller."""
+    stages: list[Stage] = []
     # the deployment's taxonomy (VOXINDEX_TAXONOMY / voxindex.yaml) labels units and gives intent priors
     taxonomy_path = options.get("taxonomy_path") or settings.taxonomy_path
     if embed:
-        from .embed import embed_stage, get_embedder
-        from .segment import segment_stage
-        from .taxonomy import get_classifier, taxonomy_stage
-
         embedder = get_embedder(settings)
         classifier = get_classifier(taxonomy_path, embedder=embedder, settings=settings)
         if options.get("segment", True):
@@ -68,4 +67,4 @@ def build_pipeline(settings=None, es=None, embed: bool = True, **options) -> Pip
         stages.append(sentiment_stage(settings, use_embeddings=False, taxonomy_path=taxonomy_path))
     if options.get("duplicates", True):
         stages.append(duplicates_stage(settings, es, near_index=options.get("near_index", True) and embed))
-    return Pipeline(stages=stages)
+    return stages

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from indexer.pipeline import Batch, FunctionStage, Write
 from voxindex.model import FeedbackUnit, parse_time, stable_id
 
 from . import is_signal
@@ -248,17 +249,12 @@ def dedupe(units: list[FeedbackUnit], es=None, alias: str | None = None, near_in
 
 def duplicates_stage(settings=None, es=None, near_index: bool = True):
     """Stage: content hashes and duplicate groups. With `es`, also matches already indexed units
-    (reads the feedback alias, and updates an indexed unit that a backfill makes a duplicate)."""
-    from indexer.pipeline import FunctionStage
-
+    (reads the feedback alias) and returns, on the batch, the update of each indexed unit that a
+    backfill makes a duplicate, for the ingest runner to write."""
     alias = settings.indices.feedback if (settings is not None and es is not None) else None
 
-    def run(units: list[FeedbackUnit]) -> list[FeedbackUnit]:
+    def run(units: list[FeedbackUnit]) -> Batch:
         updates = dedupe(units, es, alias, near_index)
-        if updates and es is not None:
-            from elasticsearch.helpers import bulk
-
-            bulk(es, ({"_op_type": "update", **u} for u in updates), raise_on_error=False)
-        return units
+        return Batch(units, [Write("duplicates", {"_op_type": "update", **u}) for u in updates])
 
     return FunctionStage("duplicates", run)

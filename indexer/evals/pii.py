@@ -34,12 +34,9 @@ COMPATIBLE = {
 def _read_parts(root: Path) -> dict[tuple[str, str, str], tuple[str, str | None, str]]:
     """(source, record_id, part) -> (text, author_name, speaker_role), via the connectors."""
     out: dict = {}
-    try:
-        for conn, item in parsed_records(root):
-            for p in item.parts:
-                out[(conn.source, str(item.record_id), p.part)] = (p.text, p.author_name, p.speaker_role)
-    except ImportError:
-        return {}
+    for conn, item in parsed_records(root):
+        for p in item.parts:
+            out[(conn.source, str(item.record_id), p.part)] = (p.text, p.author_name, p.speaker_role)
     return out
 
 

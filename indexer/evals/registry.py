@@ -24,16 +24,11 @@ def task_names() -> list[str]:
     return [name for name, _ in TASKS]
 
 
-def load_task(name: str) -> ModuleType | None:
-    """The task module, or None when that area has not been built yet."""
+def load_task(name: str) -> ModuleType:
+    """The task module; a missing one is an import error, never a skipped task."""
     return import_task(dict(TASKS)[name])
 
 
-def import_task(path: str) -> ModuleType | None:
-    """A task module by dotted path, or None when that module is missing (not a dependency of it)."""
-    try:
-        return importlib.import_module(path)
-    except ModuleNotFoundError as exc:
-        if exc.name and path.startswith(exc.name):
-            return None
-        raise
+def import_task(path: str) -> ModuleType:
+    """A task module by dotted path."""
+    return importlib.import_module(path)

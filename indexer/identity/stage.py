@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from indexer.pipeline import Batch, Write
 from voxindex.model import FeedbackUnit
 
 from .resolver import DEFAULT_THRESHOLD, Resolver
+from .store import change_actions, load_resolver
 
 # Sources whose author field is a nickname, never an identity (see docs/source-formats.md).
 UNRESOLVED_SOURCES = frozenset({"appstore"})
@@ -14,10 +16,10 @@ UNRESOLVED_SOURCES = frozenset({"appstore"})
 @dataclass
 class IdentityStage:
     """Resolves each unit's author against an in-memory resolver loaded once per pipeline.
-    New persons and decisions are written back after every batch when `es` is given."""
+    New persons and decisions come back on the batch (when `settings` names the indices) for the
+    ingest runner to write; the resolver keeps them in memory for the next batches meanwhile."""
 
     resolver: Resolver
-    es: object | None = None
     settings: object | None = None
     name: str = "identity"
     counts: dict[str, int] = field(default_factory=lambda: {"resolved": 0, "anonymous": 0, "shared": 0})
@@ -38,18 +40,15 @@ class IdentityStage:
         self.counts["shared" if person.is_shared_inbox else "resolved"] += 1
         return unit
 
-    def __call__(self, units: list[FeedbackUnit]) -> list[FeedbackUnit]:
+    def __call__(self, units: list[FeedbackUnit]) -> Batch:
         out = [self.resolve_unit(u) for u in units]
-        if self.es is not None and self.settings is not None:
-            from .store import flush
-
-            flush(self.es, self.settings, self.resolver)
-        return out
+        if self.settings is None:
+            return Batch(out)
+        actions, _ = change_actions(self.settings, self.resolver)
+        return Batch(out, [Write(self.name, a) for a in actions])
 
 
 def identity_stage(settings, es=None, threshold: float = DEFAULT_THRESHOLD) -> IdentityStage:
     if es is None:
         return IdentityStage(Resolver(threshold=threshold))
-    from .store import load_resolver
-
-    return IdentityStage(load_resolver(es, settings, threshold=threshold), es=es, settings=settings)
+    return IdentityStage(load_resolver(es, settings, threshold=threshold), settings=settings)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from elasticsearch import Elasticsearch, helpers
 
+from indexer.bulk import RetryPolicy, bulk_write
 from voxindex.model import Person, stable_id, utcnow
 
 from .normalize import key_hash, normalize_email
@@ -44,7 +45,9 @@ def load_resolver(es: Elasticsearch, settings, threshold: float = DEFAULT_THRESH
     return resolver
 
 
-def flush(es: Elasticsearch, settings, resolver: Resolver, refresh: bool | str = False) -> dict:
+def change_actions(settings, resolver: Resolver) -> tuple[list[dict], dict[str, int]]:
+    """The resolver's new and changed persons, its decisions and its deletions as bulk actions
+    (taken: the resolver forgets them), with their counts."""
     persons, decisions, deleted = resolver.take_changes()
     actions = [
         {"_op_type": "index", "_index": settings.indices.write_alias("people"), "_id": p.person_id, "_source": p.to_doc()}
@@ -57,9 +60,16 @@ def flush(es: Elasticsearch, settings, resolver: Resolver, refresh: bool | str =
     actions += [
         {"_op_type": "delete", "_index": settings.indices.write_alias("people"), "_id": pid} for pid in deleted
     ]
+    return actions, {"persons": len(persons), "decisions": len(decisions), "deleted": len(deleted)}
+
+
+def flush(es: Elasticsearch, settings, resolver: Resolver, refresh: bool | str = False) -> dict:
+    """Write the resolver's changes now (loading contacts; ingest writes them through its runner)."""
+    actions, counts = change_actions(settings, resolver)
     if actions:
-        helpers.bulk(es, actions, refresh=refresh, raise_on_error=False)
-    return {"persons": len(persons), "decisions": len(decisions), "deleted": len(deleted)}
+        bulk_write(es, actions, RetryPolicy.from_settings(settings), "writing persons and identity decisions",
+                   refresh=refresh).raise_for_failures("writing persons and identity decisions")
+    return counts
 
 
 def get_person(es: Elasticsearch, settings, person_id: str) -> Person | None:
@@ -171,5 +181,6 @@ def undo(es: Elasticsearch, settings, decision_id: str, actor: str = "cli") -> D
     actions.append(
         {"_op_type": "update", "_index": hit["_index"], "_id": hit["_id"], "doc": {"undone": True, "undone_by": undo_decision.decision_id}}
     )
-    helpers.bulk(es, actions, refresh="wait_for")
+    bulk_write(es, actions, RetryPolicy.from_settings(settings), f"undoing {decision_id}",
+               refresh="wait_for").raise_for_failures(f"undoing {decision_id}")
     return undo_decision

@@ -48,7 +48,9 @@ def hidden_states_multi(texts: Sequence[str], layers: Sequence[int], *,
     import torch
 
     if threads is None:
-        threads = int(os.environ.get("VOXINDEX_TORCH_THREADS", "1"))
+        from voxindex.config import get_settings
+
+        threads = get_settings().torch_threads
     top = max(layers)
     tokenizer, model = _load(top, threads)
     enc = tokenizer(list(texts), padding=True, truncation=True, max_length=max_tokens,

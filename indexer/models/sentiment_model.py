@@ -86,10 +86,7 @@ class SentimentModel:
 
 
 def available(directory: Path = ARTIFACT_DIR) -> bool:
-    try:
-        import onnxruntime  # noqa: F401
-    except ModuleNotFoundError:
-        return False
+    """Whether the trained model has been written (onnxruntime is a dependency, not optional)."""
     return (directory / "model.json").exists()
 
 

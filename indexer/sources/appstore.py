@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Connector, Part, RecordInfo, blank, iso, parse_number, require, text_or_none
+from voxindex.model import iso
+
+from .base import Connector, Part, RecordInfo, blank, parse_number, require, text_or_none
 
 
 class AppStoreConnector(Connector):

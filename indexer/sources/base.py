@@ -21,6 +21,7 @@ from voxindex.model import (
     FeedbackUnit,
     Provenance,
     ValidationError,
+    iso,
     parse_time,
     stable_id,
     to_jsonable,
@@ -120,10 +121,6 @@ def parse_number(value: Any, name: str, low: float | None = None, high: float | 
     if (low is not None and number < low) or (high is not None and number > high):
         raise ValidationError(f"{name}: {value!r} is outside {low:g}..{high:g}")
     return number
-
-
-def iso(dt: datetime) -> str:
-    return to_jsonable(dt)
 
 
 def record_hash(record: dict) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from voxindex.model import ValidationError
+from voxindex.model import ValidationError, iso
 
-from .base import Connector, Part, RecordInfo, iso, parse_number, require, text_or_none
+from .base import Connector, Part, RecordInfo, parse_number, require, text_or_none
 
 PARTICIPANT_ROLES = {"customer": "customer", "sales": "sales", "csm": "sales", "se": "sales", "support": "agent"}
 

@@ -15,9 +15,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from voxindex.model import ValidationError, stable_id, utcnow
+from voxindex.model import ValidationError, iso, stable_id, utcnow
 
-from .base import Connector, Part, RecordInfo, blank, iso, known_role, parse_number, require, text_or_none
+from .base import Connector, Part, RecordInfo, blank, known_role, parse_number, require, text_or_none
 from .readers import RecordFile
 
 # canonical keys a field map may name

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxindex.model import ValidationError
+from voxindex.model import ValidationError, iso
 
-from .base import Connector, Part, RecordInfo, iso, parse_number, require, text_or_none
+from .base import Connector, Part, RecordInfo, parse_number, require, text_or_none
 
 SCALES = {"nps": (0, 10), "csat": (1, 5)}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from voxindex.model import ValidationError
+from voxindex.model import ValidationError, iso
 
-from .base import Connector, Part, RecordInfo, blank, iso, require, text_or_none
+from .base import Connector, Part, RecordInfo, blank, require, text_or_none
 
 SYSTEM_AUTHOR_IDS = ("-1", "")
 

@@ -17,7 +17,7 @@ import numpy as np
 from indexer.enrich.taxonomy import SubTheme, Taxonomy, TaxonomyClassifier
 
 from . import corpora as C
-from .datasets import HINT3, SETS, embed_rows, taxonomy_for
+from .datasets import HINT3, SETS, SMALL_DRAWS, SMALL_K, draws, embed_rows, taxonomy_for
 from .stats import bootstrap, wilson
 
 DATASETS = ("clinc150", *HINT3)
@@ -67,8 +67,6 @@ def small_taxonomies(corpora: Path, limit, seed: int, threshold: float | None = 
     the same 5 seeded draws as the learned-head rows), test messages of those intents plus every
     out-of-scope message, pooled."""
     from indexer.evals.common import embedder
-
-    from .learning_curve import SMALL_DRAWS, SMALL_K, draws
 
     gold, best, sup = [], [], []
     test = C.read(corpora, "intent/clinc150-test")
@@ -120,8 +118,6 @@ def calibrate(corpora: Path | None = None, seed: int = 0) -> dict:
     intents (5 seeded draws per k, and all 150), the highest threshold with <= 3 points in-scope
     drop, median per k; and, as a check, the same on each HINT3 train set (descriptions written)."""
     from indexer.evals.common import embedder
-
-    from .learning_curve import draws
 
     corpora = C.corpora_dir(corpora)
     val = C.read(corpora, "intent/clinc150-val")

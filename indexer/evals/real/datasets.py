@@ -54,3 +54,13 @@ def embed_rows(rows: list[dict]) -> np.ndarray:
     from indexer.evals.common import embedder
 
     return embedder()([r["text"] for r in rows])
+
+
+# the small taxonomies abstention is measured on: SMALL_DRAWS seeded draws of SMALL_K CLINC150 intents
+SMALL_K, SMALL_DRAWS = 9, 5
+
+
+def draws(corpora: Path, k: int, n: int, seed: int) -> list[list[str]]:
+    labels = sorted({r["label"] for r in C.read(corpora, "intent/clinc150-train")} - {"out_of_scope"})
+    rng = np.random.default_rng(seed + 1)
+    return [sorted(rng.choice(labels, k, replace=False).tolist()) for _ in range(n)]

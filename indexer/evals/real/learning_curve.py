@@ -13,8 +13,8 @@ from indexer.enrich.taxonomy import SubTheme, Taxonomy, TaxonomyClassifier
 from indexer.taxonomy_learn import METHODS, fit
 
 from . import corpora as C
-from .abstention import score
-from .datasets import HINT3, SETS, embed_rows, taxonomy_for
+from .abstention import choose_threshold, score
+from .datasets import HINT3, SETS, SMALL_DRAWS, SMALL_K, draws, embed_rows, taxonomy_for
 from .stats import classification
 
 DATASETS = ("banking77", *HINT3)
@@ -70,9 +70,6 @@ def run(corpora: Path, limit: int | None = None, seed: int = 0, datasets=DATASET
     return out
 
 
-SMALL_K, SMALL_DRAWS = 9, 5
-
-
 def clinc_subset(corpora: Path, intents: list[str], split: str, shots: int, seed: int, limit=None):
     """A k-intent CLINC150 taxonomy (names only), its 10-shot head and the split's messages of
     those intents plus every out-of-scope message: a deployment-sized taxonomy (a customer's has
@@ -86,12 +83,6 @@ def clinc_subset(corpora: Path, intents: list[str], split: str, shots: int, seed
     head = fit(tax, [r["text"] for r in tr], [r["label"] for r in tr], embedder(), "logreg", vectors=embed_rows(tr))
     rows = [r for r in C.read(corpora, split) if r["label"] in intents or r["label"] == "out_of_scope"]
     return TaxonomyClassifier(tax, embedder(), head=head), C.sample(rows, limit, seed)
-
-
-def draws(corpora: Path, k: int, n: int, seed: int) -> list[list[str]]:
-    labels = sorted({r["label"] for r in C.read(corpora, "intent/clinc150-train")} - {"out_of_scope"})
-    rng = np.random.default_rng(seed + 1)
-    return [sorted(rng.choice(labels, k, replace=False).tolist()) for _ in range(n)]
 
 
 def small_taxonomies(corpora: Path, limit=None, seed: int = 0) -> dict[str, dict]:
@@ -113,8 +104,6 @@ def calibrate(corpora: Path | None = None, seed: int = 0) -> dict:
     (5 seeded draws per k) and the full 150 intents, a 10-shot logreg head and the highest
     top-probability threshold whose in-scope accuracy drop stays <= 3 points; the median per k and
     a least-squares line in ln k."""
-    from .abstention import choose_threshold
-
     corpora = C.corpora_dir(corpora)
     medians = {}
     for k in (9, 20, 50, 150):
