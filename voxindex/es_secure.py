@@ -19,13 +19,13 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings, get_settings
+from .esctl import EsCtlError, as_user, ensure_user, install, java_env, layout, node_config, runs_as, stop_pid, tail_logs
 
 ADMIN_USER = "vx_admin"
 
@@ -62,50 +62,27 @@ class SecureNode:
 
 def node_for(port: int, settings: Settings | None = None) -> SecureNode:
     s = settings or get_settings()
-    from .esctl import layout
-
     # beside the main node's files, so the ES user can traverse to it the same way
     return SecureNode(root=layout(s).root.parent / f"es-secure-{port}", port=port)
 
 
 def _config(node: SecureNode) -> str:
-    return "\n".join([
-        "# written by `voxindex es start --secure`",
-        "cluster.name: voxindex-secure",
-        f"node.name: voxindex-secure-{node.port}",
-        "discovery.type: single-node",
-        "network.host: 127.0.0.1",
-        f"http.port: {node.port}",
-        f"transport.port: {node.port + 100}",
-        f"path.data: {node.data}",
-        f"path.logs: {node.logs}",
-        "xpack.security.enabled: true",
-        "xpack.security.enrollment.enabled: false",
-        # loopback only: TLS would add certificates without protecting anything on this host
-        "xpack.security.http.ssl.enabled: false",
-        "xpack.security.transport.ssl.enabled: false",
-        "cluster.routing.allocation.disk.threshold_enabled: false",
-        "action.destructive_requires_name: false",
-        "indices.query.bool.max_clause_count: 8192",
-    ]) + "\n"
+    return node_config(
+        header="written by `voxindex es start --secure`", cluster="voxindex-secure",
+        node=f"voxindex-secure-{node.port}", host="127.0.0.1", http_port=node.port,
+        data=node.data, logs=node.logs,
+        security=[
+            f"transport.port: {node.port + 100}",
+            "xpack.security.enabled: true",
+            "xpack.security.enrollment.enabled: false",
+            # loopback only: TLS would add certificates without protecting anything on this host
+            "xpack.security.http.ssl.enabled: false",
+            "xpack.security.transport.ssl.enabled: false",
+        ])
 
 
 def _env(settings: Settings, node: SecureNode) -> dict[str, str]:
-    from .esctl import find_java_home
-
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "ES_JAVA_HOME": find_java_home(settings),
-        "ES_PATH_CONF": str(node.conf),
-        "ES_JAVA_OPTS": f"-Xms{settings.es_secure_heap} -Xmx{settings.es_secure_heap}",
-        "HOME": str(node.root),
-    }
-
-
-def _as_user(user: str | None, env: dict[str, str], cmd: list[str]) -> list[str]:
-    if not user:
-        return cmd
-    return ["runuser", "-u", user, "--", "env"] + [f"{k}={v}" for k, v in env.items()] + cmd
+    return java_env(settings, node.root, settings.es_secure_heap, conf=node.conf)
 
 
 def roles_yaml(prefix: str) -> str:
@@ -122,8 +99,6 @@ def start_secure(port: int = 9201, settings: Settings | None = None, prefix: str
     there, while file-realm users and file roles work on every distribution. The credentials of
     every user are saved in `credentials.json` (mode 0600). Raises EsCtlError with the node's
     log tail if it does not come up."""
-    from .esctl import EsCtlError, _runs_as, ensure_user, install, layout
-
     s = settings or get_settings()
     prefix = prefix or s.index_prefix
     node = node_for(port, s)
@@ -131,7 +106,7 @@ def start_secure(port: int = 9201, settings: Settings | None = None, prefix: str
         if credentials(node).get("prefix") == prefix:
             return node
         raise EsCtlError(f"a secured node already runs on {node.url} for prefix {credentials(node).get('prefix')!r}")
-    user = _runs_as(s)
+    user = runs_as(s)
     if user:
         ensure_user(user)
     es_home = install(s) if not (layout(s).es_home / "bin" / "elasticsearch").exists() else layout(s).es_home
@@ -160,7 +135,7 @@ def start_secure(port: int = 9201, settings: Settings | None = None, prefix: str
     if user:
         subprocess.run(["chown", "-R", f"{user}:", str(node.root)], check=True)
         os.chown(node.credentials, 0, 0)
-    cmd = _as_user(user, env, [str(es_home / "bin" / "elasticsearch"), "-d", "-p", str(node.pidfile)])
+    cmd = as_user(user, env, [str(es_home / "bin" / "elasticsearch"), "-d", "-p", str(node.pidfile)])
     with open(node.root / "stdout.log", "ab") as out:
         proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=node.root)
     if proc.returncode != 0:
@@ -203,30 +178,11 @@ def answers(node: SecureNode) -> bool:
 
 
 def _tail(node: SecureNode, n: int = 30) -> str:
-    texts = []
-    for path in [node.root / "stdout.log", *sorted(node.logs.glob("*.log"))]:
-        if path.exists():
-            texts.append(f"--- {path.name}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-n:]))
-    return "\n".join(texts) or "(no log)"
+    return tail_logs([node.root / "stdout.log", *sorted(node.logs.glob("*.log"))], n)
 
 
 def stop_secure(node: SecureNode, timeout: float = 60.0) -> bool:
-    if not node.pidfile.exists():
-        return False
-    pid = int(node.pidfile.read_text().strip())
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return False
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.5)
-    os.kill(pid, signal.SIGKILL)
-    return True
+    return stop_pid(node.pidfile, timeout)
 
 
 # ------------------------------------------------------------------ roles (pure) and users

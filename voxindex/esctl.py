@@ -68,7 +68,7 @@ class Layout:
         return self.logs / "stdout.log"
 
 
-def _runs_as(settings: Settings) -> str | None:
+def runs_as(settings: Settings) -> str | None:
     """The user the node runs as: the dedicated one when we are root, else ourselves."""
     return settings.es_user if _is_root() else None
 
@@ -85,7 +85,7 @@ def _traversable_by(user: str, path: Path) -> bool:
 def layout(settings: Settings | None = None) -> Layout:
     s = settings or get_settings()
     root = s.home / "es"
-    user = _runs_as(s)
+    user = runs_as(s)
     if user and _user_exists(user) and not _traversable_by(user, root.parent):
         # The checkout lives somewhere the ES user cannot enter; keep the node's files in a
         # world-traversable place, keyed by the checkout so two clones don't share data.
@@ -166,24 +166,77 @@ def install(settings: Settings | None = None) -> Path:
     return lay.es_home
 
 
-def _write_config(lay: Layout, settings: Settings) -> None:
-    url = urlparse(settings.es_url)
+def node_config(*, header: str, cluster: str, node: str, host: str, http_port: int, data: Path, logs: Path,
+                security: list[str]) -> str:
+    """elasticsearch.yml of a single local node; the managed node and the secured one differ only
+    in names, ports, paths and the security lines."""
     lines = [
-        "# written by `voxindex es start`; edit VOXINDEX_* settings instead",
-        "cluster.name: voxindex",
-        "node.name: voxindex-1",
+        f"# {header}",
+        f"cluster.name: {cluster}",
+        f"node.name: {node}",
         "discovery.type: single-node",
-        f"network.host: {url.hostname or '127.0.0.1'}",
-        f"http.port: {url.port or 9200}",
-        f"path.data: {lay.data}",
-        f"path.logs: {lay.logs}",
-        "xpack.security.enabled: false",
+        f"network.host: {host}",
+        f"http.port: {http_port}",
+        f"path.data: {data}",
+        f"path.logs: {logs}",
+        *security,
         # small disks on dev machines must not flip indices read-only mid-test
         "cluster.routing.allocation.disk.threshold_enabled: false",
         "action.destructive_requires_name: false",
         "indices.query.bool.max_clause_count: 8192",
     ]
-    (lay.es_home / "config" / "elasticsearch.yml").write_text("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
+
+
+def _write_config(lay: Layout, settings: Settings) -> None:
+    url = urlparse(settings.es_url)
+    text = node_config(header="written by `voxindex es start`; edit VOXINDEX_* settings instead",
+                       cluster="voxindex", node="voxindex-1", host=url.hostname or "127.0.0.1",
+                       http_port=url.port or 9200, data=lay.data, logs=lay.logs,
+                       security=["xpack.security.enabled: false"])
+    (lay.es_home / "config" / "elasticsearch.yml").write_text(text)
+
+
+def java_env(settings: Settings, home: Path, heap: str, conf: Path | None = None) -> dict[str, str]:
+    """The whole environment a node process gets (nothing else leaks in from ours)."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ES_JAVA_HOME": find_java_home(settings)}
+    if conf is not None:
+        env["ES_PATH_CONF"] = str(conf)
+    env.update({"ES_JAVA_OPTS": f"-Xms{heap} -Xmx{heap}", "HOME": str(home)})
+    return env
+
+
+def as_user(user: str | None, env: dict[str, str], cmd: list[str]) -> list[str]:
+    """`cmd` run as `user` with exactly `env` (runuser drops our environment)."""
+    if not user:
+        return cmd
+    return ["runuser", "-u", user, "--", "env"] + [f"{k}={v}" for k, v in env.items()] + cmd
+
+
+def stop_pid(pidfile: Path, timeout: float = 60.0) -> bool:
+    """SIGTERM the node in `pidfile`, SIGKILL after `timeout`; False when nothing was running."""
+    if not pidfile.exists():
+        return False
+    pid = int(pidfile.read_text().strip())
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pidfile.unlink(missing_ok=True)
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.5)
+    os.kill(pid, signal.SIGKILL)
+    return True
+
+
+def tail_logs(paths, n: int = 30) -> str:
+    texts = [f"--- {p.name}\n" + "\n".join(p.read_text(errors="replace").splitlines()[-n:]) for p in paths if p.exists()]
+    return "\n".join(texts) or "(no log)"
 
 
 def start(settings: Settings | None = None, timeout: float = 180.0) -> str:
@@ -194,7 +247,7 @@ def start(settings: Settings | None = None, timeout: float = 180.0) -> str:
         return "reused"
     if not s.es_managed:
         raise EsCtlError(f"{s.es_url} does not answer and is not a local node VoxIndex manages")
-    user = _runs_as(s)
+    user = runs_as(s)
     if user:
         ensure_user(user)
     install(s)
@@ -204,15 +257,8 @@ def start(settings: Settings | None = None, timeout: float = 180.0) -> str:
     _write_config(lay, s)
     if user:
         subprocess.run(["chown", "-R", f"{user}:", str(lay.root)], check=True)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "ES_JAVA_HOME": find_java_home(s),
-        "ES_JAVA_OPTS": f"-Xms{s.es_heap} -Xmx{s.es_heap}",
-        "HOME": str(lay.root),
-    }
-    cmd = [str(lay.es_home / "bin" / "elasticsearch"), "-d", "-p", str(lay.pidfile)]
-    if user:
-        cmd = ["runuser", "-u", user, "--"] + ["env"] + [f"{k}={v}" for k, v in env.items()] + cmd
+    env = java_env(s, lay.root, s.es_heap)
+    cmd = as_user(user, env, [str(lay.es_home / "bin" / "elasticsearch"), "-d", "-p", str(lay.pidfile)])
     _say(f"starting Elasticsearch {s.es_version} on {s.es_url} (heap {s.es_heap}, user {user or 'current'})")
     with open(lay.stdout_log, "ab") as out:
         proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, env=env if not user else None, cwd=lay.root)
@@ -227,35 +273,18 @@ def start(settings: Settings | None = None, timeout: float = 180.0) -> str:
 
 
 def _tail(lay: Layout, n: int = 30) -> str:
-    texts = []
-    for path in (lay.stdout_log, lay.logs / "voxindex.log"):
-        if path.exists():
-            texts.append("\n".join(path.read_text(errors="replace").splitlines()[-n:]))
-    return "\n".join(texts) or "(no log)"
+    return tail_logs([lay.stdout_log, lay.logs / "voxindex.log"], n)
 
 
 def stop(settings: Settings | None = None, timeout: float = 60.0) -> bool:
-    s = settings or get_settings()
-    lay = layout(s)
+    lay = layout(settings or get_settings())
     if not lay.pidfile.exists():
         _say("no pid file: nothing VoxIndex started is running")
         return False
-    pid = int(lay.pidfile.read_text().strip())
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        lay.pidfile.unlink(missing_ok=True)
-        return False
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            _say("stopped")
-            return True
-        time.sleep(0.5)
-    os.kill(pid, signal.SIGKILL)
-    return True
+    stopped = stop_pid(lay.pidfile, timeout)
+    if stopped:
+        _say("stopped")
+    return stopped
 
 
 def status(settings: Settings | None = None) -> dict:
