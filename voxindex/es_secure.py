@@ -25,27 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings, get_settings
-from .esctl import EsCtlError, as_user, ensure_user, install, java_env, layout, node_config, runs_as, stop_pid, tail_logs
+from .esctl import EsCtlError, NodeDirs, as_user, ensure_user, install, java_env, layout, node_config, runs_as, stop_pid, tail_logs
 
 ADMIN_USER = "vx_admin"
 
 
 @dataclass(frozen=True)
-class SecureNode:
-    root: Path
+class SecureNode(NodeDirs):
     port: int
 
     @property
     def conf(self) -> Path:
         return self.root / "config"
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def logs(self) -> Path:
-        return self.root / "logs"
 
     @property
     def pidfile(self) -> Path:

@@ -39,8 +39,22 @@ def _is_root() -> bool:
 
 
 @dataclass(frozen=True)
-class Layout:
+class NodeDirs:
+    """Where a local node keeps its data and logs (the managed node and the secured one alike)."""
+
     root: Path
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+
+@dataclass(frozen=True)
+class Layout(NodeDirs):
     version: str
 
     @property
@@ -50,14 +64,6 @@ class Layout:
     @property
     def es_home(self) -> Path:
         return self.root / f"elasticsearch-{self.version}"
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def logs(self) -> Path:
-        return self.root / "logs"
 
     @property
     def pidfile(self) -> Path:
