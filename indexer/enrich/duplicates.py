@@ -23,17 +23,21 @@ slow-burn incident from the trend detector.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+from elasticsearch import ApiError, TransportError
 
 from indexer.pipeline import Batch, FunctionStage, Write
 from voxindex.model import FeedbackUnit, parse_time, stable_id
 
 from . import is_signal
+
+log = logging.getLogger(__name__)
 
 NEAR_COSINE = 0.95
 FUZZY_COSINE = 0.85
@@ -233,8 +237,11 @@ def dedupe(units: list[FeedbackUnit], es=None, alias: str | None = None, near_in
         try:
             if es.indices.exists_alias(name=alias):
                 items += [it for it in _indexed_candidates(es, alias, signal, near_index) if it.key not in batch_ids]
-        except Exception:  # the index is a help, never a reason to fail ingest
-            pass
+        except (ApiError, TransportError) as exc:
+            # The index only adds candidates: the batch is still grouped within itself, and the
+            # run says that links to earlier units may be missing instead of failing the ingest.
+            log.warning("duplicates: indexed units not searched (%s); this batch is grouped within itself only",
+                        exc.__class__.__name__)
     groups = find_groups(items)
     labels = assign(items, groups)
     updates = []
