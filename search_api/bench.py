@@ -37,6 +37,14 @@ def register_bench(bsub: argparse._SubParsersAction) -> None:
     p.add_argument("--rebuild", action="store_true", help="drop and refill the bench index")
     p.add_argument("--no-merge", action="store_true", help="skip the force-merge to one segment after loading")
     p.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
+    p.add_argument("--seeds-from", metavar="DIR", help="seed vectors: encode up to --seeds texts read from this data "
+                   "directory's source files (default: the live index, else the eval corpus, else the handmade corpus)")
+    p.add_argument("--seeds", type=int, default=3000, help="seed texts with --seeds-from (default 3000)")
+    p.add_argument("--load-budget", type=float, default=None, metavar="S",
+                   help="stop loading after S seconds and bench the units loaded so far (reported as partial)")
+    p.add_argument("--sweep", metavar="NC[:OS],...", default=None,
+                   help="also measure recall@10 and vector/hybrid p95 for these num_candidates[:rescore oversample] "
+                        "variants, e.g. 100,200,400:2")
     p.set_defaults(func=_bench)
 
 
@@ -47,7 +55,9 @@ def _bench(args: argparse.Namespace) -> int:
     settings = get_settings()
     es = client(settings)
     wait_until_up(es, timeout=30)
-    result = run_bench(es, settings, args.units, args.queries, args.rebuild, merge=not args.no_merge)
+    result = run_bench(es, settings, args.units, args.queries, args.rebuild, merge=not args.no_merge,
+                       seeds_from=args.seeds_from, n_seeds=args.seeds, load_budget=args.load_budget,
+                       sweep=parse_sweep(args.sweep))
     print(format_result(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))
@@ -55,8 +65,32 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------------- seeds
-def _seeds(es, settings, limit: int = 3000) -> tuple[list[dict], str]:
+def parse_sweep(spec: str | None) -> list[tuple[int, float | None]]:
+    """Pure: "100,200,400:2" -> [(100, None), (200, None), (400, 2.0)]."""
+    out: list[tuple[int, float | None]] = []
+    for part in (spec or "").split(","):
+        if part.strip():
+            nc, _, os_ = part.strip().partition(":")
+            out.append((int(nc), float(os_) if os_ else None))
+    return out
+
+
+def seeds_from_data(settings, data_dir: str | Path, limit: int = 3000) -> list[dict]:
+    """Seed units encoded now from a data directory's source files (the connectors' units, the
+    pipeline's encoder): real message vectors for the synthetic index to scatter noise around."""
+    from indexer.bench import read_units
+    from indexer.enrich.embed import get_embedder
+
+    units = [u for u in read_units(data_dir, limit) if u.text and len(u.text.strip()) > 12]
+    vecs = get_embedder(settings).encode([u.text for u in units])
+    return [{"text": u.text, "embedding": v.tolist(), "taxonomy": {}} for u, v in zip(units, vecs)]
+
+
+def _seeds(es, settings, limit: int = 3000, seeds_from: str | Path | None = None) -> tuple[list[dict], str]:
     from .evaluation import _eval_settings
+
+    if seeds_from:
+        return seeds_from_data(settings, seeds_from, limit), f"texts of {seeds_from}"
 
     for where, s in (("live index", settings), ("eval corpus", _eval_settings(settings))):
         alias = s.indices.feedback
@@ -139,10 +173,60 @@ def synthetic_docs(seeds: list[dict], n: int, seed: int = 7, noise: float = 0.02
             }
 
 
-def ensure_bench_index(es, settings, n: int, rebuild: bool, merge: bool) -> tuple[object, dict]:
-    from tqdm import tqdm
+def es_heap(es) -> dict:
+    """Heap used / max of the (first) node: the shared cluster's limit to watch while loading."""
+    try:
+        node = next(iter(es.nodes.stats(metric="jvm")["nodes"].values()))
+        mem = node["jvm"]["mem"]
+        return {"heap_used_mb": round(mem["heap_used_in_bytes"] / 2**20), "heap_max_mb": round(mem["heap_max_in_bytes"] / 2**20),
+                "heap_used_pct": round(100 * mem["heap_used_in_bytes"] / mem["heap_max_in_bytes"], 1)}
+    except Exception as exc:  # noqa: BLE001 - a figure for the log, never a reason to stop
+        return {"heap_error": type(exc).__name__}
 
-    from indexer.bulk import RetryPolicy, bulk_load
+
+def load_units(es, index: str, seeds: list[dict], n: int, budget_s: float | None = None, chunk: int = 2000,
+               log_every: float = 15.0) -> int:
+    """Bulk-load the first n synthetic units through the project's retrying bulk helper, the next
+    chunk generated while the previous one is written; returns how many were written (fewer than n
+    only when `budget_s` ran out: the bench then measures what is there, and says so)."""
+    from indexer.bulk import RetryPolicy, bulk_write
+    from indexer.overlap import run_overlapped
+
+    policy = RetryPolicy(chunk_size=500, outage_s=300.0)
+    docs = synthetic_docs(seeds, n)
+    started = last_log = time.perf_counter()
+    written = 0
+
+    def batches():
+        for first in range(0, n, chunk):
+            if budget_s is not None and time.perf_counter() - started > budget_s:
+                print(f"load budget {budget_s:.0f} s spent: stopping at {first} units", file=sys.stderr, flush=True)
+                return
+            yield min(chunk, n - first)
+
+    def prepare(m: int) -> list[dict]:  # this thread: generating the next chunk while one is written
+        return [{"_index": index, "_id": d["unit_id"], "_source": d} for d in (next(docs) for _ in range(m))]
+
+    def commit(m: int, actions: list[dict]) -> None:
+        nonlocal written, last_log
+        result = bulk_write(es, actions, policy, "loading bench units")
+        if result.failed:
+            doc_id, item = next(iter(result.failed.items()))
+            raise RuntimeError(f"{len(result.failed)} bench units rejected, e.g. {doc_id}: {item.get('error')}")
+        written += len(actions)
+        now = time.perf_counter()
+        if now - last_log >= log_every or written >= n:
+            last_log = now
+            rate = written / max(now - started, 1e-9)
+            print(f"loaded {written}/{n} units, {rate:.0f} units/s, eta {(n - written) / max(rate, 1e-9):.0f} s, "
+                  f"{es_heap(es)}", file=sys.stderr, flush=True)
+
+    run_overlapped(batches(), prepare, commit)
+    return written
+
+
+def ensure_bench_index(es, settings, n: int, rebuild: bool, merge: bool, seeds_from=None, n_seeds: int = 3000,
+                       load_budget: float | None = None) -> tuple[object, dict]:
     from voxindex.setup import drop_indices, setup_indices
 
     bench = replace(settings, index_prefix=f"{settings.index_prefix}-benchsearch")
@@ -152,31 +236,28 @@ def ensure_bench_index(es, settings, n: int, rebuild: bool, merge: bool) -> tupl
         have = es.count(index=names.feedback)["count"]
         if have >= n:
             meta = next(iter(es.indices.get_mapping(index=names.feedback).values()))["mappings"].get("_meta", {})
-            info.update(reused=True, units=have, seeds_fingerprint=meta.get("seeds"), generated=meta.get("generated"))
+            info.update(reused=True, units=have, seeds_fingerprint=meta.get("seeds"), generated=meta.get("generated"),
+                        seeded_from=meta.get("seeded_from"))
             return bench, info
     drop_indices(es, names)
     setup_indices(es, names, kinds=("feedback",))
-    seeds, where = _seeds(es, settings)
+    seeds, where = _seeds(es, settings, n_seeds, seeds_from)
     physical = next(iter(es.indices.get_alias(name=names.feedback)))
-    es.indices.put_settings(index=physical, settings={"index": {"refresh_interval": "-1"}})
+    es.indices.put_settings(index=physical, settings={"index": {"refresh_interval": "-1", "translog.durability": "async"}})
     t0 = time.perf_counter()
-    bar = tqdm(total=n, desc="bulk-loading bench units", unit="unit", file=sys.stderr)
-    actions = ({"_index": names.feedback_write, "_id": d["unit_id"], "_source": d} for d in synthetic_docs(seeds, n))
-    # two writer threads: the load is part of what the search benchmark reports (load_s)
-    bulk_load(es, actions, RetryPolicy(chunk_size=1000), "bulk-loading bench units", threads=2, on_written=bar.update)
-    bar.close()
+    loaded = load_units(es, names.feedback_write, seeds, n, load_budget)
     load_s = time.perf_counter() - t0
-    es.indices.put_settings(index=physical, settings={"index": {"refresh_interval": "1s"}})
-    es.indices.refresh(index=physical)
+    es.indices.put_settings(index=physical, settings={"index": {"refresh_interval": "1s", "translog.durability": "request"}})
+    es.options(request_timeout=600).indices.refresh(index=physical)
     merge_s = None
     if merge:
         t1 = time.perf_counter()
-        es.options(request_timeout=3600).indices.forcemerge(index=physical, max_num_segments=1)
+        es.options(request_timeout=7200).indices.forcemerge(index=physical, max_num_segments=1)
         merge_s = round(time.perf_counter() - t1, 1)
-    es.indices.put_mapping(index=physical, meta={"seeds": seeds_fingerprint(seeds), "generated": n})
+    es.indices.put_mapping(index=physical, meta={"seeds": seeds_fingerprint(seeds), "generated": loaded, "seeded_from": where})
     info.update(reused=False, units=es.count(index=names.feedback)["count"], seeds=len(seeds), seeded_from=where,
-                seeds_fingerprint=seeds_fingerprint(seeds), generated=n,
-                load_s=round(load_s, 1), units_per_s=round(n / load_s), merge_s=merge_s)
+                seeds_fingerprint=seeds_fingerprint(seeds), generated=loaded, requested=n, partial=loaded < n,
+                load_s=round(load_s, 1), units_per_s=round(loaded / load_s), merge_s=merge_s, heap=es_heap(es))
     return bench, info
 
 
@@ -190,17 +271,17 @@ def _pct(values: list[float], q: float) -> float:
     return v[lo] + (v[hi] - v[lo]) * (pos - lo)
 
 
-def run_bench(es, settings, n: int = 100_000, queries: int = 300, rebuild: bool = False, merge: bool = True) -> dict:
+def run_bench(es, settings, n: int = 100_000, queries: int = 300, rebuild: bool = False, merge: bool = True,
+              seeds_from=None, n_seeds: int = 3000, load_budget: float | None = None,
+              sweep: list[tuple[int, float | None]] | None = None) -> dict:
     from indexer.enrich.embed import get_embedder
 
     from .auth import Principal
     from .embedding import QueryEmbedder
     from .evaluation import load_queries
-    from .params import search_params
     from .search import Searcher
-    from .spec import validate
 
-    bench, info = ensure_bench_index(es, settings, n, rebuild, merge)
+    bench, info = ensure_bench_index(es, settings, n, rebuild, merge, seeds_from, n_seeds, load_budget)
     texts = [q.text for q in load_queries()]
     embedder = get_embedder(settings)
     vectors = {t: [float(x) for x in v] for t, v in zip(texts, embedder.encode(texts))}
@@ -226,48 +307,96 @@ def run_bench(es, settings, n: int = 100_000, queries: int = 300, rebuild: bool 
     rng = random.Random(7)
     filters = [{}, {}, {"segment": "enterprise"}, {"sentiment": "negative"}, {"source": "zendesk,appstore"}]
     plan = [(texts[i % len(texts)], rng.choice(filters)) for i in range(queries)]
-    for q, f in plan[:20]:  # warm-up
-        for mode in MODES:
-            searcher.search(validate(search_params(), {"q": q, "mode": mode, **f}, "query"), principal)
-    lat: dict[str, list[float]] = {m: [] for m in (*MODES, E2E)}
-    for q, f in plan:
-        for mode in ((*MODES, E2E) if rng.random() < 0.5 else (E2E, *MODES[::-1])):
-            p = validate(search_params(), {"q": q, "mode": "hybrid" if mode == E2E else mode, **f}, "query")
-            t1 = time.perf_counter()
-            (e2e if mode == E2E else searcher).search(p, principal)
-            lat[mode].append((time.perf_counter() - t1) * 1000)
-    return {
-        "index": info,
+    lat = time_modes(searcher, e2e, principal, plan, (*MODES, E2E))
+    exact = exact_neighbours(es, settings, info, [vectors[t] for t in texts], seeds_from, n_seeds)
+    result = {
+        "index": {**info, "segments": segment_count(es, bench)},
         "queries_per_mode": queries,
         "request": "size=20, facets=true, highlight=true, 40% of queries with a filter",
-        "latency_ms": {m: {"p50": round(_pct(v, 0.5), 1), "p95": round(_pct(v, 0.95), 1), "p99": round(_pct(v, 0.99), 1),
-                           "mean": round(sum(v) / len(v), 1)} for m, v in lat.items()},
+        "latency_ms": {m: _summary(v) for m, v in lat.items()},
         "query_embedding_ms": {"p50": round(_pct(embed_ms, 0.5), 1), "p95": round(_pct(embed_ms, 0.95), 1),
                                "encoder": uncached.encoder.kind,
                                "lru_hit_p50": round(_pct(cached_ms, 0.5), 3)},
         "tuning": searcher.tuning.__dict__,
-        "recall": knn_recall(es, settings, bench, info, [vectors[t] for t in texts], searcher.tuning.num_candidates),
-        "memory": vector_memory(es, bench, info["units"]),
+        "recall": knn_recall(es, bench, [vectors[t] for t in texts], exact, searcher.tuning),
+        "memory": {**vector_memory(es, bench, info["units"]), "heap": es_heap(es)},
     }
+    variants = []
+    for nc, oversample in sweep or []:
+        tuning = replace(searcher.tuning, num_candidates=nc, rescore_oversample=oversample)
+        s_v = Searcher(es, bench.indices, lambda q: vectors[q], b"bench", tuning)
+        s_e = Searcher(es, bench.indices, lambda q: uncached(q), b"bench", tuning)
+        vl = time_modes(s_v, s_e, principal, plan[: max(50, len(plan) // 3)], ("vector", E2E), warm=5)
+        variants.append({"num_candidates": nc, "rescore_oversample": oversample,
+                         "vector": _summary(vl["vector"]), E2E: _summary(vl[E2E]),
+                         "recall": knn_recall(es, bench, [vectors[t] for t in texts], exact, tuning)})
+    if variants:
+        result["sweep"] = variants
+    return result
 
 
-def knn_recall(es, settings, bench, info: dict, queries: list[list[float]], num_candidates: int, k: int = 10) -> dict:
-    """recall@k of the served kNN (int8 HNSW) against brute-force cosine over every vector."""
-    seeds, _ = _seeds(es, settings)
+def _summary(v: list[float]) -> dict:
+    return {"p50": round(_pct(v, 0.5), 1), "p95": round(_pct(v, 0.95), 1), "p99": round(_pct(v, 0.99), 1),
+            "mean": round(sum(v) / len(v), 1)}
+
+
+def time_modes(searcher, e2e, principal, plan, modes, warm: int = 20) -> dict[str, list[float]]:
+    """Milliseconds per request for each mode, modes interleaved query by query (order flipped at
+    random so neither always runs on the cache the other warmed), after a warm-up."""
+    from .params import search_params
+    from .spec import validate
+
+    rng = random.Random(11)
+    for q, f in plan[:warm]:
+        for mode in modes:
+            s = e2e if mode == E2E else searcher
+            s.search(validate(search_params(), {"q": q, "mode": "hybrid" if mode == E2E else mode, **f}, "query"), principal)
+    lat: dict[str, list[float]] = {m: [] for m in modes}
+    for q, f in plan:
+        for mode in (modes if rng.random() < 0.5 else modes[::-1]):
+            p = validate(search_params(), {"q": q, "mode": "hybrid" if mode == E2E else mode, **f}, "query")
+            t1 = time.perf_counter()
+            (e2e if mode == E2E else searcher).search(p, principal)
+            lat[mode].append((time.perf_counter() - t1) * 1000)
+    return lat
+
+
+def segment_count(es, bench) -> int | None:
+    try:
+        physical = next(iter(es.indices.get_alias(name=bench.indices.feedback)))
+        return int(es.indices.stats(index=physical, metric="segments")["indices"][physical]["primaries"]["segments"]["count"])
+    except Exception:  # noqa: BLE001 - a figure for the report only
+        return None
+
+
+def exact_neighbours(es, settings, info: dict, queries: list[list[float]], seeds_from=None, n_seeds: int = 3000,
+                     k: int = 10) -> dict:
+    """Brute-force cosine top-k over every vector in the bench index (regenerated from its seeds)."""
+    seeds, _ = _seeds(es, settings, n_seeds, seeds_from)
     if info.get("seeds_fingerprint") != seeds_fingerprint(seeds) or not info.get("generated"):
-        return {"skipped": "the bench index was built from other seeds; rerun with --rebuild"}
-    q = np.asarray(queries, dtype=np.float32)
+        return {"skipped": "the bench index was built from other seeds; rerun with --rebuild (and the same --seeds-from)"}
     t = time.perf_counter()
-    exact = exact_top_k(seeds, int(info["generated"]), q, k)
-    exact_s = time.perf_counter() - t
+    top = exact_top_k(seeds, int(info["generated"]), np.asarray(queries, dtype=np.float32), k)
+    return {"top": top, "k": k, "seconds": round(time.perf_counter() - t, 1)}
+
+
+def knn_recall(es, bench, queries: list[list[float]], exact: dict, tuning, k: int = 10) -> dict:
+    """recall@k of the kNN request the API sends (int8 HNSW, k=vector_k, the tuning's
+    num_candidates and rescoring), top k of it against the exact top k."""
+    if "top" not in exact:
+        return {"skipped": exact.get("skipped")}
     hits = []
-    for vec, truth in zip(queries, exact):
-        resp = es.search(index=bench.indices.feedback, knn={"field": "embedding", "query_vector": vec, "k": k,
-                                                            "num_candidates": num_candidates}, size=k, _source=False)
+    for vec, truth in zip(queries, exact["top"]):
+        knn = {"field": "embedding", "query_vector": vec, "k": max(tuning.vector_k, k),
+               "num_candidates": max(tuning.num_candidates, tuning.vector_k, k)}
+        if getattr(tuning, "rescore_oversample", None):
+            knn["rescore_vector"] = {"oversample": tuning.rescore_oversample}
+        resp = es.search(index=bench.indices.feedback, knn=knn, size=k, _source=False)
         got = {h["_id"] for h in resp["hits"]["hits"]}
         hits.append(len(got & set(truth)) / k)
-    return {"k": k, "queries": len(queries), "num_candidates": num_candidates, "recall": round(float(np.mean(hits)), 4),
-            "min": round(float(np.min(hits)), 2), "exact_seconds": round(exact_s, 1)}
+    return {"k": k, "queries": len(queries), "num_candidates": knn["num_candidates"],
+            "rescore_oversample": getattr(tuning, "rescore_oversample", None), "recall": round(float(np.mean(hits)), 4),
+            "min": round(float(np.min(hits)), 2), "exact_seconds": exact.get("seconds")}
 
 
 def vector_memory(es, bench, units: int) -> dict:
@@ -293,7 +422,11 @@ def format_result(r: dict) -> str:
     i = r["index"]
     head = (f"search bench: {i['units']} units in {i['index']} "
             + ("(reused)" if i.get("reused") else f"(loaded {i.get('units_per_s')} units/s from {i.get('seeds')} seeds "
-               f"of the {i.get('seeded_from')}; merge {i.get('merge_s')} s)"))
+               f"of the {i.get('seeded_from')}; merge {i.get('merge_s')} s)")
+            + f", {i.get('segments')} segments"
+            + (f"; PARTIAL: {i['generated']} of {i['requested']} units loaded within the load budget" if i.get("partial") else "")
+            + ("\nunits are synthetic: each vector is a real encoded text's vector plus Gaussian noise (sd 0.02 per "
+               "dimension), re-normalized; text = that seed text plus another seed's sentence"))
     lines = [head, f"{r['queries_per_mode']} queries per mode, {r['request']}",
              f"{'mode':8s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'mean':>8s}"]
     for mode in (*MODES, E2E):
@@ -303,15 +436,22 @@ def format_result(r: dict) -> str:
     lines.append(f"({E2E}: hybrid embedding every query with no LRU hit, i.e. end to end for a new query)")
     lines.append(f"query embedding alone ({e.get('encoder')}, uncached): p50 {e['p50']} ms, p95 {e['p95']} ms; "
                  f"a repeated query (LRU hit): p50 {e.get('lru_hit_p50')} ms")
+    for v in r.get("sweep") or []:
+        rc = v["recall"]
+        lines.append(f"  variant num_candidates={v['num_candidates']} oversample={v['rescore_oversample']}: vector p95 "
+                     f"{v['vector']['p95']} ms, {E2E} p50/p95/p99 {v[E2E]['p50']}/{v[E2E]['p95']}/{v[E2E]['p99']} ms, "
+                     f"recall@10 {rc.get('recall', rc.get('skipped'))}")
     rec = r.get("recall") or {}
     if "recall" in rec:
         lines.append(f"kNN recall@{rec['k']} vs exact cosine over all {i['units']} vectors: {rec['recall']} "
-                     f"(min {rec['min']}, {rec['queries']} queries, num_candidates {rec['num_candidates']})")
+                     f"(min {rec['min']}, {rec['queries']} queries, num_candidates {rec['num_candidates']}, "
+                     f"rescore oversample {rec.get('rescore_oversample')}; the served request: k=vector_k, top 10 of it)")
     elif rec:
         lines.append(f"kNN recall: {rec.get('skipped')}")
     m = r.get("memory") or {}
     if m:
         lines.append(f"vectors: {m.get('knn_vectors_bytes', 0) / 2**20:.0f} MB on disk for {m['units']} units "
                      f"(index {m['store_bytes'] / 2**20:.0f} MB); in RAM for HNSW (int8 + graph) ~"
-                     f"{m['hot_bytes_estimate'] / 2**20:.0f} MB = {m['hot_mb_per_million']} MB per million units")
+                     f"{m['hot_bytes_estimate'] / 2**20:.0f} MB = {m['hot_mb_per_million']} MB per million units; "
+                     f"Elasticsearch heap {m.get('heap')}")
     return "\n".join(lines)

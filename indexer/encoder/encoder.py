@@ -52,9 +52,11 @@ class Encoder:
         raise NotImplementedError
 
     def encode(self, texts: list[str], hidden_layers: tuple[int, ...] | list[int] = (),
-               embeddings: bool = True) -> EncoderOutput:
-        """`embeddings=False` with hidden layers fetches only those: ONNX Runtime then runs only the
-        layers below them (a branch off layer 3 costs half a pass, not a whole one)."""
+               embeddings: bool = True, max_tokens: int | None = None) -> EncoderOutput:
+        """`embeddings=False` with hidden layers runs only the layers up to the highest of them (a
+        prefix graph: a branch off layer L costs L/6 of a pass, not a whole one). `max_tokens`
+        truncates shorter than MAX_TOKENS (a head trained on fewer word pieces sees what it was
+        trained on, and long texts cost less)."""
         texts = list(texts)
         n = len(texts)
         layers = tuple(int(k) for k in hidden_layers)
@@ -73,7 +75,7 @@ class Encoder:
         outputs = [*head, *(f"hidden_{k}" for k in layers)]
         for i in range(0, n, self.batch_size):
             idx = order[i : i + self.batch_size]
-            batch = self.tokenizer([texts[j] for j in idx])
+            batch = self.tokenizer([texts[j] for j in idx], max_tokens)
             res = self._run(batch, outputs)
             if head:
                 vectors[idx] = res[0]
@@ -99,15 +101,29 @@ class Encoder:
 
 
 class OrtEncoder(Encoder):
-    def __init__(self, model_dir: Path, onnx_path: Path, kind: str, threads: int, batch_size: int = 64):
+    def __init__(self, model_dir: Path, onnx_path: Path, kind: str, threads: int, batch_size: int = 64,
+                 models_dir: Path | None = None):
         super().__init__(model_dir, batch_size)
         from .runtime import load_session
 
         self.kind = kind
+        self.threads = threads
         self.onnx_path = Path(onnx_path)
+        self.models_dir = Path(models_dir) if models_dir is not None else self.onnx_path.parent
         self.session = load_session(self.onnx_path, threads)
 
+    def prefix_session(self, layer: int):
+        """The session of the graph cut after `layer` (exported from this one on first use)."""
+        from .export import ensure_prefix
+        from .runtime import load_session
+
+        return load_session(ensure_prefix(self.models_dir, self.model_dir, self.kind, layer), self.threads)
+
     def _run(self, batch, outputs: list[str]) -> list[np.ndarray]:
+        # one layer's states alone (a branch's input): the prefix graph stops there; several
+        # layers (tests, training tools) come from the full graph
+        if len(outputs) == 1 and outputs[0] != "embedding" and int(outputs[0].split("_")[1]) < 6:
+            return self.prefix_session(int(outputs[0].split("_")[1])).run(outputs, batch.feeds())
         return self.session.run(outputs, batch.feeds())
 
 
@@ -166,7 +182,7 @@ def get_encoder(settings=None, kind: str | None = None) -> Encoder:
                 from .export import ensure_model
 
                 path = ensure_model(Path(s.models_dir), mdir, kind)
-                _ENCODERS[key] = OrtEncoder(mdir, path, kind, threads, s.encoder_batch)
+                _ENCODERS[key] = OrtEncoder(mdir, path, kind, threads, s.encoder_batch, Path(s.models_dir))
         return _ENCODERS[key]
 
 

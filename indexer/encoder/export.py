@@ -4,7 +4,8 @@ The exported graph takes `input_ids`, `attention_mask`, `token_type_ids` and ret
 `embedding` (mean-pooled over the attention mask, L2-normalized: the vector VoxIndex has always
 indexed) plus `hidden_0` .. `hidden_6`, equal to Hugging Face's `output_hidden_states[k]`
 (0 = embedding output, 6 = last layer), so other models can branch off intermediate token states.
-ONNX Runtime computes only what a run asks for, so the extra outputs cost nothing unless fetched.
+ONNX Runtime runs the whole graph on every call, so a run that needs only layer L's states uses a
+prefix file cut after layer L (`ensure_prefix`), which costs L/6 of a pass.
 
 Files live under `<VOXINDEX_HOME>/models/` named by a hash of the weights and EXPORT_VERSION:
 new weights or a changed export recipe produce a new file, never a stale one. Writes go to a
@@ -64,6 +65,33 @@ def ensure_model(models_dir: Path, model_dir: Path, precision: str) -> Path:
         fp32 = ensure_model(models_dir, model_dir, "fp32")
         _atomic(out, lambda tmp: quantize_int8(fp32, tmp))
     return out
+
+
+def prefix_path(models_dir: Path, model_dir: Path, precision: str, layer: int) -> Path:
+    full = model_path(models_dir, model_dir, precision)
+    return full.with_name(f"{full.stem}-upto{int(layer)}.onnx")
+
+
+def ensure_prefix(models_dir: Path, model_dir: Path, precision: str, layer: int) -> Path:
+    """The graph of `precision` cut after layer `layer`: inputs as the full graph, one output
+    `hidden_<layer>`. ONNX Runtime runs every node of a graph whatever a run fetches (measured:
+    fetching hidden_1 alone costs as much as the embedding), so a model that branches off layer L
+    (the sentiment head) gets this file and pays L/6 of a pass. Extracted from the full file
+    (same weights, same quantization), so its states equal the full graph's."""
+    if not 0 <= int(layer) < N_LAYERS:
+        raise ValueError(f"a prefix ends below the last layer (0..{N_LAYERS - 1}), not {layer}")
+    out = prefix_path(models_dir, model_dir, precision, layer)
+    if out.exists():
+        return out
+    full = ensure_model(models_dir, model_dir, precision)
+    _atomic(out, lambda tmp: extract_prefix(full, tmp, int(layer)))
+    return out
+
+
+def extract_prefix(full: Path, out: Path, layer: int) -> None:
+    import onnx.utils
+
+    onnx.utils.extract_model(str(full), str(out), list(INPUTS), [f"hidden_{layer}"])
 
 
 def _atomic(out: Path, write) -> None:

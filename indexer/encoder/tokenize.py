@@ -40,9 +40,26 @@ class Tokenizer:
         self._count = Fast.from_file(path)
         self._count.enable_truncation(max_length=max_tokens)
         self._count.no_padding()
+        self._path, self.max_tokens = path, max_tokens
+        self._shorter: dict[int, object] = {}  # max_tokens -> a padded instance truncating there
 
-    def __call__(self, texts: list[str]) -> Batch:
-        encs = self._tok.encode_batch(list(texts))
+    def _truncating_at(self, max_tokens: int | None):
+        """The padded tokenizer for a shorter truncation (a model trained on fewer word pieces,
+        e.g. the sentiment branch's 96): one instance per length, never toggled, so thread-safe."""
+        if max_tokens is None or max_tokens >= self.max_tokens:
+            return self._tok
+        tok = self._shorter.get(max_tokens)
+        if tok is None:
+            from tokenizers import Tokenizer as Fast
+
+            tok = Fast.from_file(self._path)
+            tok.enable_truncation(max_length=max_tokens)
+            tok.enable_padding(pad_id=0, pad_token="[PAD]")
+            self._shorter[max_tokens] = tok
+        return tok
+
+    def __call__(self, texts: list[str], max_tokens: int | None = None) -> Batch:
+        encs = self._truncating_at(max_tokens).encode_batch(list(texts))
         ids = np.asarray([e.ids for e in encs], dtype=np.int64)
         mask = np.asarray([e.attention_mask for e in encs], dtype=np.int64)
         types = np.asarray([e.type_ids for e in encs], dtype=np.int64)

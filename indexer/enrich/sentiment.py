@@ -210,11 +210,21 @@ def model_sentiments(texts: list[str], settings=None, hidden=None, embedder=None
     threads = getattr(settings, "encoder_threads", 1) if settings is not None else 1
     model = get_model(threads=threads)
     if hidden is None:
-        from indexer.models.hidden import encoder_hidden_states
+        from indexer.encoder import get_encoder
 
         def hidden(batch, layer):
-            return encoder_hidden_states(batch, layer, settings)
+            # layers 0..L only (the prefix graph), cut at the branch's training length like its
+            # training data: a long message costs L/6 of a pass over max_tokens word pieces
+            out = get_encoder(settings).encode(list(batch), hidden_layers=(layer,), embeddings=False,
+                                               max_tokens=model.max_tokens)
+            # padded positions zeroed, as the states the embed pass keeps arrive (predict_states): the
+            # int8 branch quantizes activations over the whole batch tensor, so the same text must
+            # not score differently by the path its states took
+            return out.hidden[layer] * out.attention_mask[..., None], out.attention_mask
     kept = embedder.take_states(texts) if embedder is not None and getattr(embedder, "share_layer", None) == model.layer else {}
+    # states of a text longer than the training length came from a pass over more words than the
+    # branch ever saw (context from the cut-off part): such a text gets its own, truncated pass
+    kept = {i: st for i, st in kept.items() if len(st) <= model.max_tokens}
     preds: dict[int, object] = dict(zip(kept, model.predict_states(list(kept.values())))) if kept else {}
     rest = [i for i in range(len(texts)) if i not in preds]
     if rest:
