@@ -128,15 +128,10 @@ class Searcher:
         if vector is not None:
             requests.append(("vector", {"knn": self._knn(vector, filt), "size": t.vector_k,
                                         "_source": candidate_source, "track_total_hits": False}))
-        if first_page and p.get("facets"):
-            facet_body: dict[str, Any] = {"size": 0, "aggs": facet_aggs(), "track_total_hits": 10000}
-            if mode == "vector":
-                facet_body["knn"] = self._knn(vector, filt)
-            elif mode == "hybrid":
-                facet_body["knn"] = self._knn(vector, filt)
-                facet_body["query"] = {"bool": {"must": [text_query(q)], "filter": [filt]}}
-            else:
-                facet_body["query"] = {"bool": {"must": [text_query(q)], "filter": [filt]}} if q else filt
+        want_facets = bool(first_page and p.get("facets"))
+        if want_facets and vector is None:
+            facet_body: dict[str, Any] = {"size": 0, "aggs": facet_aggs(), "track_total_hits": 10000,
+                                          "query": {"bool": {"must": [text_query(q)], "filter": [filt]}} if q else filt}
             requests.append(("facets", facet_body))
         searches: list[dict] = []
         for _, body in requests:
@@ -159,7 +154,15 @@ class Searcher:
         if p.get("dedupe"):
             fused = _collapse(fused, groups)
         page = fused[offset: offset + size]
-        docs = self._fetch([d for d, _, _ in page], q if p.get("highlight") else "", excludes)
+        facets_after = None
+        if want_facets and vector is not None:
+            # the facets of a kNN search are those of its top k: the vector list just fetched. Asking
+            # for them by id (with the BM25 matches in hybrid) counts the same units without a second
+            # HNSW search, in the round trip that fetches the page anyway
+            facets_after = self._facets_of(ranked_ids["vector"], q if mode == "hybrid" else "", filt)
+        docs, facet_resp = self._fetch([d for d, _, _ in page], q if p.get("highlight") else "", excludes, facets_after)
+        if facet_resp is not None:
+            by_name["facets"] = facet_resp
         results = []
         for doc_id, score, ranks in page:
             hit = docs.get(doc_id)
@@ -185,14 +188,37 @@ class Searcher:
             knn["rescore_vector"] = {"oversample": t.rescore_oversample}
         return knn
 
-    def _fetch(self, ids: list[str], q: str, excludes: list[str]) -> dict[str, dict]:
-        if not ids:
-            return {}
-        body: dict[str, Any] = {"query": {"terms": {"unit_id": ids}}, "size": len(ids), "_source": {"excludes": excludes}}
+    @staticmethod
+    def _facets_of(vector_ids: list[str], q: str, filt: dict) -> dict:
+        """Facet request over the units a kNN (+ BM25 in hybrid) search matched: the kNN top k by id."""
+        should: list[dict] = [{"terms": {"unit_id": vector_ids}}]
         if q:
-            body["highlight"] = highlight(q)
-        resp = self.es.search(index=self.names.feedback, **body)
-        return {h["_source"].get("unit_id", h["_id"]): h for h in resp["hits"]["hits"]}
+            should.append(text_query(q))
+        return {"size": 0, "aggs": facet_aggs(), "track_total_hits": 10000,
+                "query": {"bool": {"filter": [filt], "should": should, "minimum_should_match": 1}}}
+
+    def _fetch(self, ids: list[str], q: str, excludes: list[str],
+               facets: dict | None = None) -> tuple[dict[str, dict], dict | None]:
+        """The page's documents (and, in the same round trip, a facet request's response)."""
+        bodies: list[dict] = []
+        if ids:
+            body: dict[str, Any] = {"query": {"terms": {"unit_id": ids}}, "size": len(ids), "_source": {"excludes": excludes}}
+            if q:
+                body["highlight"] = highlight(q)
+            bodies.append(body)
+        if facets is not None:
+            bodies.append(facets)
+        if not bodies:
+            return {}, None
+        searches: list[dict] = []
+        for body in bodies:
+            searches.extend([{"index": self.names.feedback}, body])
+        responses = self.es.msearch(searches=searches)["responses"]
+        for resp in responses:
+            if "error" in resp:
+                raise RuntimeError(f"fetch failed: {resp['error']}")
+        docs = {h["_source"].get("unit_id", h["_id"]): h for h in responses[0]["hits"]["hits"]} if ids else {}
+        return docs, (responses[-1] if facets is not None else None)
 
     @staticmethod
     def _unit(hit: dict, score: float | None) -> dict:

@@ -106,6 +106,28 @@ def test_stage_redacts_text_title_and_every_context_turn(redactor):
     assert set(out.pii_types) >= {"EMAIL_ADDRESS", "IBAN_CODE", "PERSON"} and out.pii_redacted
 
 
+def test_a_thread_turn_seen_again_as_context_is_redacted_the_same_without_detecting_again(redactor, monkeypatch):
+    import indexer.enrich.pii as pii
+
+    turn = "Hi Dana, could you share the card 4111 1111 1111 1111? Best, Alex Morgan"
+    units = [_unit(unit_id=f"u{i}", text=f"Reply {i}: call me at 212-555-0188", author_name="Dana Smith",
+                   context=[ContextTurn("agent", turn, "c2")]) for i in range(3)]
+    calls = []
+    real = pii.detect
+    monkeypatch.setattr(pii, "detect", lambda *a, **kw: calls.append(a[0]) or real(*a, **kw))
+    fresh = pii.PiiRedactor(gazetteer=redactor.gazetteer)
+    out = fresh(units)
+    assert calls.count(turn) == 1  # the two later units reuse the spans of the first
+    assert {u.context[0].text for u in out} == {redact_text_of(turn, ["Dana Smith"])}
+    assert all("4111" not in u.context[0].text and "212-555" not in u.text for u in out)
+
+
+def redact_text_of(text: str, names: list[str]) -> str:
+    from indexer.enrich.pii import detect, redact
+
+    return redact(text, detect(text, names))
+
+
 def test_the_authors_own_name_is_redacted_wherever_it_appears(redactor):
     unit = _unit(text="Kwame asked me to write in; Asante here, our admin Kwame Asante agrees.", author_name="Kwame Asante")
     [out] = redactor([unit])

@@ -111,13 +111,19 @@ class OrtEncoder(Encoder):
         self.onnx_path = Path(onnx_path)
         self.models_dir = Path(models_dir) if models_dir is not None else self.onnx_path.parent
         self.session = load_session(self.onnx_path, threads)
+        self._prefix: dict[int, object] = {}
 
     def prefix_session(self, layer: int):
-        """The session of the graph cut after `layer` (exported from this one on first use)."""
-        from .export import ensure_prefix
-        from .runtime import load_session
+        """The session of the graph cut after `layer` (exported from this one on first use). Kept
+        here: finding the file hashes the weights (~0.25 s), not something to do per batch."""
+        session = self._prefix.get(layer)
+        if session is None:
+            from .export import ensure_prefix
+            from .runtime import load_session
 
-        return load_session(ensure_prefix(self.models_dir, self.model_dir, self.kind, layer), self.threads)
+            session = load_session(ensure_prefix(self.models_dir, self.model_dir, self.kind, layer), self.threads)
+            self._prefix[layer] = session
+        return session
 
     def _run(self, batch, outputs: list[str]) -> list[np.ndarray]:
         # one layer's states alone (a branch's input): the prefix graph stops there; several

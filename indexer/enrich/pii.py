@@ -331,9 +331,25 @@ class PiiRedactor:
     gazetteer: NameGazetteer | None = None
     name: str = "pii"
     counts: dict[str, int] = field(default_factory=dict)
+    # A thread's earlier turns come back as context of every later unit of that thread (28 % of the
+    # texts detect() saw in 1,000 demo units were repeats): spans of a (text, names) pair are kept.
+    memo_size: int = 8192
+    _memo: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         build_analyzer()  # build once, up front, not inside the first batch
+
+    def spans(self, value: str, names: list, split: bool) -> list[Span]:
+        """detect() with this redactor's gazetteer, remembered per (text, names, split): pure, so a
+        repeat returns the same spans."""
+        key = (value, tuple(names), split)
+        found = self._memo.get(key)
+        if found is None:
+            found = detect(value, names, self.gazetteer, split)
+            if len(self._memo) >= self.memo_size:
+                self._memo.clear()
+            self._memo[key] = found
+        return found
 
     def redact_unit(self, unit: FeedbackUnit) -> FeedbackUnit:
         names = [unit.author_name]
@@ -343,7 +359,7 @@ class PiiRedactor:
         def clean(value: str | None) -> str | None:
             if not value:
                 return value
-            spans = detect(value, names, self.gazetteer, split)
+            spans = self.spans(value, names, split)
             if not spans:
                 return value
             found.update(s.type for s in spans)
