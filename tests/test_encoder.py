@@ -229,3 +229,32 @@ def test_the_sentiment_branch_reads_the_states_the_embed_pass_kept(settings):
     assert [s.label for s in shared] == [s.label for s in fresh]
     # the int8 branch quantizes activations per batch, so other batch-mates move a score slightly
     assert np.allclose([s.score for s in shared], [s.score for s in fresh], atol=0.01)
+
+
+def test_trimmed_states_are_each_texts_real_tokens_of_the_padded_block(settings):
+    from indexer.encoder import get_encoder
+
+    enc = get_encoder(settings, "fp32")
+    full = enc.encode(TEXTS, hidden_layers=(3,))
+    trimmed = enc.encode(TEXTS, hidden_layers=(3,), trimmed=True)
+    assert np.allclose(trimmed.embeddings, full.embeddings, atol=1e-6)
+    for i, states in enumerate(trimmed.trimmed[3]):
+        n = int(full.attention_mask[i].sum())
+        assert states.shape == (n, 384)
+        assert np.allclose(states, full.hidden[3][i, :n], atol=1e-5)
+
+
+def test_a_branch_off_layer_l_runs_a_prefix_graph_cut_at_its_training_length(settings):
+    """Hidden states alone come from the graph cut after that layer (any layer the branch's
+    model.json declares), equal to the full graph's; max_tokens truncates like the tokenizer."""
+    from indexer.encoder import get_encoder
+
+    enc = get_encoder(settings, "fp32")
+    long_text = "The sync keeps failing on every device we own. " * 30
+    for layer in (3, 4):
+        full = enc.encode(TEXTS, hidden_layers=(layer,))
+        alone = enc.encode(TEXTS, hidden_layers=(layer,), embeddings=False)
+        assert np.allclose(alone.hidden[layer], full.hidden[layer], atol=1e-4)
+        assert layer in enc._prefix  # the cut graph ran, not the whole one
+    cut = enc.encode([long_text], hidden_layers=(4,), embeddings=False, max_tokens=96)
+    assert cut.attention_mask.sum() == 96

@@ -32,6 +32,9 @@ class EncoderOutput:
     attention_mask: np.ndarray  # (n, T) int64, T = longest text of the call (0 when no hidden states)
     hidden: dict[int, np.ndarray] = field(default_factory=dict)  # layer k -> (n, T, 384), HF hidden_states[k]
     offsets: list[list[tuple[int, int]]] = field(default_factory=list)  # per text, per real token: chars
+    # with encode(..., trimmed=True): layer k -> one (T_i, 384) array of real tokens per text, instead of
+    # `hidden` (no n x longest x 384 block: 500 texts, one of them 256 tokens long, made that 196 MB)
+    trimmed: dict[int, list[np.ndarray]] = field(default_factory=dict)
 
 
 def _length_order(lengths: list[int]) -> list[int]:
@@ -52,7 +55,7 @@ class Encoder:
         raise NotImplementedError
 
     def encode(self, texts: list[str], hidden_layers: tuple[int, ...] | list[int] = (),
-               embeddings: bool = True, max_tokens: int | None = None) -> EncoderOutput:
+               embeddings: bool = True, max_tokens: int | None = None, trimmed: bool = False) -> EncoderOutput:
         """`embeddings=False` with hidden layers runs only the layers up to the highest of them (a
         prefix graph: a branch off layer L costs L/6 of a pass, not a whole one). `max_tokens`
         truncates shorter than MAX_TOKENS (a head trained on fewer word pieces sees what it was
@@ -73,16 +76,24 @@ class Encoder:
             raise ValueError("encode() needs embeddings or at least one hidden layer")
         head = ["embedding"] if embeddings else []
         outputs = [*head, *(f"hidden_{k}" for k in layers)]
+        kept: dict[int, list] = {k: [None] * n for k in layers}
         for i in range(0, n, self.batch_size):
             idx = order[i : i + self.batch_size]
             batch = self.tokenizer([texts[j] for j in idx], max_tokens)
             res = self._run(batch, outputs)
             if head:
                 vectors[idx] = res[0]
-            if layers:
+            if layers and trimmed:
+                real = batch.attention_mask.sum(axis=1)
+                for k, states in zip(layers, res[len(head):]):
+                    for j, row, t in zip(idx, states, real):
+                        kept[k][j] = row[: int(t)].copy()  # a copy: the batch's block is freed
+            elif layers:
                 parts.append((idx, batch, res[len(head):]))
         out = EncoderOutput(vectors, np.zeros((n, 0), np.int64))
-        if layers:
+        if trimmed:
+            out.trimmed = kept
+        elif layers:
             width = max(b.input_ids.shape[1] for _, b, _ in parts)
             out.attention_mask = np.zeros((n, width), np.int64)
             out.hidden = {k: np.zeros((n, width, DIMS), np.float32) for k in layers}

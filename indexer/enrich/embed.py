@@ -141,11 +141,10 @@ class Embedder:
     def _compute(self, texts: list[str]) -> np.ndarray:
         if self.share_layer is None:
             return self.encoder.encode(texts).embeddings
-        out = self.encoder.encode(texts, hidden_layers=(self.share_layer,))
-        states, lengths = out.hidden[self.share_layer], out.attention_mask.sum(axis=1)
+        out = self.encoder.encode(texts, hidden_layers=(self.share_layer,), trimmed=True)
         with _STATES_LOCK:
-            for text, st, n in zip(texts, states, lengths):
-                self._states[self.key(text)] = st[: int(n)].copy()
+            for text, st in zip(texts, out.trimmed[self.share_layer]):
+                self._states[self.key(text)] = st
             while len(self._states) > STATES_KEPT:
                 self._states.popitem(last=False)
         return out.embeddings
