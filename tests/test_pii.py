@@ -107,7 +107,7 @@ def test_stage_redacts_text_title_and_every_context_turn(redactor):
 
 
 def test_a_thread_turn_seen_again_as_context_is_redacted_the_same_without_detecting_again(redactor, monkeypatch):
-    import indexer.enrich.pii as pii
+    from indexer.enrich import pii
 
     turn = "Hi Dana, could you share the card 4111 1111 1111 1111? Best, Alex Morgan"
     units = [_unit(unit_id=f"u{i}", text=f"Reply {i}: call me at 212-555-0188", author_name="Dana Smith",
