@@ -86,6 +86,10 @@ def seeds_from_data(settings, data_dir: str | Path, limit: int = 3000) -> list[d
     return [{"text": u.text, "embedding": v.tolist(), "taxonomy": {}} for u, v in zip(units, vecs)]
 
 
+def seeds_file(settings, fingerprint: str) -> Path:
+    return Path(settings.home) / "bench" / f"search-seeds-{fingerprint}.npy"
+
+
 def _seeds(es, settings, limit: int = 3000, seeds_from: str | Path | None = None) -> tuple[list[dict], str]:
     from .evaluation import _eval_settings
 
@@ -242,6 +246,11 @@ def ensure_bench_index(es, settings, n: int, rebuild: bool, merge: bool, seeds_f
     drop_indices(es, names)
     setup_indices(es, names, kinds=("feedback",))
     seeds, where = _seeds(es, settings, n_seeds, seeds_from)
+    # the exact kNN later regenerates every vector from these seeds: keep them, since re-encoding them
+    # through the shared embedding cache can give other bytes (another process re-wrote an entry)
+    keep = seeds_file(settings, seeds_fingerprint(seeds))
+    keep.parent.mkdir(parents=True, exist_ok=True)
+    np.save(keep, np.asarray([x["embedding"] for x in seeds], dtype=np.float32))
     physical = next(iter(es.indices.get_alias(name=names.feedback)))
     es.indices.put_settings(index=physical, settings={"index": {"refresh_interval": "-1", "translog.durability": "async"}})
     t0 = time.perf_counter()
@@ -372,7 +381,11 @@ def segment_count(es, bench) -> int | None:
 def exact_neighbours(es, settings, info: dict, queries: list[list[float]], seeds_from=None, n_seeds: int = 3000,
                      k: int = 10) -> dict:
     """Brute-force cosine top-k over every vector in the bench index (regenerated from its seeds)."""
-    seeds, _ = _seeds(es, settings, n_seeds, seeds_from)
+    kept = seeds_file(settings, str(info.get("seeds_fingerprint")))
+    if kept.exists():
+        seeds = [{"embedding": v} for v in np.load(kept)]
+    else:
+        seeds, _ = _seeds(es, settings, n_seeds, seeds_from)
     if info.get("seeds_fingerprint") != seeds_fingerprint(seeds) or not info.get("generated"):
         return {"skipped": "the bench index was built from other seeds; rerun with --rebuild (and the same --seeds-from)"}
     t = time.perf_counter()

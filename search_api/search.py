@@ -37,8 +37,10 @@ class SearchTuning:
     # the vector list counts double in the fusion: on the demo judged set this lifted hybrid
     # nDCG@10 from 0.859 (equal weights) to 0.894, above vector-only (0.884): `voxindex eval-search --tune`
     vector_weight: float = 2.0
-    # int8_hnsw: re-rank oversample * k candidates by their float vectors (ES rescore_vector); None = off
-    rescore_oversample: float | None = None
+    # int8_hnsw: re-rank oversample * k candidates by their float vectors (ES rescore_vector; None = off).
+    # bench search, recall@10 against exact cosine: 956,000 units 0.779 -> 0.942 (kNN p95 24.7 -> 31.8 ms;
+    # num_candidates 400 without it: 0.831), 20,000 units 0.955 -> 1.0
+    rescore_oversample: float | None = 2.0
 
 
 @dataclass
