@@ -17,9 +17,10 @@ from indexer.models import corpora
 from indexer.models.hidden import MAX_TOKENS, hidden_states_multi
 
 CHUNK = 1024
-# Only layer 3 is cached: the branches at L=4/5 run frozen layers 4..L-1 on the fly, which
-# costs a forward pass per epoch instead of a slower precompute over every layer.
-LAYERS = (3,)
+# One layer is cached, the one the branch reads (L=4 by default, the cheaper branch #11 asks for):
+# caching a lower layer instead would make every epoch pay the frozen layers in between again.
+DEFAULT_LAYER = 4
+LAYERS = (DEFAULT_LAYER,)
 
 
 def chunk_path(cache: Path, name: str, i: int) -> Path:
@@ -79,17 +80,30 @@ def is_cached(cache: Path, name: str) -> bool:
     return (cache / name / "meta.json").exists()
 
 
+def cached_layer(cache: Path, name: str) -> int:
+    """The (lowest) encoder layer a corpus was cached at; branches read it or a higher one."""
+    return min(json.loads((cache / name / "meta.json").read_text())["layers"])
+
+
+def cache_order(train=None, dev=None) -> list[corpora.CorpusSpec]:
+    """Selection dev files and the train mix first (all that training needs), small files first
+    so a time-boxed run can start early; the other dev files are measured on the fly at release."""
+    from indexer.models.sentiment_train import SELECTION
+
+    train = corpora.TRAIN if train is None else train
+    dev = [corpora.ALL[n] for n in SELECTION] if dev is None else dev
+    return list(dev) + sorted(train, key=lambda s: s.name == "semeval-tweets")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpora", type=Path, required=True)
     ap.add_argument("--cache", type=Path, required=True)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--layer", type=int, default=DEFAULT_LAYER, help="encoder layer to cache")
     args = ap.parse_args(argv)
-    # Small train files first, so a time-boxed training run can start on a complete mix early.
-    train_first = sorted(corpora.TRAIN, key=lambda s: s.name == "semeval-tweets")
-    order = list(corpora.DEV[:4]) + train_first + [s for s in corpora.DEV[4:] if s.task != "intent"]
-    for spec in order:
-        precompute_corpus(args.corpora, args.cache, spec, threads=args.threads,
+    for spec in cache_order():
+        precompute_corpus(args.corpora, args.cache, spec, layers=(args.layer,), threads=args.threads,
                           log=lambda m: print(m, flush=True))
     print("done", flush=True)
 
