@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--layer", type=int, default=4, choices=[3, 4, 5], help="encoder layer the branch reads")
     p.add_argument("--epochs", type=float, default=1.2)
     p.add_argument("--eval-every", type=int, default=330, help="steps between selection evals")
+    p.add_argument("--stop-step", type=int, default=0, help="stop at this step (replays a time-boxed run)")
     p.add_argument("--lr", type=float, default=8e-5)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
@@ -48,7 +49,8 @@ def _train(args) -> int:
     for spec in precompute.cache_order():
         precompute.precompute_corpus(root, cache, spec, layers=(args.layer,), log=log)
     cfg = sentiment_train.Config(layer=args.layer, epochs=args.epochs, lr=args.lr, seed=args.seed,
-                                 threads=args.threads, eval_every=args.eval_every)
+                                 threads=args.threads, eval_every=args.eval_every,
+                                 stop_step=args.stop_step)
     run_dir = work / f"run-L{args.layer}-s{args.seed}"
     sentiment_train.train(root, cache, run_dir, cfg, max_minutes=args.max_minutes, log=log)
     if not (run_dir / "best.pt").exists():

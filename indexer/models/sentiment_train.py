@@ -42,6 +42,9 @@ class Config:
     # Selection also runs every `eval_every` steps (0: at epoch ends only), so a time box that
     # stops mid-epoch still leaves a recent evaluated checkpoint.
     eval_every: int = 0
+    # Stop (evaluated, resumable) at this step even if the schedule runs longer: replays a run that
+    # a time box ended, step for step, on any machine (0: no stop).
+    stop_step: int = 0
     threads: int = 2
 
 
@@ -182,7 +185,8 @@ def train(root: Path, cache: Path, out: Path, cfg: Config, *, max_minutes: float
             if step % 50 == 0:
                 rate = seen / (time.time() - t0)
                 log(f"step {step}/{total} epoch {epoch} loss {loss.item():.4f} {rate:.1f} ex/s")
-            timed_out = max_minutes is not None and time.time() - t0 > max_minutes * 60
+            timed_out = ((max_minutes is not None and time.time() - t0 > max_minutes * 60)
+                         or (cfg.stop_step and step >= cfg.stop_step))
             if step % cfg.ckpt_every == 0 or step >= total or timed_out:
                 torch.save({"branch": branch.state_dict(), "opt": opt.state_dict(),
                             "sched": sched.state_dict(), "step": step, "best": best,
@@ -197,6 +201,7 @@ def train(root: Path, cache: Path, out: Path, cfg: Config, *, max_minutes: float
             mean = float(np.mean(list(res.values())))
             history.append({"step": step, "dev_macro_f1": res, "mean": round(mean, 4)})
             log(f"eval step {step}: {res} mean {mean:.4f}")
+            (out / "history.json").write_text(json.dumps(history, indent=1))
             if mean > best:
                 best = mean
                 torch.save({"branch": branch.state_dict(), "layer": cfg.layer, "step": step}, out / "best.pt")
@@ -221,9 +226,10 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-minutes", type=float, default=None)
     ap.add_argument("--eval-every", type=int, default=0, help="steps between selection evals (0: epochs)")
+    ap.add_argument("--stop-step", type=int, default=0, help="stop at this step (replays a time-boxed run)")
     a = ap.parse_args(argv)
     cfg = Config(layer=a.layer, epochs=a.epochs, lr=a.lr, threads=a.threads, seed=a.seed,
-                 eval_every=a.eval_every)
+                 eval_every=a.eval_every, stop_step=a.stop_step)
     train(a.corpora, a.cache, a.out, cfg, max_minutes=a.max_minutes,
           log=lambda m: print(m, flush=True))
 
