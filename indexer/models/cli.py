@@ -38,7 +38,10 @@ def _train(args) -> int:
 
     out = Path(args.out) if args.out else ARTIFACT_DIR
     if args.report_only:
-        print(sentiment_export.format_metrics(json.loads((out / "metrics.json").read_text())))
+        from indexer.evals.real.runner import format_metrics
+
+        doc = json.loads((out / "real-eval.json").read_text())
+        print(format_metrics(doc["tasks"]["sentiment"]))
         return 0
     root, work = Path(args.corpora), Path(args.work)
     if not (root / "README.md").exists():
@@ -59,6 +62,7 @@ def _train(args) -> int:
     from indexer.models.sentiment_release import release
 
     metrics = release(root, cache, run_dir, out, log=log)
-    print(sentiment_export.format_metrics(metrics))
+    if metrics["corpora"]:  # the 1,000-row cache-path figures, when --ablation measured them
+        print(sentiment_export.format_metrics(metrics))
     print(f"branch cost: {metrics['branch_ms_per_64_texts']} ms per 64 texts")
     return 0
