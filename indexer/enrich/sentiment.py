@@ -117,7 +117,14 @@ def settle_sentiment(sent: Scored, intent: str, s: Signals) -> Scored:
     return sent
 
 
-def intent_scores(s: Signals, sentiment: str, sim: dict[str, float] | None,
+# The learned app-review head (models/intent/, where shipped) rides along with the prototype
+# similarities under this key, so every caller of `IntentModel.similarities` gets it. Its weight in
+# the intent scores was chosen on the train part of the app-review split (models/intent/MODEL_CARD.md).
+HEAD_KEY = "_head"
+HEAD_WEIGHT = 1.0
+
+
+def intent_scores(s: Signals, sentiment: str, sim: dict | None,
                   taxonomy: tuple[str | None, str | None], priors: dict[str, str] | None = None) -> dict[str, float]:
     sc = {k: 0.0 for k in INTENTS}
     sc["bug"] += 0.45 * min(s.bug, 2)
@@ -137,8 +144,14 @@ def intent_scores(s: Signals, sentiment: str, sim: dict[str, float] | None,
     if prior:
         sc[prior] += 0.3
     if sim:
-        for k, v in sim.items():
-            sc[k] += 1.2 * v
+        for k in INTENTS:
+            sc[k] += 1.2 * sim.get(k, 0.0)
+        head = sim.get(HEAD_KEY)
+        if head:  # bug / feature_request / rating / user_experience probabilities
+            sc["bug"] += HEAD_WEIGHT * head.get("bug", 0.0)
+            sc["feature_request"] += HEAD_WEIGHT * head.get("feature_request", 0.0)
+            if sentiment != "negative":  # a bare star rating or a thank-you, not an angry one-liner
+                sc["praise"] += HEAD_WEIGHT * head.get("rating", 0.0)
     return sc
 
 
@@ -167,6 +180,11 @@ class IntentModel:
         # Intent priors come from the taxonomy file (`intent:` per sub-theme or theme).
         self.priors = taxonomy_intents() if priors is None else priors
         self._protos: dict[str, np.ndarray] | None = None
+        self.head = None
+        if embed is not None:
+            from indexer.models.intent_head import available, get_head
+
+            self.head = get_head() if available() else None
 
     def _prototypes(self) -> dict[str, np.ndarray]:
         if self._protos is None:
@@ -178,7 +196,11 @@ class IntentModel:
             return [None] * (0 if vectors is None else len(vectors))
         protos = self._prototypes()
         per = {k: (vectors @ p.T).max(1) for k, p in protos.items()}
-        return [{k: float(per[k][i]) for k in INTENTS} for i in range(len(vectors))]
+        out = [{k: float(per[k][i]) for k in INTENTS} for i in range(len(vectors))]
+        if self.head is not None:
+            for d, row in zip(out, self.head.probabilities(vectors)):
+                d[HEAD_KEY] = dict(zip(self.head.labels, map(float, row)))
+        return out
 
     def classify(self, text: str, sim: dict[str, float] | None, theme: str | None = None,
                  sub_theme: str | None = None, sentiment: Scored | None = None):

@@ -11,7 +11,7 @@
 Systems: "rules" is the model-free intent (cue patterns, lexicon sentiment, no embeddings);
 "pipeline" is what ingest does with embeddings (cues + prototype similarity + the trained
 sentiment model); "head" is the learned app-review head over the frozen sentence embedding
-(`models/intent/`), where it is shipped. No shared corpus labels question, praise as such, or
+(`models/intent/`), where it is shipped; "pipeline-no-head" is the pipeline without it. No shared corpus labels question, praise as such, or
 churn risk: those intents are not measured here.
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ def app_review_split(n: int) -> tuple[list[int], list[int]]:
     for training the head and for every eval."""
     idx = list(range(n))
     random.Random(SPLIT_SEED).shuffle(idx)
-    cut = int(round(n * TEST_SHARE))
+    cut = round(n * TEST_SHARE)
     return sorted(idx[cut:]), sorted(idx[:cut])
 
 
@@ -47,15 +47,21 @@ def rules_intents(texts: list[str]) -> list[str]:
     return [model.classify(t, None)[1].label for t in texts]
 
 
-def pipeline_intents(texts: list[str], vectors) -> list[str]:
-    """Intent as the embedding pipeline assigns it (no taxonomy prior: these corpora have none)."""
-    from indexer.enrich.sentiment import IntentModel, model_sentiments
+def pipeline_intents(texts: list[str], vectors) -> dict[str, list[str]]:
+    """Intent as the embedding pipeline assigns it (no taxonomy prior: these corpora have none),
+    with the learned head where it is shipped ("pipeline") and without it ("pipeline-no-head")."""
+    from indexer.enrich.sentiment import HEAD_KEY, IntentModel, model_sentiments
     from indexer.evals.common import embedder
 
     model = IntentModel(embedder(), {})
     sims = model.similarities(vectors)
     sents = model_sentiments(texts) or [None] * len(texts)
-    return [model.classify(t, sim, sentiment=s)[1].label for t, sim, s in zip(texts, sims, sents)]
+    out = {"pipeline": [model.classify(t, sim, sentiment=s)[1].label for t, sim, s in zip(texts, sims, sents)]}
+    if model.head is not None:
+        bare = [{k: v for k, v in sim.items() if k != HEAD_KEY} for sim in sims]
+        out["pipeline-no-head"] = [model.classify(t, sim, sentiment=s)[1].label
+                                   for t, sim, s in zip(texts, bare, sents)]
+    return out
 
 
 def _add(out: dict, prefix: str, gold: list[str], pred: list[str], seed: int) -> None:
@@ -84,8 +90,8 @@ def run(corpora: Path, limit: int | None = None, seed: int = 0) -> dict[str, dic
     texts, gold = [r["text"] for r in rows], [r["label"] for r in rows]
     vectors = embedder()(texts)
     _add(out, "intent.app-reviews-test.rules", gold, [TO_APP[x] for x in rules_intents(texts)], seed)
-    _add(out, "intent.app-reviews-test.pipeline", gold,
-         [TO_APP[x] for x in pipeline_intents(texts, vectors)], seed)
+    for who, intents in pipeline_intents(texts, vectors).items():
+        _add(out, f"intent.app-reviews-test.{who}", gold, [TO_APP[x] for x in intents], seed)
     if head is not None:
         _add(out, "intent.app-reviews-test.head", gold, head.predict(vectors), seed)
     _constant(out, "intent.app-reviews-test", gold)
@@ -98,6 +104,7 @@ def run(corpora: Path, limit: int | None = None, seed: int = 0) -> dict[str, dic
         return ["complaint" if x in COMPLAINT_INTENTS else "not_complaint" for x in intents]
 
     _add(out, "intent.complaints-tweets.rules", gold, as_complaint(rules_intents(texts)), seed)
-    _add(out, "intent.complaints-tweets.pipeline", gold, as_complaint(pipeline_intents(texts, vectors)), seed)
+    for who, intents in pipeline_intents(texts, vectors).items():
+        _add(out, f"intent.complaints-tweets.{who}", gold, as_complaint(intents), seed)
     _constant(out, "intent.complaints-tweets", gold)
     return out

@@ -49,11 +49,26 @@ def sentiment_table(metrics: dict) -> list[str]:
     return lines
 
 
+def comparison_table(new: dict, old: dict) -> list[str]:
+    """Model card rows: the new model next to the previous one and the rules, same command, same rows."""
+    lines = ["| corpus | n | new macro-F1 | previous macro-F1 | rules macro-F1 | new accuracy | previous accuracy | rules accuracy |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name in SENTIMENT_ORDER:
+        key = f"sentiment.{name}"
+        if f"{key}.model.macro_f1" not in new:
+            continue
+        lines.append(f"| {name}{SENTIMENT_NOTES.get(name, '')} | {new[f'{key}.model.macro_f1']['n']:,} | "
+                     f"**{_cell(new[f'{key}.model.macro_f1'])}** | {_cell(old.get(f'{key}.model.macro_f1'))} | "
+                     f"{_cell(new[f'{key}.rules.macro_f1'])} | {_cell(new[f'{key}.model.accuracy'])} | "
+                     f"{_cell(old.get(f'{key}.model.accuracy'))} | {_cell(new[f'{key}.rules.accuracy'])} |")
+    return lines
+
+
 def intent_table(metrics: dict) -> list[str]:
     lines = ["| corpus | n | system | macro-F1 | accuracy | best constant macro-F1 |", "|---|---|---|---|---|---|"]
     for corpus in ("app-reviews-test", "complaints-tweets"):
         key = f"intent.{corpus}"
-        for who in ("rules", "pipeline", "head"):
+        for who in ("rules", "pipeline-no-head", "pipeline", "head"):
             if f"{key}.{who}.macro_f1" not in metrics:
                 continue
             m = metrics[f"{key}.{who}.macro_f1"]
@@ -65,6 +80,10 @@ def intent_table(metrics: dict) -> list[str]:
 
 def main(argv=None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    if args and args[0] == "--compare":  # --compare NEW.json OLD.json: the model card's rows
+        new, old = (task_metrics(json.loads(Path(p).read_text()), "sentiment") for p in args[1:3])
+        print("\n".join(comparison_table(new, old)))
+        return
     for path in args:
         doc = json.loads(Path(path).read_text())
         tasks = doc.get("tasks", {})

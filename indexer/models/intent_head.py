@@ -17,7 +17,7 @@ import numpy as np
 
 ARTIFACT_DIR = Path(__file__).resolve().parent.parent.parent / "models" / "intent"
 _LOCK = threading.Lock()
-_LOADED: dict[str, "IntentHead"] = {}
+_LOADED: dict[str, IntentHead] = {}
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class IntentHead:
         (directory / "head.json").write_text(json.dumps(doc) + "\n")
 
     @classmethod
-    def load(cls, directory: Path = ARTIFACT_DIR) -> "IntentHead":
+    def load(cls, directory: Path = ARTIFACT_DIR) -> IntentHead:
         doc = json.loads((directory / "head.json").read_text())
         return cls(tuple(doc["labels"]), np.asarray(doc["weights"], np.float32),
                    np.asarray(doc["bias"], np.float32))
