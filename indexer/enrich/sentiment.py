@@ -192,12 +192,12 @@ class IntentModel:
             self._protos = {k: self.embed(v) for k, v in INTENT_PROTOTYPES.items()}
         return self._protos
 
-    def similarities(self, vectors: np.ndarray) -> list[dict[str, float]]:
+    def similarities(self, vectors: np.ndarray) -> list[dict]:
         if self.embed is None or vectors is None or len(vectors) == 0:
             return [None] * (0 if vectors is None else len(vectors))
         protos = self._prototypes()
         per = {k: (vectors @ p.T).max(1) for k, p in protos.items()}
-        out = [{k: float(per[k][i]) for k in INTENTS} for i in range(len(vectors))]
+        out: list[dict] = [{k: float(per[k][i]) for k in INTENTS} for i in range(len(vectors))]
         if self.head is not None:
             for d, row in zip(out, self.head.probabilities(vectors)):
                 d[HEAD_KEY] = dict(zip(self.head.labels, map(float, row)))

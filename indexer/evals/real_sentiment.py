@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.models import corpora
 from indexer.evals.real.stats import wilson
+from indexer.models import corpora
 from indexer.models.scoring import constant_macro_f1, scores
 
 # The dev-eval files these figures are measured on (TweetEval validation calibrates the

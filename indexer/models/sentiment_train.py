@@ -186,7 +186,7 @@ def train(root: Path, cache: Path, out: Path, cfg: Config, *, max_minutes: float
                 rate = seen / (time.time() - t0)
                 log(f"step {step}/{total} epoch {epoch} loss {loss.item():.4f} {rate:.1f} ex/s")
             timed_out = ((max_minutes is not None and time.time() - t0 > max_minutes * 60)
-                         or (cfg.stop_step and step >= cfg.stop_step))
+                         or (cfg.stop_step > 0 and step >= cfg.stop_step))
             if step % cfg.ckpt_every == 0 or step >= total or timed_out:
                 torch.save({"branch": branch.state_dict(), "opt": opt.state_dict(),
                             "sched": sched.state_dict(), "step": step, "best": best,
