@@ -54,3 +54,15 @@ def test_the_head_beats_the_rules_on_held_out_app_reviews():
     floor = GATE["macro_f1"] - 0.02
     assert f1 >= floor
     assert rules < floor and constant_macro_f1(gold) < floor
+
+
+@pytest.mark.skipif(not CORPORA.exists(), reason="shared corpora absent")
+def test_the_real_suite_prints_intent_with_intervals_and_the_pipeline_with_and_without_the_head():
+    from indexer.evals.real_intent import run
+
+    m = run(CORPORA, limit=40, seed=0)
+    for who in ("rules", "pipeline", "pipeline-no-head", "head"):
+        assert f"intent.app-reviews-test.{who}.macro_f1" in m
+    assert "intent.complaints-tweets.pipeline.macro_f1" in m
+    for name, v in m.items():
+        assert v["lo"] <= v["value"] <= v["hi"] and v["n"] == 40, name
