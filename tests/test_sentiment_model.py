@@ -53,9 +53,24 @@ def test_macro_f1_holds_on_a_fixed_tweeteval_sample():
     key = f"sentiment.{gate['corpus']}"
     f1 = m[f"{key}.model.macro_f1"]["value"]
     assert m[f"{key}.model.macro_f1"]["n"] == gate["n"]
-    assert f1 >= gate["macro_f1"] - 0.02
-    assert f1 > m[f"{key}.constant.macro_f1"]["value"] + 0.2
-    assert f1 > m[f"{key}.rules.macro_f1"]["value"]
+    floor = gate["macro_f1"] - 0.02
+    assert f1 >= floor
+    # the gate means something: neither a constant predictor nor today's rules clear its floor
+    assert m[f"{key}.constant.macro_f1"]["value"] < floor
+    assert m[f"{key}.rules.macro_f1"]["value"] < floor
+
+
+def test_the_pipeline_feeds_the_branch_the_layer_the_model_declares():
+    """The embed stage keeps the token states of the layer named in models/sentiment/model.json
+    (an L=4 branch fed layer-3 states would still run, and be wrong)."""
+    from indexer.enrich.embed import Embedder
+    from indexer.enrich.sentiment import sentiment_stage
+
+    declared = json.loads((ARTIFACT_DIR / "model.json").read_text())["layer"]
+    assert get_model().layer == declared
+    emb = Embedder(cache=None)
+    sentiment_stage(embedder=emb)
+    assert emb.share_layer == declared
 
 
 def test_intent_priors_come_from_the_taxonomy_file(tmp_path):

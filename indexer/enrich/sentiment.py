@@ -118,7 +118,15 @@ def settle_sentiment(sent: Scored, intent: str, s: Signals) -> Scored:
     return sent
 
 
-def intent_scores(s: Signals, sentiment: str, sim: dict[str, float] | None,
+# The learned app-review head (models/intent/, where shipped) rides along with the prototype
+# similarities under this key, so every caller of `IntentModel.similarities` gets it. Its weight:
+# the largest of (1, 0.5, 0.25) that keeps the hand-labelled 6-intent fixture within 0.01 of no
+# head (1.0 was best on app-review train reviews but cost the fixture 0.12); models/intent/MODEL_CARD.md.
+HEAD_KEY = "_head"
+HEAD_WEIGHT = 0.5
+
+
+def intent_scores(s: Signals, sentiment: str, sim: dict | None,
                   taxonomy: tuple[str | None, str | None], priors: dict[str, str] | None = None) -> dict[str, float]:
     sc = {k: 0.0 for k in INTENTS}
     sc["bug"] += 0.45 * min(s.bug, 2)
@@ -138,8 +146,14 @@ def intent_scores(s: Signals, sentiment: str, sim: dict[str, float] | None,
     if prior:
         sc[prior] += 0.3
     if sim:
-        for k, v in sim.items():
-            sc[k] += 1.2 * v
+        for k in INTENTS:
+            sc[k] += 1.2 * sim.get(k, 0.0)
+        head = sim.get(HEAD_KEY)
+        if head:  # bug / feature_request / rating / user_experience probabilities
+            sc["bug"] += HEAD_WEIGHT * head.get("bug", 0.0)
+            sc["feature_request"] += HEAD_WEIGHT * head.get("feature_request", 0.0)
+            if sentiment != "negative":  # a bare star rating or a thank-you, not an angry one-liner
+                sc["praise"] += HEAD_WEIGHT * head.get("rating", 0.0)
     return sc
 
 
@@ -168,18 +182,27 @@ class IntentModel:
         # Intent priors come from the taxonomy file (`intent:` per sub-theme or theme).
         self.priors = taxonomy_intents() if priors is None else priors
         self._protos: dict[str, np.ndarray] | None = None
+        self.head = None
+        if embed is not None:
+            from indexer.models.intent_head import available, get_head
+
+            self.head = get_head() if available() else None
 
     def _prototypes(self) -> dict[str, np.ndarray]:
         if self._protos is None:
             self._protos = {k: self.embed(v) for k, v in INTENT_PROTOTYPES.items()}
         return self._protos
 
-    def similarities(self, vectors: np.ndarray) -> list[dict[str, float]]:
+    def similarities(self, vectors: np.ndarray) -> list[dict]:
         if self.embed is None or vectors is None or len(vectors) == 0:
             return [None] * (0 if vectors is None else len(vectors))
         protos = self._prototypes()
         per = {k: (vectors @ p.T).max(1) for k, p in protos.items()}
-        return [{k: float(per[k][i]) for k in INTENTS} for i in range(len(vectors))]
+        out: list[dict] = [{k: float(per[k][i]) for k in INTENTS} for i in range(len(vectors))]
+        if self.head is not None:
+            for d, row in zip(out, self.head.probabilities(vectors)):
+                d[HEAD_KEY] = dict(zip(self.head.labels, map(float, row)))
+        return out
 
     def classify(self, text: str, sim: dict[str, float] | None, theme: str | None = None,
                  sub_theme: str | None = None, sentiment: Scored | None = None):

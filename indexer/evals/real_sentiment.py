@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from indexer.evals.real.stats import wilson
 from indexer.models import corpora
 from indexer.models.scoring import constant_macro_f1, scores
 
@@ -53,6 +54,11 @@ def run(corpora_dir: Path, limit: int | None = None, seed: int = 0, names=CORPOR
         for who, labels in preds.items():
             for metric, v in scores(gold, _as_task(spec, labels), seed=seed).items():
                 out[f"sentiment.{name}.{who}.{metric}"] = v
+        if "model" in preds:  # per-class recall of the model: where its errors go (model card)
+            pred = _as_task(spec, preds["model"])
+            for label in sorted(set(gold)):
+                hits = [p == g for p, g in zip(pred, gold) if g == label]
+                out[f"sentiment.{name}.model.recall_{label}"] = wilson(sum(hits), len(hits))
         const = constant_macro_f1(gold)
         out[f"sentiment.{name}.constant.macro_f1"] = {"value": round(const, 4), "lo": round(const, 4),
                                                      "hi": round(const, 4), "n": len(gold)}

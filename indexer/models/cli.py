@@ -9,7 +9,7 @@ TRAIN_HELP = """\
 Train the sentiment branch from the shared corpora (files marked `train` in their README),
 select and calibrate on dev-eval files, export ONNX (int8 when quality holds) to models/sentiment/,
 and print accuracy / macro-F1 with 95% bootstrap intervals per dev corpus next to today's rules.
-Every step resumes: the layer-3 state cache and the training checkpoints live under --work."""
+Every step resumes: the layer-L state cache and the training checkpoints live under --work."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,8 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--work", default=".cache/sentiment-train", metavar="DIR",
                    help="state cache + checkpoints (default: .cache/sentiment-train)")
     p.add_argument("--out", default=None, metavar="DIR", help="artifact directory (default: models/sentiment)")
-    p.add_argument("--layer", type=int, default=3, choices=[3, 4, 5], help="encoder layer the branch reads")
+    p.add_argument("--layer", type=int, default=4, choices=[3, 4, 5], help="encoder layer the branch reads")
     p.add_argument("--epochs", type=float, default=1.0)
+    p.add_argument("--eval-every", type=int, default=330, help="steps between selection evals")
+    p.add_argument("--stop-step", type=int, default=0, help="stop at this step (replays a time-boxed run)")
     p.add_argument("--lr", type=float, default=8e-5)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
@@ -32,23 +34,26 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _train(args) -> int:
     from indexer.models import precompute, sentiment_export, sentiment_train
-    from indexer.models.corpora import DEV, TRAIN
     from indexer.models.sentiment_model import ARTIFACT_DIR
 
     out = Path(args.out) if args.out else ARTIFACT_DIR
     if args.report_only:
-        print(sentiment_export.format_metrics(json.loads((out / "metrics.json").read_text())))
+        from indexer.evals.real.runner import format_metrics
+
+        doc = json.loads((out / "real-eval.json").read_text())
+        print(format_metrics(doc["tasks"]["sentiment"]))
         return 0
     root, work = Path(args.corpora), Path(args.work)
     if not (root / "README.md").exists():
         print(f"error: {root} does not look like the shared corpora directory (no README.md)")
         return 2
-    cache = work / "hs"
+    cache = work / f"hs{args.layer}"
     log = lambda m: print(m, flush=True)  # noqa: E731
-    for spec in [*DEV[:4], *TRAIN, *[s for s in DEV[4:] if s.task != "intent"]]:
-        precompute.precompute_corpus(root, cache, spec, threads=args.threads, log=log)
+    for spec in precompute.cache_order():
+        precompute.precompute_corpus(root, cache, spec, layers=(args.layer,), log=log)
     cfg = sentiment_train.Config(layer=args.layer, epochs=args.epochs, lr=args.lr, seed=args.seed,
-                                 threads=args.threads)
+                                 threads=args.threads, eval_every=args.eval_every,
+                                 stop_step=args.stop_step)
     run_dir = work / f"run-L{args.layer}-s{args.seed}"
     sentiment_train.train(root, cache, run_dir, cfg, max_minutes=args.max_minutes, log=log)
     if not (run_dir / "best.pt").exists():
@@ -57,6 +62,7 @@ def _train(args) -> int:
     from indexer.models.sentiment_release import release
 
     metrics = release(root, cache, run_dir, out, log=log)
-    print(sentiment_export.format_metrics(metrics))
+    if metrics["corpora"]:  # the 1,000-row cache-path figures, when --ablation measured them
+        print(sentiment_export.format_metrics(metrics))
     print(f"branch cost: {metrics['branch_ms_per_64_texts']} ms per 64 texts")
     return 0

@@ -14,20 +14,27 @@ from pathlib import Path
 import numpy as np
 
 from indexer.models import corpora
-from indexer.models.hidden import MAX_TOKENS, hidden_states_multi
+from indexer.models.hidden import MAX_TOKENS
 
 CHUNK = 1024
-# Only layer 3 is cached: the branches at L=4/5 run frozen layers 4..L-1 on the fly, which
-# costs a forward pass per epoch instead of a slower precompute over every layer.
-LAYERS = (3,)
+# One layer is cached, the one the branch reads (L=4 by default, the cheaper branch #11 asks for):
+# caching a lower layer instead would make every epoch pay the frozen layers in between again.
+DEFAULT_LAYER = 4
+LAYERS = (DEFAULT_LAYER,)
 
 
 def chunk_path(cache: Path, name: str, i: int) -> Path:
     return cache / name / f"chunk_{i:05d}.npz"
 
 
+def encoder(settings=None):
+    from indexer.encoder import get_encoder
+
+    return get_encoder(settings)
+
+
 def precompute_corpus(root: Path, cache: Path, spec: corpora.CorpusSpec, *, layers=LAYERS,
-                      batch: int = 64, threads: int = 2, log=print) -> None:
+                      settings=None, log=print, **_ignored) -> None:
     rows = corpora.load_rows(root, spec)
     texts = [r["text"] for r in rows]
     (cache / spec.name).mkdir(parents=True, exist_ok=True)
@@ -38,19 +45,13 @@ def precompute_corpus(root: Path, cache: Path, spec: corpora.CorpusSpec, *, laye
             continue
         t0 = time.time()
         part = texts[ci * CHUNK:(ci + 1) * CHUNK]
-        # Length-sorted batches: padding is what makes short tweets expensive.
-        order = sorted(range(len(part)), key=lambda i: len(part[i]))
-        packed = {l: [None] * len(part) for l in layers}
-        lengths = np.zeros(len(part), np.int32)
-        for b in range(0, len(order), batch):
-            idx = order[b:b + batch]
-            states, mask = hidden_states_multi([part[i] for i in idx], layers,
-                                               max_tokens=MAX_TOKENS, threads=threads)
-            for j, i in enumerate(idx):
-                n = int(mask[j].sum())
-                lengths[i] = n
-                for l in layers:
-                    packed[l][i] = states[l][j, :n].astype(np.float16)
+        # The pipeline's own encoder runtime (ONNX, fp32 by default: numerically the torch model,
+        # ~5x faster here) computes only the layers up to the cached one, length-sorted. States are
+        # cut to MAX_TOKENS after the pass, exactly as the served branch cuts them.
+        out_enc = encoder(settings).encode(part, hidden_layers=tuple(layers), embeddings=False)
+        lengths = np.minimum(out_enc.attention_mask.sum(axis=1), MAX_TOKENS).astype(np.int32)
+        packed = {l: [out_enc.hidden[l][i, :lengths[i]].astype(np.float16) for i in range(len(part))]
+                  for l in layers}
         arrays = {f"L{l}": np.concatenate(packed[l]) for l in layers}
         tmp = out.with_suffix(".tmp.npz")
         np.savez(tmp, lengths=lengths, **arrays)
@@ -79,17 +80,30 @@ def is_cached(cache: Path, name: str) -> bool:
     return (cache / name / "meta.json").exists()
 
 
+def cached_layer(cache: Path, name: str) -> int:
+    """The (lowest) encoder layer a corpus was cached at; branches read it or a higher one."""
+    return min(json.loads((cache / name / "meta.json").read_text())["layers"])
+
+
+def cache_order(train=None, dev=None) -> list[corpora.CorpusSpec]:
+    """Selection dev files and the train mix first (all that training needs), small files first
+    so a time-boxed run can start early; the other dev files are measured on the fly at release."""
+    from indexer.models.sentiment_train import SELECTION
+
+    train = corpora.TRAIN if train is None else train
+    dev = [corpora.ALL[n] for n in SELECTION] if dev is None else dev
+    return list(dev) + sorted(train, key=lambda s: s.name == "semeval-tweets")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpora", type=Path, required=True)
     ap.add_argument("--cache", type=Path, required=True)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--layer", type=int, default=DEFAULT_LAYER, help="encoder layer to cache")
     args = ap.parse_args(argv)
-    # Small train files first, so a time-boxed training run can start on a complete mix early.
-    train_first = sorted(corpora.TRAIN, key=lambda s: s.name == "semeval-tweets")
-    order = list(corpora.DEV[:4]) + train_first + [s for s in corpora.DEV[4:] if s.task != "intent"]
-    for spec in order:
-        precompute_corpus(args.corpora, args.cache, spec, threads=args.threads,
+    for spec in cache_order():
+        precompute_corpus(args.corpora, args.cache, spec, layers=(args.layer,), threads=args.threads,
                           log=lambda m: print(m, flush=True))
     print("done", flush=True)
 

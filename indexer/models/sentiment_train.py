@@ -23,7 +23,6 @@ import torch
 from indexer.models import corpora, precompute
 from indexer.models.branch import HIDDEN, build
 
-CACHED_LAYER = 3
 # Per-epoch selection: one tweet and one sentence corpus (a full dev pass costs minutes here).
 SELECTION = ("tweeteval-val", "sst5-dev")
 
@@ -40,6 +39,12 @@ class Config:
     label_smoothing: float = 0.05
     seed: int = 0
     ckpt_every: int = 200
+    # Selection also runs every `eval_every` steps (0: at epoch ends only), so a time box that
+    # stops mid-epoch still leaves a recent evaluated checkpoint.
+    eval_every: int = 0
+    # Stop (evaluated, resumable) at this step even if the schedule runs longer: replays a run that
+    # a time box ended, step for step, on any machine (0: no stop).
+    stop_step: int = 0
     threads: int = 2
 
 
@@ -66,12 +71,12 @@ def dev_texts(root: Path) -> set[str]:
     return out
 
 
-def load_train(root: Path, cache: Path, log=print) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+def load_train(root: Path, cache: Path, layer: int, log=print) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     held_out = dev_texts(root)
     seqs, labels, source = [], [], []
     for si, spec in enumerate(corpora.TRAIN):
         rows = corpora.load_rows(root, spec)
-        states, _ = precompute.load_cached(cache, spec.name, CACHED_LAYER)
+        states, _ = precompute.load_cached(cache, spec.name, layer)
         dropped = 0
         for r, s in zip(rows, states):
             if corpora.norm_text(r["text"]) in held_out:
@@ -109,14 +114,14 @@ def predict_logits(frozen, branch, seqs: list[np.ndarray], batch: int = 128) -> 
     return out
 
 
-def evaluate(frozen, branch, root: Path, cache: Path, names=SELECTION) -> dict[str, float]:
+def evaluate(frozen, branch, root: Path, cache: Path, layer: int, names=SELECTION) -> dict[str, float]:
     from indexer.models.scoring import scores
 
     res = {}
     for name in names:
         spec = corpora.ALL[name]
         rows = corpora.load_rows(root, spec)
-        states, _ = precompute.load_cached(cache, name, CACHED_LAYER)
+        states, _ = precompute.load_cached(cache, name, layer)
         pred = predict_logits(frozen, branch, states).argmax(1)
         gold = [r["label"] for r in rows]
         res[name] = scores(gold, [corpora.LABELS[i] for i in pred], n_boot=1)["macro_f1"]["value"]
@@ -130,9 +135,12 @@ def train(root: Path, cache: Path, out: Path, cfg: Config, *, max_minutes: float
     set_seed(cfg.seed)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(cfg)))
-    seqs, labels, _ = load_train(root, cache, log)
+    cached = precompute.cached_layer(cache, SELECTION[0])
+    if cached > cfg.layer:
+        raise ValueError(f"the cache holds layer {cached}; a branch at L={cfg.layer} needs a lower one")
+    seqs, labels, _ = load_train(root, cache, cached, log)
     lengths = np.array([len(s) for s in seqs])
-    frozen, branch = build(CACHED_LAYER, cfg.layer)
+    frozen, branch = build(cached, cfg.layer)
     counts = np.bincount(labels, minlength=3).astype(np.float64)
     weights = torch.tensor(counts.sum() / (3 * counts), dtype=torch.float32)
     loss_fn = torch.nn.CrossEntropyLoss(weight=weights, label_smoothing=cfg.label_smoothing)
@@ -177,19 +185,23 @@ def train(root: Path, cache: Path, out: Path, cfg: Config, *, max_minutes: float
             if step % 50 == 0:
                 rate = seen / (time.time() - t0)
                 log(f"step {step}/{total} epoch {epoch} loss {loss.item():.4f} {rate:.1f} ex/s")
-            timed_out = max_minutes is not None and time.time() - t0 > max_minutes * 60
+            timed_out = ((max_minutes is not None and time.time() - t0 > max_minutes * 60)
+                         or (cfg.stop_step > 0 and step >= cfg.stop_step))
             if step % cfg.ckpt_every == 0 or step >= total or timed_out:
                 torch.save({"branch": branch.state_dict(), "opt": opt.state_dict(),
                             "sched": sched.state_dict(), "step": step, "best": best,
                             "history": history}, ckpt)
-            if step % per_epoch == 0 or step >= total or timed_out:
+            if (step % per_epoch == 0 or step >= total or timed_out
+                    or (cfg.eval_every and step % cfg.eval_every == 0)):
                 break
         # A time box still ends in an evaluated, selectable checkpoint.
-        if step % per_epoch == 0 or step >= total or timed_out:
-            res = evaluate(frozen, branch, root, cache)
+        if (step % per_epoch == 0 or step >= total or timed_out
+                or (cfg.eval_every and step % cfg.eval_every == 0)):
+            res = evaluate(frozen, branch, root, cache, cached)
             mean = float(np.mean(list(res.values())))
             history.append({"step": step, "dev_macro_f1": res, "mean": round(mean, 4)})
             log(f"eval step {step}: {res} mean {mean:.4f}")
+            (out / "history.json").write_text(json.dumps(history, indent=1))
             if mean > best:
                 best = mean
                 torch.save({"branch": branch.state_dict(), "layer": cfg.layer, "step": step}, out / "best.pt")
@@ -213,8 +225,11 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-minutes", type=float, default=None)
+    ap.add_argument("--eval-every", type=int, default=0, help="steps between selection evals (0: epochs)")
+    ap.add_argument("--stop-step", type=int, default=0, help="stop at this step (replays a time-boxed run)")
     a = ap.parse_args(argv)
-    cfg = Config(layer=a.layer, epochs=a.epochs, lr=a.lr, threads=a.threads, seed=a.seed)
+    cfg = Config(layer=a.layer, epochs=a.epochs, lr=a.lr, threads=a.threads, seed=a.seed,
+                 eval_every=a.eval_every, stop_step=a.stop_step)
     train(a.corpora, a.cache, a.out, cfg, max_minutes=a.max_minutes,
           log=lambda m: print(m, flush=True))
 

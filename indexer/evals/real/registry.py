@@ -14,6 +14,7 @@ TASKS: list[tuple[str, str]] = [
     ("abstention", "indexer.evals.real.abstention"),
     ("learning-curve", "indexer.evals.real.learning_curve"),
     ("sentiment", "indexer.evals.real_sentiment"),
+    ("intent", "indexer.evals.real_intent"),
 ]
 
 
