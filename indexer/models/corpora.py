@@ -54,6 +54,8 @@ DEV = (
 )
 SENTIMENT_DEV = tuple(s for s in DEV if s.task == "sentiment")
 ALL = {s.name: s for s in TRAIN + DEV}
+# The dev files that choose between checkpoints and layers (every other dev file only measures).
+SELECTION = ("tweeteval-val", "sst5-dev")
 
 
 def norm_text(text: str) -> str:

@@ -88,10 +88,8 @@ def cached_layer(cache: Path, name: str) -> int:
 def cache_order(train=None, dev=None) -> list[corpora.CorpusSpec]:
     """Selection dev files and the train mix first (all that training needs), small files first
     so a time-boxed run can start early; the other dev files are measured on the fly at release."""
-    from indexer.models.sentiment_train import SELECTION
-
     train = corpora.TRAIN if train is None else train
-    dev = [corpora.ALL[n] for n in SELECTION] if dev is None else dev
+    dev = [corpora.ALL[n] for n in corpora.SELECTION] if dev is None else dev
     return list(dev) + sorted(train, key=lambda s: s.name == "semeval-tweets")
 
 

@@ -24,7 +24,7 @@ from indexer.models import corpora, precompute
 from indexer.models.branch import HIDDEN, build
 
 # Per-epoch selection: one tweet and one sentence corpus (a full dev pass costs minutes here).
-SELECTION = ("tweeteval-val", "sst5-dev")
+SELECTION = corpora.SELECTION
 
 
 @dataclass
