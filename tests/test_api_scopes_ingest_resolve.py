@@ -5,17 +5,14 @@ naming them; `POST /v1/alerts/<id>/resolve` moves an alert along the lifecycle, 
 refuses a second resolve and other roles, and is audited."""
 from __future__ import annotations
 
-import uuid
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from api_corpus import api_corpus
 from dashdata import alert_doc, index_alerts
 
 from search_api.app import ApiOptions, create_app
-from search_api.auth import KeyStore
-from search_api.synthetic import END, build_units, index_units, minilm
-from voxindex.setup import drop_indices, setup_indices
+from search_api.synthetic import END
 
 TICKET = {"id": 7001, "subject": "Export to CSV fails", "status": "open", "created_at": "2026-09-20T10:00:00Z", "updated_at": "2026-09-20T11:00:00Z",
           "requester_id": 1, "organization_id": "acc_0001",
@@ -26,16 +23,10 @@ TICKET = {"id": 7001, "subject": "Export to CSV fails", "status": "open", "creat
 
 @pytest.fixture(scope="module")
 def world(es, base_settings):
-    settings = replace(base_settings, index_prefix=f"vxt-sir-{uuid.uuid4().hex[:6]}")
-    setup_indices(es, settings.indices)
-    units = build_units(minilm(settings))
-    index_units(es, settings.indices, units)
-    keys = KeyStore(es, settings.indices)
-    tokens = {name: keys.create(f"t-{name}", role, segments=segments)[0] for name, role, segments in (
-        ("admin", "admin", None), ("analyst", "analyst", None), ("smb", "analyst", ["smb"]))}
-    client = create_app(settings, es, options=ApiOptions(rate_per_s=1000, burst=1000)).test_client()
-    yield settings, units, tokens, client
-    drop_indices(es, settings.indices)
+    keys = {"admin": ("admin", {}), "analyst": ("analyst", {}), "smb": ("analyst", {"segments": ["smb"]})}
+    with api_corpus(es, base_settings, "sir", keys) as (settings, units, tokens):
+        client = create_app(settings, es, options=ApiOptions(rate_per_s=1000, burst=1000)).test_client()
+        yield settings, units, tokens, client
 
 
 def auth(tokens, name):

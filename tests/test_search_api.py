@@ -5,33 +5,20 @@ validated (never raw DSL), stable pages, citations back to the raw record, analy
 scopes enforced server-side, every request audited, a rate limit."""
 from __future__ import annotations
 
-import uuid
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from api_corpus import api_corpus
 
 from search_api.app import ApiOptions, create_app
-from search_api.auth import KeyStore
-from search_api.synthetic import build_units, index_units, minilm
-from voxindex.setup import drop_indices, setup_indices
 
 
 @pytest.fixture(scope="module")
 def corpus(es, base_settings):
-    settings = replace(base_settings, index_prefix=f"vxt-sapi-{uuid.uuid4().hex[:6]}")
-    setup_indices(es, settings.indices)
-    units = build_units(minilm(settings))
-    index_units(es, settings.indices, units)
-    keys = KeyStore(es, settings.indices)
-    tokens = {
-        "admin": keys.create("t-admin", "admin")[0],
-        "analyst": keys.create("t-analyst", "analyst")[0],
-        "viewer": keys.create("t-viewer", "viewer")[0],
-        "zendesk_only": keys.create("t-zendesk", "analyst", sources=["zendesk"])[0],
-    }
-    yield settings, units, tokens
-    drop_indices(es, settings.indices)
+    keys = {"admin": ("admin", {}), "analyst": ("analyst", {}), "viewer": ("viewer", {}),
+            "zendesk_only": ("analyst", {"sources": ["zendesk"]})}
+    with api_corpus(es, base_settings, "sapi", keys) as world:
+        yield world
 
 
 @pytest.fixture(scope="module")
