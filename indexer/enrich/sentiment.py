@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from indexer.pipeline import FunctionStage
-from voxindex.model import INTENTS, SEVERITIES, FeedbackUnit, Scored
+from voxindex.model import INTENTS, SEVERITIES, SEVERITY_WEIGHT, FeedbackUnit, Scored
 
 from . import is_signal
 from . import signals as sg
@@ -173,7 +173,7 @@ def severity_of(intent: str, sentiment: Scored, s: Signals, sub_theme: str | Non
     elif intent == "question" and (s.bug or s.high):
         level = 1
     level = min(level, 3)
-    return Scored(SEVERITIES[level], round((level + 1) / 4, 3))
+    return Scored(SEVERITIES[level], SEVERITY_WEIGHT[SEVERITIES[level]])
 
 
 class IntentModel:
