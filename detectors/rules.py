@@ -122,6 +122,10 @@ def _alerts(value: Any) -> list[dict[str, Any]]:
     return out
 
 
+# what a free-text field holds, for its error message
+_TEXT_MEANING = {"query": "keywords as a string", "owner": "a team name"}
+
+
 class RuleSpec(BaseModel):
     """A rule file's fields, typed. Fields are declared (and so checked) in the order the first
     error is reported; a value left out takes its rule type's default (rule_types.py), then the
@@ -204,12 +208,12 @@ class RuleSpec(BaseModel):
             raise FieldError("expected", f"expected 'history' or 'share', got {expected!r}")
         return expected
 
-    @field_validator("query", mode="before")
+    @field_validator("query", "owner", mode="before")
     @classmethod
-    def _query(cls, query: Any) -> str | None:
-        if query is not None and not isinstance(query, str):
-            raise FieldError("query", f"expected keywords as a string, got {query!r}")
-        return query
+    def _optional_text(cls, value: Any, info: ValidationInfo) -> str | None:
+        if value is not None and not isinstance(value, str):
+            raise FieldError(info.field_name, f"expected {_TEXT_MEANING[info.field_name]}, got {value!r}")
+        return value
 
     @field_validator("count_needs_review", mode="before")
     @classmethod
@@ -217,13 +221,6 @@ class RuleSpec(BaseModel):
         if not isinstance(value, bool):
             raise FieldError("count_needs_review", f"expected true or false, got {value!r}")
         return value
-
-    @field_validator("owner", mode="before")
-    @classmethod
-    def _owner(cls, owner: Any) -> str | None:
-        if owner is not None and not isinstance(owner, str):
-            raise FieldError("owner", f"expected a team name, got {owner!r}")
-        return owner
 
     @field_validator("description", mode="before")
     @classmethod

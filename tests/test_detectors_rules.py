@@ -57,6 +57,13 @@ def test_the_message_says_what_was_expected_and_what_was_given(tmp_path):
         load_rules(tmp_path)
 
 
+@pytest.mark.parametrize("field, value, meaning", [("owner", "5", "a team name"), ("query", "[a]", "keywords as a string")])
+def test_free_text_fields_say_what_they_hold(tmp_path, field, value, meaning):
+    write(tmp_path, "r.yaml", f"type: trend\nwindow: 1d\n{field}: {value}\n")
+    with pytest.raises(RuleError, match=rf"field '{field}': expected {meaning}, got "):
+        load_rules(tmp_path)
+
+
 def test_defaults_schedule_and_realert_are_parsed():
     rule = parse_rule({"type": "spike", "schedule": "0 * * * *", "realert": "6h"}, "x.yaml", "x")
     assert rule.schedule.cron == "0 * * * *" and rule.realert == timedelta(hours=6)
