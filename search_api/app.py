@@ -6,7 +6,7 @@ import logging
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable
 
 import elasticsearch
@@ -36,8 +36,9 @@ API_VERSION = "1.0.0"
 
 
 def _setting(name: str):
-    """A default taken from the configured Settings (voxindex/config.py documents each one)."""
-    return field(default_factory=lambda: getattr(get_settings(), name))
+    """A default taken from the configured Settings (voxindex/config.py documents each one); the
+    setting's name stays on the field, so `from_settings` reads the same one."""
+    return field(default_factory=lambda: getattr(get_settings(), name), metadata={"setting": name})
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,7 @@ class ApiOptions:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ApiOptions":
-        return cls(rate_per_s=settings.api_rate, burst=settings.api_burst, cursor_secret=settings.api_secret,
-                   address_rate_per_s=settings.api_address_rate, address_burst=settings.api_address_burst,
-                   max_body_bytes=settings.api_max_body)
+        return cls(**{f.name: getattr(settings, f.metadata["setting"]) for f in fields(cls) if "setting" in f.metadata})
 
 
 def default_embed(settings: Settings) -> Callable[[str], list[float]]:

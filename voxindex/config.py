@@ -31,8 +31,12 @@ def _repo_root() -> Path:
     return here if (here / "setup.cfg").exists() else Path.cwd()
 
 
+def _default_home() -> str:
+    return str(_repo_root() / ".voxindex")
+
+
 def _home() -> str:
-    return _env("VOXINDEX_HOME", str(_repo_root() / ".voxindex"))
+    return _env("VOXINDEX_HOME", _default_home())
 
 
 def _on(value: str) -> bool:
@@ -138,7 +142,7 @@ class Settings:
     es_ca_certs: str | None = setting("VOXINDEX_ES_CA_CERTS")
     es_request_timeout: float = setting("VOXINDEX_ES_TIMEOUT", "60", float)
     index_prefix: str = setting("VOXINDEX_INDEX_PREFIX", "voxindex")
-    home: Path = setting("VOXINDEX_HOME", lambda: str(_repo_root() / ".voxindex"), Path)
+    home: Path = setting("VOXINDEX_HOME", _default_home, Path)
     es_version: str = setting("VOXINDEX_ES_VERSION", ES_VERSION)
     es_heap: str = setting("VOXINDEX_ES_HEAP", "1g")
     es_user: str = setting("VOXINDEX_ES_USER", "voxindex-es")

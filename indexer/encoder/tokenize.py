@@ -26,15 +26,23 @@ class Batch:
                 "token_type_ids": self.token_type_ids}
 
 
+def _padded(path: str, max_tokens: int):
+    """A batch tokenizer truncating at `max_tokens` and padding to the batch's longest text:
+    tokenizer.json ships fixed padding to 128, replaced with what the model path used."""
+    from tokenizers import Tokenizer as Fast
+
+    tok = Fast.from_file(path)
+    tok.enable_truncation(max_length=max_tokens)
+    tok.enable_padding(pad_id=0, pad_token="[PAD]")
+    return tok
+
+
 class Tokenizer:
     def __init__(self, model_dir: Path, max_tokens: int = MAX_TOKENS):
         from tokenizers import Tokenizer as Fast
 
         path = str(Path(model_dir) / "tokenizer.json")
-        self._tok = Fast.from_file(path)
-        # tokenizer.json ships fixed padding to 128: replace it with what the model path used
-        self._tok.enable_truncation(max_length=max_tokens)
-        self._tok.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tok = _padded(path, max_tokens)
         # a second, unpadded instance for counting: toggling padding on the shared one would race
         # with API threads tokenizing at the same time
         self._count = Fast.from_file(path)
@@ -50,12 +58,7 @@ class Tokenizer:
             return self._tok
         tok = self._shorter.get(max_tokens)
         if tok is None:
-            from tokenizers import Tokenizer as Fast
-
-            tok = Fast.from_file(self._path)
-            tok.enable_truncation(max_length=max_tokens)
-            tok.enable_padding(pad_id=0, pad_token="[PAD]")
-            self._shorter[max_tokens] = tok
+            tok = self._shorter[max_tokens] = _padded(self._path, max_tokens)
         return tok
 
     def __call__(self, texts: list[str], max_tokens: int | None = None) -> Batch:

@@ -221,6 +221,10 @@ class IntentModel:
         return sent, Scored(intent, round(float(p.max()), 3)), severity_of(intent, sent, s, sub_theme)
 
 
+def _branch_threads(settings) -> int:
+    return getattr(settings, "encoder_threads", 1) if settings is not None else 1
+
+
 def model_sentiments(texts: list[str], settings=None, hidden=None, embedder=None) -> list[Scored] | None:
     """Sentiment from the shipped branch, or None where the artifact or onnxruntime is absent
     (the caller then keeps the lexicon). Layer-L token states come from the embedder's own pass
@@ -230,8 +234,7 @@ def model_sentiments(texts: list[str], settings=None, hidden=None, embedder=None
 
     if not available():
         return None
-    threads = getattr(settings, "encoder_threads", 1) if settings is not None else 1
-    model = get_model(threads=threads)
+    model = get_model(threads=_branch_threads(settings))
     if hidden is None:
         from indexer.encoder import get_encoder
 
@@ -267,7 +270,7 @@ def sentiment_stage(settings=None, embedder=None, use_embeddings: bool = True, t
         from indexer.models.sentiment_model import available, get_model
 
         if available():  # the embed stage's pass keeps the branch's input: no second pass here
-            emb.share_layer = get_model(threads=getattr(settings, "encoder_threads", 1) if settings else 1).layer
+            emb.share_layer = get_model(threads=_branch_threads(settings)).layer
 
     def run(units: list[FeedbackUnit]) -> list[FeedbackUnit]:
         todo = [u for u in units if is_signal(u)]
