@@ -58,6 +58,3 @@ def judge(groups: GroupCounts, rule: Rule, at: datetime | None = None) -> list[F
         ))
     return findings
 
-
-def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
-    return judge(fetch(es, names, rule, at), rule, at)

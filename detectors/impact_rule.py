@@ -94,6 +94,3 @@ def judge(table: ImpactTable, rule: Rule, at: datetime) -> list[Finding]:
         ))
     return findings
 
-
-def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
-    return judge(fetch(es, names, rule, at), rule, at)

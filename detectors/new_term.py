@@ -76,9 +76,6 @@ def judge(data: NewTermCounts, rule: Rule, at: datetime | None = None) -> list[F
     return findings
 
 
-def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
-    return judge(fetch(es, names, rule, at), rule, at)
-
 
 def _significant(es, names, rule, flt, must_not, base_start, start, at) -> list[SignificantTerm]:
     field = es_field(rule.dimension[0])

@@ -68,6 +68,3 @@ def judge(runs: list[ConnectorRun], rule: Rule, at: datetime) -> list[Finding]:
         ))
     return findings
 
-
-def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
-    return judge(fetch(es, names, rule, at), rule, at)

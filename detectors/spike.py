@@ -83,9 +83,6 @@ def judge(groups: GroupCounts, rule: Rule, at: datetime | None = None) -> list[F
     return findings
 
 
-def evaluate(es: Elasticsearch, names: IndexNames, rule: Rule, at: datetime) -> list[Finding]:
-    return judge(fetch(es, names, rule, at), rule, at)
-
 
 def _share_expectations(counts: dict[tuple, list[int]], n_baseline: int) -> dict:
     """expected(what, where) = current volume of `where` × baseline share of `what`.

@@ -4,10 +4,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from detectors import spike
 from detectors.grouping import rule_clauses
 from detectors.labels import CONFIDENCE_FIELD, NEEDS_REVIEW_FIELD, LabelPolicy, confident_clauses, is_confident, uses_labels
 from detectors.rules import RuleError, parse_rule
+from detectors.runner import evaluate_rule
 from detectors.synthetic import index_units, scratch_settings, series
 
 
@@ -94,7 +94,7 @@ SPIKE = dict(type="spike", dimension=["sub_theme", "account"], min_count=8, min_
 
 
 def test_a_real_spike_is_caught_when_unsure_units_are_left_out_of_the_baseline(es, settings, history):
-    found = spike.evaluate(es, settings.indices, rule(**SPIKE), AT)
+    found = evaluate_rule(es, settings.indices, rule(**SPIKE), AT)
     assert [(f.dimension["sub_theme"], f.observed) for f in found] == [("cancellation", 57)]
     assert 6 < found[0].expected < 8
     # the evidence behind the alert is the units it counted: confident ones only
@@ -104,11 +104,11 @@ def test_a_real_spike_is_caught_when_unsure_units_are_left_out_of_the_baseline(e
 
 def test_counting_unsure_labels_hides_the_spike_and_raises_a_false_one(es, settings, history):
     # what happened before: ~107 a day of baseline masks 57 real ones; 80 noisy refunds "spike"
-    found = spike.evaluate(es, settings.indices, rule(**SPIKE, count_needs_review=True), AT)
+    found = evaluate_rule(es, settings.indices, rule(**SPIKE, count_needs_review=True), AT)
     assert [f.dimension["sub_theme"] for f in found] == ["refund"]
 
 
 def test_a_confidence_floor_leaves_out_units_under_it(es, settings, history):
     later = AT + timedelta(days=30)
-    assert [f.dimension["sub_theme"] for f in spike.evaluate(es, settings.indices, rule(**SPIKE), later)] == ["seating"]
-    assert spike.evaluate(es, settings.indices, rule(**SPIKE, min_confidence=0.6), later) == []
+    assert [f.dimension["sub_theme"] for f in evaluate_rule(es, settings.indices, rule(**SPIKE), later)] == ["seating"]
+    assert evaluate_rule(es, settings.indices, rule(**SPIKE, min_confidence=0.6), later) == []

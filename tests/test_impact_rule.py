@@ -12,8 +12,9 @@ import pytest
 from elasticsearch.helpers import bulk
 from test_impact import build_corpus
 
-from detectors.impact_rule import evaluate, regressions
+from detectors.impact_rule import regressions
 from detectors.rules import RuleError, load_rule, parse_rule
+from detectors.runner import evaluate_rule
 from voxindex.setup import drop_indices, setup_indices
 
 AT = datetime(2026, 11, 20, tzinfo=timezone.utc)
@@ -56,14 +57,14 @@ def test_an_enterprise_sub_theme_whose_nps_drag_grew_raises_an_alert(es, corpus)
     from detectors.runner import run_once
 
     rule = replace(load_rule(RULES / "nps_impact_regression.yaml"), alerts=[])
-    findings = evaluate(es, corpus.indices, rule, AT)
+    findings = evaluate_rule(es, corpus.indices, rule, AT)
     assert [f.dimension for f in findings] == [{"sub_theme": "login-sso"}]
     f = findings[0]
     assert f.trajectory < -20 and f.observed < f.expected and "login-sso" in f.title and "95% CI" in f.why
     # a stricter threshold than the change stays quiet
-    assert evaluate(es, corpus.indices, replace(rule, threshold=80.0), AT) == []
+    assert evaluate_rule(es, corpus.indices, replace(rule, threshold=80.0), AT) == []
     # smb respondents never had the problem
-    assert evaluate(es, corpus.indices, replace(rule, filters={"segment": "smb"}), AT) == []
+    assert evaluate_rule(es, corpus.indices, replace(rule, filters={"segment": "smb"}), AT) == []
     result = run_once(es, corpus, [rule], AT, notify=False)
     assert not result.errors and len(result.created) == 1
     alert = result.created[0]
