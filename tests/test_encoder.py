@@ -166,6 +166,44 @@ def test_one_pass_segmentation_encodes_each_sentence_once_and_derives_the_messag
     assert float(np.dot(out[0].embedding, exact)) > 0.8  # an approximation; bench encoder measures its effect
 
 
+def test_a_message_vectored_from_its_sentences_gets_its_sentiment_from_the_same_pass(settings, tmp_path):
+    """The segment stage keeps, for a long message, its sentences' layer-L states side by side:
+    the sentiment branch reads them and the encoder runs no further pass (no prefix pass)."""
+    from datetime import datetime, timezone
+
+    from indexer.enrich.embed import Embedder, embed_stage
+    from indexer.enrich.segment import segment_stage, split_sentences
+    from indexer.enrich.sentiment import model_sentiments
+    from indexer.enrich.taxonomy import TaxonomyClassifier, load_taxonomy
+    from indexer.models.sentiment_model import get_model
+    from voxindex.model import FeedbackUnit, Provenance, stable_id
+
+    model = get_model()
+    emb = Embedder(settings=settings, cache=None, share_layer=model.layer, share_tokens=model.max_tokens)
+    clf = TaxonomyClassifier(load_taxonomy(), emb)
+    clf._prototypes()
+    text = ("I waited three weeks for the refund you promised and nobody has answered my emails. "
+            "Honestly this is the worst support I have had from any company. I am cancelling today.")
+    u = FeedbackUnit(unit_id=stable_id("zendesk", "2", "c1", 0), source_record_id="2", source="zendesk",
+                     channel="ticket", connector="zendesk", text=text, created_at=datetime(2026, 9, 1, tzinfo=timezone.utc),
+                     speaker_role="customer", is_customer_signal=True, provenance=Provenance(record_part="c1"))
+    out = embed_stage(embedder=emb)(segment_stage(classifier=clf, embedder=emb, one_pass=True)([u]))
+    kept = emb.take_states([x.text for x in out])
+    assert sorted(kept) == list(range(len(out)))
+    sentences = split_sentences(text)
+    # each unit (the message, or each segment when it split) reads its own sentences' states
+    assert sum(len(st) for st in kept.values()) == sum(len(st) for st in emb.take_states(sentences).values())
+
+    calls = []
+
+    def no_pass(texts, layer):  # any text without kept states would come here
+        calls.append(list(texts))
+        raise AssertionError("a second pass")
+
+    got = model_sentiments([x.text for x in out], settings, hidden=no_pass, embedder=emb)
+    assert not calls and {g.label for g in got} == {"negative"}
+
+
 def test_healthz_reports_models_loaded_after_warm_up(es, make_settings):
     from search_api.app import ApiOptions, create_app
     from search_api.embedding import warm_up

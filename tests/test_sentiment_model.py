@@ -63,14 +63,14 @@ def test_macro_f1_holds_on_a_fixed_tweeteval_sample():
 def test_the_pipeline_feeds_the_branch_the_layer_the_model_declares():
     """The embed stage keeps the token states of the layer named in models/sentiment/model.json
     (an L=4 branch fed layer-3 states would still run, and be wrong)."""
+    from indexer.enrich.build import share_branch_input
     from indexer.enrich.embed import Embedder
-    from indexer.enrich.sentiment import sentiment_stage
 
-    declared = json.loads((ARTIFACT_DIR / "model.json").read_text())["layer"]
-    assert get_model().layer == declared
+    declared = json.loads((ARTIFACT_DIR / "model.json").read_text())
+    assert get_model().layer == declared["layer"]
     emb = Embedder(cache=None)
-    sentiment_stage(embedder=emb)
-    assert emb.share_layer == declared
+    share_branch_input(emb, None)
+    assert (emb.share_layer, emb.share_tokens) == (declared["layer"], declared["max_tokens"])
 
 
 def test_intent_priors_come_from_the_taxonomy_file(tmp_path):

@@ -18,7 +18,7 @@ from .duplicates import duplicates_stage
 from .embed import embed_stage, get_embedder
 from .pii import pii_stage
 from .segment import segment_stage
-from .sentiment import sentiment_stage
+from .sentiment import branch_threads, sentiment_stage
 from .taxonomy import get_classifier, taxonomy_stage
 
 
@@ -56,6 +56,7 @@ def model_stages(settings, es=None, embed: bool = True, **options) -> list[Stage
     taxonomy_path = options.get("taxonomy_path") or settings.taxonomy_path
     if embed:
         embedder = get_embedder(settings)
+        share_branch_input(embedder, settings)
         classifier = get_classifier(taxonomy_path, embedder=embedder, settings=settings)
         if options.get("segment", True):
             stages.append(segment_stage(settings, classifier=classifier))
@@ -68,3 +69,15 @@ def model_stages(settings, es=None, embed: bool = True, **options) -> list[Stage
     if options.get("duplicates", True):
         stages.append(duplicates_stage(settings, es, near_index=options.get("near_index", True) and embed))
     return stages
+
+
+def share_branch_input(embedder, settings) -> None:
+    """The sentiment branch reads layer-L token states: the embedder keeps them from its own passes
+    (units, and the segment stage's sentences), so the branch pays for no pass of its own. Where
+    no branch is shipped the embedder keeps nothing."""
+    from indexer.models.sentiment_model import available, get_model
+
+    if available():
+        model = get_model(threads=branch_threads(settings))
+        embedder.share_layer, embedder.share_tokens = model.layer, model.max_tokens
+

@@ -211,12 +211,17 @@ def _one_pass(units: list[FeedbackUnit], plans: dict, clf, emb) -> list[Feedback
             continue
         groups, vector, seg_vecs = results[n]
         sentences = plans[n][0]
+        compose = getattr(emb, "compose_states", None)  # the branch's input, from the same pass
         if seg_vecs is None:
             u.embedding = vector.tolist()
+            if compose:
+                compose(u.text, sentences)
             out.append(u)
             continue
         segs = split_unit(u, [" ".join(sentences[i] for i in g) for g in groups])
-        for seg, v in zip(segs, seg_vecs):
+        for seg, v, g in zip(segs, seg_vecs, groups):
             seg.embedding = v.tolist() if v is not None else None
+            if compose:
+                compose(seg.text, [sentences[i] for i in g])
         out.extend(segs)
     return out

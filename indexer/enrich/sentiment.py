@@ -221,7 +221,7 @@ class IntentModel:
         return sent, Scored(intent, round(float(p.max()), 3)), severity_of(intent, sent, s, sub_theme)
 
 
-def _branch_threads(settings) -> int:
+def branch_threads(settings) -> int:
     return getattr(settings, "encoder_threads", 1) if settings is not None else 1
 
 
@@ -234,7 +234,7 @@ def model_sentiments(texts: list[str], settings=None, hidden=None, embedder=None
 
     if not available():
         return None
-    model = get_model(threads=_branch_threads(settings))
+    model = get_model(threads=branch_threads(settings))
     if hidden is None:
         from indexer.encoder import get_encoder
 
@@ -266,11 +266,6 @@ def sentiment_stage(settings=None, embedder=None, use_embeddings: bool = True, t
 
     emb = (embedder or get_embedder(settings)) if use_embeddings else None
     model = IntentModel(emb, taxonomy_intents(taxonomy_path))
-    if emb is not None and hidden is None and hasattr(emb, "share_layer"):
-        from indexer.models.sentiment_model import available, get_model
-
-        if available():  # the embed stage's pass keeps the branch's input: no second pass here
-            emb.share_layer = get_model(threads=_branch_threads(settings)).layer
 
     def run(units: list[FeedbackUnit]) -> list[FeedbackUnit]:
         todo = [u for u in units if is_signal(u)]
