@@ -82,6 +82,23 @@ def test_duplicates_are_found_against_already_indexed_units(es, settings, pipeli
     assert stored["duplicate_group"] == gid and stored["is_duplicate"] is False
 
 
+def test_a_customers_repeat_is_found_however_many_other_customers_said_the_same(es, settings, pipeline_for):
+    """Near-duplicates join one speaker's texts only, so the indexed lookup asks for that speaker's
+    units: other customers who wrote the very words of Dana's repeat must not fill the k nearest."""
+    pipe = pipeline_for(settings, es, pii=False, identity=False, account_context=False)
+
+    def said_by(person, u):
+        u.person_id = person
+        return u
+
+    repeat = "Password reset email never arrives, please help me"
+    crowd = [said_by(f"other-{i}", unit(repeat, f"c{i}", i)) for i in range(7)]
+    first = pipe.run(crowd + [said_by("dana", unit("The password reset email never arrives", "d1", 10))]).units
+    index_units(es, settings, first)
+    later = pipe.run([said_by("dana", unit(repeat, "d2", 90))]).units
+    assert later[0].is_duplicate  # Dana said it before; the crowd's copies alone would not make it a repeat
+
+
 def test_taxonomy_apply_relabels_history_into_a_new_version_while_readers_keep_getting_hits(es, settings, pipeline_for, tmp_path):
     from dataclasses import replace
 

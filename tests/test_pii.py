@@ -255,3 +255,14 @@ def test_the_light_redactor_imports_no_presidio_and_no_torch():
                          cwd=Path(__file__).resolve().parent.parent).stdout.split("\n")
     assert out[0] == "refund <CREDIT_CARD> to <EMAIL_ADDRESS>"
     assert out[1] == "False"
+
+
+def test_presidio_is_asked_only_for_types_whose_cue_is_present():
+    """Skipping a recognizer is exact: an IBAN or phone number is still found when present."""
+    from indexer.enrich.pii import detect, entities_for
+
+    assert "IBAN_CODE" not in entities_for("order 1234 arrived broken")
+    assert "PHONE_NUMBER" not in entities_for("order 12 arrived broken")
+    text = "Refund it to DE89 3704 0044 0532 0130 00 or call +44 20 7946 0958"
+    assert {"IBAN_CODE", "PHONE_NUMBER"} <= set(entities_for(text))
+    assert {s.type for s in detect(text)} >= {"IBAN_CODE", "PHONE_NUMBER"}

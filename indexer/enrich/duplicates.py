@@ -172,6 +172,19 @@ def assign(items: list[Item], groups: list[list[int]]) -> dict[int, tuple[str, b
     return out
 
 
+def near_filter(person_id: str | None, source: str | None, created_at: datetime) -> list[dict]:
+    """Pure: the indexed units a unit could be a near-duplicate of. `find_groups` joins near texts
+    of one speaker only (a person; an anonymous source), within WINDOW (ANON_WINDOW for an
+    anonymous source), so the kNN looks only there: its k nearest are then the ones that can
+    count, not five other customers' similar complaints, and the search stays small (a filter
+    this narrow is searched exactly). An anonymous unit's filter keeps its source's named people
+    too: `speaker_of` reads an empty person id as anonymous, which an `exists` test would not."""
+    window = WINDOW if person_id else ANON_WINDOW
+    lo, hi = (created_at - window).isoformat(), (created_at + window).isoformat()
+    who = {"term": {"person_id": person_id}} if person_id else {"term": {"source": source}}
+    return [{"term": {"is_customer_signal": True}}, who, {"range": {"created_at": {"gte": lo, "lte": hi}}}]
+
+
 def _indexed_candidates(es, alias: str, units: list[FeedbackUnit], near: bool) -> list[Item]:
     """Indexed units sharing a content_hash with, or kNN-near to, a unit of the batch."""
     found: dict[str, Item] = {}
@@ -202,13 +215,10 @@ def _indexed_candidates(es, alias: str, units: list[FeedbackUnit], near: bool) -
         for u in units:
             if u.embedding is None:
                 continue
-            lo, hi = (u.created_at - WINDOW).isoformat(), (u.created_at + WINDOW).isoformat()
             body += [{"index": alias}, {
                 "size": KNN_K, "_source": src,
                 "knn": {"field": "embedding", "query_vector": u.embedding, "k": KNN_K, "num_candidates": 50,
-                        "similarity": FUZZY_COSINE,
-                        "filter": [{"term": {"is_customer_signal": True}},
-                                   {"range": {"created_at": {"gte": lo, "lte": hi}}}]},
+                        "similarity": FUZZY_COSINE, "filter": near_filter(u.person_id, u.source, u.created_at)},
             }]
         for i in range(0, len(body), 200):
             resp = es.msearch(searches=body[i : i + 200])
