@@ -167,8 +167,9 @@ def test_one_pass_segmentation_encodes_each_sentence_once_and_derives_the_messag
 
 
 def test_a_message_vectored_from_its_sentences_gets_its_sentiment_from_the_same_pass(settings, tmp_path):
-    """The segment stage keeps, for a long message, its sentences' layer-L states side by side:
-    the sentiment branch reads them and the encoder runs no further pass (no prefix pass)."""
+    """With VOXINDEX_SENTIMENT_FROM_SENTENCES, the segment stage keeps, for a long message, its
+    sentences' layer-L states side by side: the sentiment branch reads them and the encoder runs no
+    further pass (no prefix pass)."""
     from datetime import datetime, timezone
 
     from indexer.enrich.embed import Embedder, embed_stage
@@ -179,7 +180,7 @@ def test_a_message_vectored_from_its_sentences_gets_its_sentiment_from_the_same_
     from voxindex.model import FeedbackUnit, Provenance, stable_id
 
     model = get_model()
-    emb = Embedder(settings=settings, cache=None, share_layer=model.layer, share_tokens=model.max_tokens)
+    emb = Embedder(settings=settings, cache=None, share_layer=model.layer, share_tokens=model.max_tokens, compose=True)
     clf = TaxonomyClassifier(load_taxonomy(), emb)
     clf._prototypes()
     text = ("I waited three weeks for the refund you promised and nobody has answered my emails. "
@@ -192,7 +193,10 @@ def test_a_message_vectored_from_its_sentences_gets_its_sentiment_from_the_same_
     assert sorted(kept) == list(range(len(out)))
     sentences = split_sentences(text)
     # each unit (the message, or each segment when it split) reads its own sentences' states
-    assert sum(len(st) for st in kept.values()) == sum(len(st) for st in emb.take_states(sentences).values())
+    own = emb.encoder.encode(sentences, hidden_layers=(model.layer,), trimmed=True).trimmed[model.layer]
+    assert sum(len(st) for st in kept.values()) == min(model.max_tokens * len(out), sum(len(st) for st in own))
+    inner = [x for x in sentences if x not in {u.text for u in out}]
+    assert inner and not emb.take_states(inner)  # a sentence's own states went to its unit, not kept
 
     calls = []
 

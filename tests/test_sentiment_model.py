@@ -71,6 +71,8 @@ def test_the_pipeline_feeds_the_branch_the_layer_the_model_declares():
     emb = Embedder(cache=None)
     share_branch_input(emb, None)
     assert (emb.share_layer, emb.share_tokens) == (declared["layer"], declared["max_tokens"])
+    # long messages get their own pass unless VOXINDEX_SENTIMENT_FROM_SENTENCES trades accuracy for speed
+    assert emb.compose is False and not emb.compose_states("a b", [np.zeros((3, 384), np.float32)])
 
 
 def test_intent_priors_come_from_the_taxonomy_file(tmp_path):

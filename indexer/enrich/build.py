@@ -72,12 +72,13 @@ def model_stages(settings, es=None, embed: bool = True, **options) -> list[Stage
 
 
 def share_branch_input(embedder, settings) -> None:
-    """The sentiment branch reads layer-L token states: the embedder keeps them from its own passes
-    (units, and the segment stage's sentences), so the branch pays for no pass of its own. Where
-    no branch is shipped the embedder keeps nothing."""
+    """The sentiment branch reads layer-L token states: the embedder keeps them from its passes over
+    units, so the branch pays for no pass of its own there; with `sentiment_from_sentences` also
+    for long messages, from their sentences' pass. Where no branch is shipped it keeps nothing."""
     from indexer.models.sentiment_model import available, get_model
 
     if available():
         model = get_model(threads=branch_threads(settings))
         embedder.share_layer, embedder.share_tokens = model.layer, model.max_tokens
+        embedder.compose = bool(getattr(settings, "sentiment_from_sentences", False))
 

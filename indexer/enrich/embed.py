@@ -96,6 +96,7 @@ class Embedder:
     # (the pass runs all layers anyway), so the branch needs no pass of its own.
     share_layer: int | None = None
     share_tokens: int | None = None
+    compose: bool = False  # compose_states on (VOXINDEX_SENTIMENT_FROM_SENTENCES)
     _states: "OrderedDict[str, np.ndarray]" = field(default_factory=OrderedDict, repr=False)
 
     def __post_init__(self):
@@ -118,21 +119,36 @@ class Embedder:
         return text_key(text, self.kind)
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        """Vectors; where this call runs the encoder and a branch is shared, each text's layer
+        states are kept for it (`take_states`)."""
+        return self._encode(texts, keep=True)[0]
+
+    __call__ = encode
+
+    def encode_with_states(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray | None]]:
+        """Vectors, and each text's shared-layer states where this call computed them (None for a
+        cache hit, or when no branch is shared), handed back instead of kept: the segment stage
+        composes a message's input from its sentences' states (`compose_states`) and needs the
+        sentences' own states no longer."""
+        return self._encode(texts, keep=False)
+
+    def _encode(self, texts: list[str], keep: bool) -> tuple[np.ndarray, list[np.ndarray | None]]:
         if not texts:
-            return np.zeros((0, EMBEDDING_DIMS), dtype=np.float32)
+            return np.zeros((0, EMBEDDING_DIMS), dtype=np.float32), []
         keys = [self.key(t) for t in texts]
         cached = self.cache.get_many(list(set(keys))) if self.cache else {}
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in cached}.items())
+        states: dict[str, np.ndarray] = {}
         if missing:
-            fresh = self._compute([t for _, t in missing])
+            fresh, fresh_states = self._compute([t for _, t in missing], keep)
             new = {k: fresh[i] for i, (k, _) in enumerate(missing)}
+            if fresh_states is not None:
+                states = {k: fresh_states[i] for i, (k, _) in enumerate(missing)}
             self.computed += len(new)
             if self.cache:
                 self.cache.put_many(new)
             cached.update(new)
-        return np.stack([cached[k] for k in keys]).astype(np.float32)
-
-    __call__ = encode
+        return np.stack([cached[k] for k in keys]).astype(np.float32), [states.get(k) for k in keys]
 
     def remember(self, texts: list[str], vectors: np.ndarray) -> None:
         """Store vectors computed elsewhere from these exact texts by this encoder (one pass in
@@ -140,40 +156,38 @@ class Embedder:
         if self.cache and texts:
             self.cache.put_many({self.key(t): v for t, v in zip(texts, vectors)})
 
-    def _compute(self, texts: list[str]) -> np.ndarray:
+    def _compute(self, texts: list[str], keep: bool) -> tuple[np.ndarray, list[np.ndarray] | None]:
         if self.share_layer is None:
-            return self.encoder.encode(texts).embeddings
+            return self.encoder.encode(texts).embeddings, None
         out = self.encoder.encode(texts, hidden_layers=(self.share_layer,), trimmed=True)
+        states = out.trimmed[self.share_layer]
+        if keep:
+            self._keep((self.key(t), st) for t, st in zip(texts, states))
+        return out.embeddings, states
+
+    def _keep(self, items) -> None:
         with _STATES_LOCK:
-            for text, st in zip(texts, out.trimmed[self.share_layer]):
-                self._states[self.key(text)] = st
+            for key, st in items:
+                self._states[key] = st
+                self._states.move_to_end(key)
             while len(self._states) > STATES_KEPT:
                 self._states.popitem(last=False)
-        return out.embeddings
 
-    def compose_states(self, text: str, parts: list[str]) -> bool:
-        """Keep for `text` the concatenation of its parts' kept states, when every part has them.
+    def compose_states(self, text: str, parts: list[np.ndarray | None]) -> bool:
+        """Keep for `text` its parts' states side by side, when every part has them.
 
         The segment stage derives a long message's vector from its sentences' pass instead of
         encoding the message again; this gives the sentiment branch that message's input from the
-        same pass (each sentence's layer-L states, side by side) instead of a prefix pass of its
-        own, which was half of the sentiment stage's time. Measured on the shared dev corpora's
-        segmentation candidates (the texts this applies to), branch on composed states vs on the
-        whole text's own pass, accuracy / macro-F1: TweetEval test (885) 0.668/0.635 vs
-        0.659/0.589, TweetEval val (354) 0.624/0.624 vs 0.650/0.644, complaint tweets (517,
-        complaint = negative) 0.720/0.718 vs 0.743/0.736: within noise, and each corpus as a
-        whole moves by under 0.005 (README "Measured speed")."""
-        if self.share_layer is None or not parts:
+        same pass (each sentence's layer-L states, concatenated) instead of a prefix pass of its
+        own, which was half of the sentiment stage's time. Measured on the segmentation candidates
+        of the shared dev corpora (the texts this applies to), against the text's own pass, it
+        costs 1.4-2.8 points of accuracy (`python -m indexer.evals.sentiment_paths`), so it is
+        opt-in: `compose` (VOXINDEX_SENTIMENT_FROM_SENTENCES=1)."""
+        if not self.compose or self.share_layer is None or not parts or any(st is None for st in parts):
             return False
-        with _STATES_LOCK:
-            found = [self._states.get(self.key(p)) for p in parts]
-            if any(st is None for st in found):
-                return False
-            # cut like a text's own pass would be: the branch never saw more word pieces than this
-            joined = found[0] if len(found) == 1 else np.concatenate(found)[: self.share_tokens or None]
-            self._states[self.key(text)] = joined
-            while len(self._states) > STATES_KEPT:
-                self._states.popitem(last=False)
+        # cut like a text's own pass would be: the branch never saw more word pieces than this
+        joined = parts[0] if len(parts) == 1 else np.concatenate(parts)[: self.share_tokens or None]
+        self._keep([(self.key(text), joined)])
         return True
 
     def take_states(self, texts: list[str]) -> dict[int, np.ndarray]:

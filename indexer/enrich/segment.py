@@ -184,20 +184,25 @@ def derive_vector(vectors: np.ndarray, tokens: list[int]) -> np.ndarray:
 
 def one_pass_plans(texts: list[str], plans: list[tuple[list[str], list[int]]], clf, emb):
     """For each text: (segment groups of sentence indices, message vector, segment vectors or None
-    when the message stays whole). One encoder call for all sentences of all texts."""
+    when the message stays whole, each sentence's shared-layer states or None). One encoder call
+    for all sentences of all texts."""
     flat = [s for sentences, _ in plans for s in sentences]
-    vecs = emb.encode(flat)
+    if hasattr(emb, "encode_with_states"):
+        vecs, states = emb.encode_with_states(flat)
+    else:
+        vecs, states = emb.encode(flat), [None] * len(flat)
     lengths = emb.encoder.tokenizer.lengths(flat)
     result, at = [], 0
     for sentences, todo in plans:
         mine, toks = vecs[at : at + len(sentences)], lengths[at : at + len(sentences)]
+        my_states = states[at : at + len(sentences)]
         at += len(sentences)
         preds = dict(zip(todo, clf.predict([sentences[i] for i in todo], mine[todo])))
         groups = plan_groups(sentences, preds)
         seg_vecs = None
         if len(groups) > 1:
             seg_vecs = [derive_vector(mine[g], [toks[i] for i in g]) for g in groups]
-        result.append((groups, derive_vector(mine, toks), seg_vecs))
+        result.append((groups, derive_vector(mine, toks), seg_vecs, my_states))
     return result
 
 
@@ -209,19 +214,19 @@ def _one_pass(units: list[FeedbackUnit], plans: dict, clf, emb) -> list[Feedback
         if n not in results:
             out.append(u)
             continue
-        groups, vector, seg_vecs = results[n]
+        groups, vector, seg_vecs, states = results[n]
         sentences = plans[n][0]
         compose = getattr(emb, "compose_states", None)  # the branch's input, from the same pass
         if seg_vecs is None:
             u.embedding = vector.tolist()
             if compose:
-                compose(u.text, sentences)
+                compose(u.text, states)
             out.append(u)
             continue
         segs = split_unit(u, [" ".join(sentences[i] for i in g) for g in groups])
         for seg, v, g in zip(segs, seg_vecs, groups):
             seg.embedding = v.tolist() if v is not None else None
             if compose:
-                compose(seg.text, [sentences[i] for i in g])
+                compose(seg.text, [states[i] for i in g])
         out.extend(segs)
     return out

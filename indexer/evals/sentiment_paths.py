@@ -23,6 +23,9 @@ CORPORA = ("sentiment/tweeteval-test", "sentiment/tweeteval-val", "sentiment/sst
            "sentiment/uci-sentences", "intent/complaints-tweets")
 
 
+CHUNK = 200  # texts per batch, as the pipeline's batches hand states to the sentiment stage
+
+
 def _gold(name: str, label: str) -> str:
     if name.endswith("complaints-tweets"):
         return "negative" if label == "complaint" else "other"
@@ -33,43 +36,70 @@ def _pred(name: str, label: str) -> str:
     return ("negative" if label == "negative" else "other") if name.endswith("complaints-tweets") else label
 
 
-def measure(root: Path, settings=None) -> dict[str, dict]:
+def compare(rows: list[tuple[str, str]], settings=None, pred=lambda label: label) -> dict | None:
+    """(text, gold) rows -> both paths' accuracy / macro-F1 on the segmentation candidates among
+    them (None when there are none). `pred` maps a predicted label into the gold's label space."""
     from indexer.enrich.build import share_branch_input
     from indexer.enrich.embed import Embedder
     from indexer.enrich.segment import candidates
     from indexer.enrich.sentiment import model_sentiments
 
+    planned = [(text, gold, candidates(text)) for text, gold in rows]
+    kept = [(text, gold, sentences) for text, gold, (sentences, todo) in planned if todo]
+    if not kept:
+        return None
+    texts, gold = [t for t, _, _ in kept], [g for _, g, _ in kept]
+    emb = Embedder(settings=settings, cache=None)
+    share_branch_input(emb, settings)
+    emb.compose = True  # the path under test, whatever the setting says
+    own = model_sentiments(texts, settings)
+    composed: list = []
+    for i in range(0, len(kept), CHUNK):  # as the pipeline runs: a batch's states, then its sentiment
+        chunk = kept[i : i + CHUNK]
+        _, states = emb.encode_with_states([s for _, _, sentences in chunk for s in sentences])
+        at = 0
+        for text, _, sentences in chunk:
+            emb.compose_states(text, states[at : at + len(sentences)])
+            at += len(sentences)
+        composed += model_sentiments([t for t, _, _ in chunk], settings, embedder=emb) or []
+    if own is None or len(composed) != len(kept):
+        raise SystemExit("no sentiment model under models/sentiment/")
+    out: dict = {"n": len(kept)}
+    for path, preds in (("own_pass", own), ("sentences_pass", composed)):
+        out.update(stats.classification(gold, [pred(p.label) for p in preds], prefix=f"{path}."))
+    out["agreement"] = round(float(np.mean([a.label == b.label for a, b in zip(own, composed)])), 4)
+    return out
+
+
+def measure(root: Path, settings=None) -> dict[str, dict]:
     results: dict[str, dict] = {}
     for name in CORPORA:
-        planned = [(r, candidates(r["text"])) for r in corpora.read(root, name)]
-        rows = [(r, sentences) for r, (sentences, todo) in planned if todo]
-        if not rows:
-            continue
-        texts = [r["text"] for r, _ in rows]
-        gold = [_gold(name, str(r["label"])) for r, _ in rows]
-        emb = Embedder(settings=settings, cache=None)
-        share_branch_input(emb, settings)
-        emb.encode([s for _, sentences in rows for s in sentences])
-        for text, (_, sentences) in zip(texts, rows):
-            emb.compose_states(text, sentences)
-        own = model_sentiments(texts, settings)
-        composed = model_sentiments(texts, settings, embedder=emb)
-        if own is None or composed is None:
-            raise SystemExit("no sentiment model under models/sentiment/")
-        results[name] = {"n": len(rows)}
-        for path, preds in (("own_pass", own), ("sentences_pass", composed)):
-            results[name].update(stats.classification(gold, [_pred(name, p.label) for p in preds], prefix=f"{path}."))
-        agree = np.mean([a.label == b.label for a, b in zip(own, composed)])
-        results[name]["agreement"] = round(float(agree), 4)
+        rows = [(r["text"], _gold(name, str(r["label"]))) for r in corpora.read(root, name)]
+        r = compare(rows, settings, lambda label, name=name: _pred(name, label))
+        if r is not None:
+            results[name] = r
     return results
+
+
+def measure_demo(data_dir: str) -> dict[str, dict]:
+    """The same comparison on generated data (a regression check, not an accuracy claim)."""
+    from indexer.evals import data
+
+    rows = [(r["text"], r["sentiment"]) for r in data.load(data_dir).customer()]
+    r = compare(rows)
+    return {f"demo ({data_dir})": r} if r is not None else {}
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m indexer.evals.sentiment_paths", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpora", default=None, metavar="DIR", help="the shared corpora (default ../shared/corpora)")
+    ap.add_argument("--data", default=None, metavar="DIR",
+                    help="also a labeled demo directory (ground_truth/): a regression check on generated text")
     a = ap.parse_args(argv)
     res = measure(corpora.corpora_dir(a.corpora))
+    if a.data:
+        res.update(measure_demo(a.data))
     print(f"{'corpus':32} {'n':>5}  {'own pass acc / macro-F1':>36}  {'sentences pass acc / macro-F1':>36}  agree")
     for name, r in res.items():
         cells = []
