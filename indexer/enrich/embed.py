@@ -121,18 +121,15 @@ class Embedder:
     def encode(self, texts: list[str]) -> np.ndarray:
         """Vectors; where this call runs the encoder and a branch is shared, each text's layer
         states are kept for it (`take_states`)."""
-        return self._encode(texts, keep=True)[0]
+        return self.encode_with_states(texts)[0]
 
     __call__ = encode
 
     def encode_with_states(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray | None]]:
-        """Vectors, and each text's shared-layer states where this call computed them (None for a
-        cache hit, or when no branch is shared), handed back instead of kept: the segment stage
-        composes a message's input from its sentences' states (`compose_states`) and needs the
-        sentences' own states no longer."""
-        return self._encode(texts, keep=False)
-
-    def _encode(self, texts: list[str], keep: bool) -> tuple[np.ndarray, list[np.ndarray | None]]:
+        """Vectors, and each text's shared-layer states: from this call's pass, else still kept
+        from an earlier one, else None (a vector from the cache; no branch shared). The segment
+        stage composes a message's input from its sentences' states (`compose_states`): handed
+        back here they survive a batch with more sentences than the kept states hold."""
         if not texts:
             return np.zeros((0, EMBEDDING_DIMS), dtype=np.float32), []
         keys = [self.key(t) for t in texts]
@@ -140,7 +137,7 @@ class Embedder:
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in cached}.items())
         states: dict[str, np.ndarray] = {}
         if missing:
-            fresh, fresh_states = self._compute([t for _, t in missing], keep)
+            fresh, fresh_states = self._compute([t for _, t in missing])
             new = {k: fresh[i] for i, (k, _) in enumerate(missing)}
             if fresh_states is not None:
                 states = {k: fresh_states[i] for i, (k, _) in enumerate(missing)}
@@ -148,6 +145,9 @@ class Embedder:
             if self.cache:
                 self.cache.put_many(new)
             cached.update(new)
+        if self.share_layer is not None and len(states) < len(set(keys)):
+            with _STATES_LOCK:  # a repeated sentence: its vector from the cache, its states from before
+                states.update({k: self._states[k] for k in set(keys) - states.keys() if k in self._states})
         return np.stack([cached[k] for k in keys]).astype(np.float32), [states.get(k) for k in keys]
 
     def remember(self, texts: list[str], vectors: np.ndarray) -> None:
@@ -156,13 +156,12 @@ class Embedder:
         if self.cache and texts:
             self.cache.put_many({self.key(t): v for t, v in zip(texts, vectors)})
 
-    def _compute(self, texts: list[str], keep: bool) -> tuple[np.ndarray, list[np.ndarray] | None]:
+    def _compute(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray] | None]:
         if self.share_layer is None:
             return self.encoder.encode(texts).embeddings, None
         out = self.encoder.encode(texts, hidden_layers=(self.share_layer,), trimmed=True)
         states = out.trimmed[self.share_layer]
-        if keep:
-            self._keep((self.key(t), st) for t, st in zip(texts, states))
+        self._keep((self.key(t), st) for t, st in zip(texts, states))
         return out.embeddings, states
 
     def _keep(self, items) -> None:
