@@ -116,6 +116,19 @@ def test_run_time_inference_does_not_import_torch(settings):
     assert out.stdout.split() == ["False", "False"]
 
 
+def test_the_enrichment_pipeline_does_not_import_torch(settings):
+    """spaCy (under presidio) imports torch whenever it is installed: ~0.85 GB of an ingest
+    process's peak RSS for a blank tokenizer. The pipeline, models loaded and run, imports neither."""
+    code = ("import sys; from indexer.enrich.build import build_pipeline; from voxindex.config import get_settings; "
+            "from indexer.enrich.pii import detect; "
+            "assert detect('mail jo@example.com or call +44 20 7946 0958'); "
+            "build_pipeline(get_settings(encoder_threads=1)); print('torch' in sys.modules, 'transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**__import__("os").environ, "VOXINDEX_MODELS_DIR": str(settings.models_dir)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-2:] == ["False", "False"]
+
+
 def test_generic_onnx_models_run_through_the_same_runtime(settings):
     from indexer.encoder import OnnxModel, get_encoder, loaded_sessions
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+import sys
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Iterable
 
@@ -113,9 +115,33 @@ def _blank_nlp_engine():
     return engine
 
 
+@contextmanager
+def _without(*packages: str):
+    """Import inside this block as if `packages` were not installed (when nothing imported them yet).
+
+    spaCy's thinc imports torch and presidio imports transformers whenever they are installed (they
+    are: training and the torch reference use them), though a blank spaCy pipeline and regex
+    recognizers need neither: that cost the ingest process ~0.85 GB of its peak RSS. A later
+    `import torch` elsewhere still works: the block only hides them while it lasts."""
+    hidden = [p for p in packages if p not in sys.modules]
+    for p in hidden:
+        sys.modules[p] = None  # type: ignore[assignment]  # the import system's "not installed"
+    try:
+        yield
+    finally:
+        for p in hidden:
+            if sys.modules.get(p, 0) is None:
+                del sys.modules[p]
+
+
 @lru_cache(maxsize=1)
 def build_analyzer():
     """One AnalyzerEngine per process (building it costs ~0.5 s; analysing reuses it)."""
+    with _without("torch", "transformers"):
+        return _build_analyzer()
+
+
+def _build_analyzer():
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.predefined_recognizers import (  # noqa: I001
         CreditCardRecognizer,
