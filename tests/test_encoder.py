@@ -285,6 +285,16 @@ def test_the_sentiment_branch_reads_the_states_the_embed_pass_kept(settings):
     assert np.allclose([s.score for s in shared], [s.score for s in fresh], atol=0.02)
 
 
+def test_the_sentiment_stage_runs_int8_for_a_text_without_kept_states(settings):
+    from indexer.enrich.sentiment import branch_input_encoder, model_sentiments, prefix_states
+
+    assert branch_input_encoder(replace(settings, encoder="fp32")).kind == "int8"
+    assert branch_input_encoder(replace(settings, encoder="torch")).kind == "torch"
+    fresh = model_sentiments(TEXTS, replace(settings, encoder="fp32"),
+                             hidden=prefix_states(branch_input_encoder(replace(settings, encoder="fp32")), 96))
+    assert [s.label for s in fresh][:2] == ["negative", "negative"]
+
+
 def test_trimmed_states_are_each_texts_real_tokens_of_the_padded_block(settings):
     from indexer.encoder import get_encoder
 
