@@ -155,53 +155,52 @@ def test_query_embeddings_are_lru_cached_and_identical(settings):
     assert np.allclose(first, direct, atol=1e-6)
 
 
-def test_one_pass_segmentation_encodes_each_sentence_once_and_derives_the_message_vector(settings, tmp_path):
+def _segment_and_embed(emb, text):
+    """One customer message through the segment and embed stages (one pass), as ingest runs them."""
     from datetime import datetime, timezone
 
-    from indexer.enrich.embed import Embedder, EmbeddingCache, embed_stage
-    from indexer.enrich.segment import segment_stage, split_sentences
+    from indexer.enrich.embed import embed_stage
+    from indexer.enrich.segment import segment_stage
     from indexer.enrich.taxonomy import TaxonomyClassifier, load_taxonomy
     from voxindex.model import FeedbackUnit, Provenance, stable_id
 
-    emb = Embedder(settings=settings, cache=EmbeddingCache(tmp_path / "e.sqlite"))
     clf = TaxonomyClassifier(load_taxonomy(), emb)
     clf._prototypes()
-    text = ("Sync has been stuck since the update on my iPad and my phone. It says syncing forever and "
-            "nothing shows up on the other device. Reinstalling did not help at all, same thing.")
     u = FeedbackUnit(unit_id=stable_id("zendesk", "1", "c1", 0), source_record_id="1", source="zendesk",
                      channel="ticket", connector="zendesk", text=text, created_at=datetime(2026, 9, 1, tzinfo=timezone.utc),
                      speaker_role="customer", is_customer_signal=True, provenance=Provenance(record_part="c1"))
+    return embed_stage(embedder=emb)(segment_stage(classifier=clf, embedder=emb, one_pass=True)([u]))
+
+
+def test_one_pass_segmentation_encodes_each_sentence_once_and_derives_the_message_vector(settings, tmp_path):
+    from indexer.enrich.embed import Embedder, EmbeddingCache
+    from indexer.enrich.segment import split_sentences
+
+    emb = Embedder(settings=settings, cache=EmbeddingCache(tmp_path / "e.sqlite"))
+    text = ("Sync has been stuck since the update on my iPad and my phone. It says syncing forever and "
+            "nothing shows up on the other device. Reinstalling did not help at all, same thing.")
     before = emb.computed
-    out = embed_stage(embedder=emb)(segment_stage(classifier=clf, embedder=emb, one_pass=True)([u]))
+    out = _segment_and_embed(emb, text)
     sentences = split_sentences(text)
     assert len(out) == 1 and emb.computed - before == len(sentences)  # each sentence once, the message never
     exact = emb.encoder.encode([text]).embeddings[0]
     assert float(np.dot(out[0].embedding, exact)) > 0.8  # an approximation; bench encoder measures its effect
 
 
-def test_a_message_vectored_from_its_sentences_gets_its_sentiment_from_the_same_pass(settings, tmp_path):
+def test_a_message_vectored_from_its_sentences_gets_its_sentiment_from_the_same_pass(settings):
     """With VOXINDEX_SENTIMENT_FROM_SENTENCES, the segment stage keeps, for a long message, its
     sentences' layer-L states side by side: the sentiment branch reads them and the encoder runs no
     further pass (no prefix pass)."""
-    from datetime import datetime, timezone
-
-    from indexer.enrich.embed import Embedder, embed_stage
-    from indexer.enrich.segment import segment_stage, split_sentences
+    from indexer.enrich.embed import Embedder
+    from indexer.enrich.segment import split_sentences
     from indexer.enrich.sentiment import model_sentiments
-    from indexer.enrich.taxonomy import TaxonomyClassifier, load_taxonomy
     from indexer.models.sentiment_model import get_model
-    from voxindex.model import FeedbackUnit, Provenance, stable_id
 
     model = get_model()
     emb = Embedder(settings=settings, cache=None, share_layer=model.layer, share_tokens=model.max_tokens, compose=True)
-    clf = TaxonomyClassifier(load_taxonomy(), emb)
-    clf._prototypes()
     text = ("I waited three weeks for the refund you promised and nobody has answered my emails. "
             "Honestly this is the worst support I have had from any company. I am cancelling today.")
-    u = FeedbackUnit(unit_id=stable_id("zendesk", "2", "c1", 0), source_record_id="2", source="zendesk",
-                     channel="ticket", connector="zendesk", text=text, created_at=datetime(2026, 9, 1, tzinfo=timezone.utc),
-                     speaker_role="customer", is_customer_signal=True, provenance=Provenance(record_part="c1"))
-    out = embed_stage(embedder=emb)(segment_stage(classifier=clf, embedder=emb, one_pass=True)([u]))
+    out = _segment_and_embed(emb, text)
     kept = emb.take_states([x.text for x in out])
     assert sorted(kept) == list(range(len(out)))
     sentences = split_sentences(text)
