@@ -155,17 +155,22 @@ def test_query_embeddings_are_lru_cached_and_identical(settings):
     assert np.allclose(first, direct, atol=1e-6)
 
 
-def _segment_and_embed(emb, text):
+def _classifier(emb):
+    from indexer.enrich.taxonomy import TaxonomyClassifier, load_taxonomy
+
+    clf = TaxonomyClassifier(load_taxonomy(), emb)
+    clf._prototypes()
+    return clf
+
+
+def _segment_and_embed(emb, clf, text):
     """One customer message through the segment and embed stages (one pass), as ingest runs them."""
     from datetime import datetime, timezone
 
     from indexer.enrich.embed import embed_stage
     from indexer.enrich.segment import segment_stage
-    from indexer.enrich.taxonomy import TaxonomyClassifier, load_taxonomy
     from voxindex.model import FeedbackUnit, Provenance, stable_id
 
-    clf = TaxonomyClassifier(load_taxonomy(), emb)
-    clf._prototypes()
     u = FeedbackUnit(unit_id=stable_id("zendesk", "1", "c1", 0), source_record_id="1", source="zendesk",
                      channel="ticket", connector="zendesk", text=text, created_at=datetime(2026, 9, 1, tzinfo=timezone.utc),
                      speaker_role="customer", is_customer_signal=True, provenance=Provenance(record_part="c1"))
@@ -179,8 +184,9 @@ def test_one_pass_segmentation_encodes_each_sentence_once_and_derives_the_messag
     emb = Embedder(settings=settings, cache=EmbeddingCache(tmp_path / "e.sqlite"))
     text = ("Sync has been stuck since the update on my iPad and my phone. It says syncing forever and "
             "nothing shows up on the other device. Reinstalling did not help at all, same thing.")
+    clf = _classifier(emb)
     before = emb.computed
-    out = _segment_and_embed(emb, text)
+    out = _segment_and_embed(emb, clf, text)
     sentences = split_sentences(text)
     assert len(out) == 1 and emb.computed - before == len(sentences)  # each sentence once, the message never
     exact = emb.encoder.encode([text]).embeddings[0]
@@ -200,7 +206,7 @@ def test_a_message_vectored_from_its_sentences_gets_its_sentiment_from_the_same_
     emb = Embedder(settings=settings, cache=None, share_layer=model.layer, share_tokens=model.max_tokens, compose=True)
     text = ("I waited three weeks for the refund you promised and nobody has answered my emails. "
             "Honestly this is the worst support I have had from any company. I am cancelling today.")
-    out = _segment_and_embed(emb, text)
+    out = _segment_and_embed(emb, _classifier(emb), text)
     kept = emb.take_states([x.text for x in out])
     assert sorted(kept) == list(range(len(out)))
     sentences = split_sentences(text)
