@@ -77,7 +77,7 @@ def share_branch_input(embedder, settings) -> None:
     for long messages, from their sentences' pass. Where no branch is shipped it keeps nothing."""
     from indexer.models.sentiment_model import available, get_model
 
-    if available():
+    if available() and hasattr(embedder, "share_layer"):  # a plain function (tests) keeps nothing
         model = get_model(threads=branch_threads(settings))
         embedder.share_layer, embedder.share_tokens = model.layer, model.max_tokens
         embedder.compose = bool(getattr(settings, "sentiment_from_sentences", False))
