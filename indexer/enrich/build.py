@@ -18,7 +18,7 @@ from .duplicates import duplicates_stage
 from .embed import embed_stage, get_embedder
 from .pii import pii_stage
 from .segment import segment_stage
-from .sentiment import branch_threads, sentiment_stage
+from .sentiment import branch_model, sentiment_stage
 from .taxonomy import get_classifier, taxonomy_stage
 
 
@@ -75,10 +75,8 @@ def share_branch_input(embedder, settings) -> None:
     """The sentiment branch reads layer-L token states: the embedder keeps them from its passes over
     units, so the branch pays for no pass of its own there; with `sentiment_from_sentences` also
     for long messages, from their sentences' pass. Where no branch is shipped it keeps nothing."""
-    from indexer.models.sentiment_model import available, get_model
-
-    if available() and hasattr(embedder, "share_layer"):  # a plain function (tests) keeps nothing
-        model = get_model(threads=branch_threads(settings))
+    model = branch_model(settings)
+    if model is not None and hasattr(embedder, "share_layer"):  # a plain function (tests) keeps nothing
         embedder.share_layer, embedder.share_tokens = model.layer, model.max_tokens
         embedder.compose = bool(getattr(settings, "sentiment_from_sentences", False))
 

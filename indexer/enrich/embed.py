@@ -133,7 +133,8 @@ class Embedder:
         if not texts:
             return np.zeros((0, EMBEDDING_DIMS), dtype=np.float32), []
         keys = [self.key(t) for t in texts]
-        cached = self.cache.get_many(list(set(keys))) if self.cache else {}
+        unique = set(keys)
+        cached = self.cache.get_many(list(unique)) if self.cache else {}
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in cached}.items())
         states: dict[str, np.ndarray] = {}
         if missing:
@@ -145,9 +146,9 @@ class Embedder:
             if self.cache:
                 self.cache.put_many(new)
             cached.update(new)
-        if self.share_layer is not None and len(states) < len(set(keys)):
+        if self.share_layer is not None and len(states) < len(unique):
             with _STATES_LOCK:  # a repeated sentence: its vector from the cache, its states from before
-                states.update({k: self._states[k] for k in set(keys) - states.keys() if k in self._states})
+                states.update({k: self._states[k] for k in unique - states.keys() if k in self._states})
         return np.stack([cached[k] for k in keys]).astype(np.float32), [states.get(k) for k in keys]
 
     def remember(self, texts: list[str], vectors: np.ndarray) -> None:

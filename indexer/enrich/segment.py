@@ -187,10 +187,7 @@ def one_pass_plans(texts: list[str], plans: list[tuple[list[str], list[int]]], c
     when the message stays whole, each sentence's shared-layer states or None). One encoder call
     for all sentences of all texts."""
     flat = [s for sentences, _ in plans for s in sentences]
-    if hasattr(emb, "encode_with_states"):
-        vecs, states = emb.encode_with_states(flat)
-    else:
-        vecs, states = emb.encode(flat), [None] * len(flat)
+    vecs, states = emb.encode_with_states(flat)
     lengths = emb.encoder.tokenizer.lengths(flat)
     result, at = [], 0
     for sentences, todo in plans:
@@ -216,17 +213,14 @@ def _one_pass(units: list[FeedbackUnit], plans: dict, clf, emb) -> list[Feedback
             continue
         groups, vector, seg_vecs, states = results[n]
         sentences = plans[n][0]
-        compose = getattr(emb, "compose_states", None)  # the branch's input, from the same pass
         if seg_vecs is None:
             u.embedding = vector.tolist()
-            if compose:
-                compose(u.text, states)
+            emb.compose_states(u.text, states)  # the branch's input, from the same pass (when opted in)
             out.append(u)
             continue
         segs = split_unit(u, [" ".join(sentences[i] for i in g) for g in groups])
         for seg, v, g in zip(segs, seg_vecs, groups):
             seg.embedding = v.tolist() if v is not None else None
-            if compose:
-                compose(seg.text, [states[i] for i in g])
+            emb.compose_states(seg.text, [states[i] for i in g])
         out.extend(segs)
     return out

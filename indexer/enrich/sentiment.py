@@ -221,8 +221,14 @@ class IntentModel:
         return sent, Scored(intent, round(float(p.max()), 3)), severity_of(intent, sent, s, sub_theme)
 
 
-def branch_threads(settings) -> int:
-    return getattr(settings, "encoder_threads", 1) if settings is not None else 1
+def branch_model(settings=None):
+    """The shipped sentiment branch, loaded once per thread count (`encoder_threads`; 1 without
+    settings), or None where no artifact is shipped."""
+    from indexer.models.sentiment_model import available, get_model
+
+    if not available():
+        return None
+    return get_model(threads=getattr(settings, "encoder_threads", 1) if settings is not None else 1)
 
 
 def prefix_states(encoder, max_tokens: int):
@@ -260,11 +266,9 @@ def model_sentiments(texts: list[str], settings=None, hidden=None, embedder=None
     (the caller then keeps the lexicon). Layer-L token states come from the embedder's own pass
     over the same text where it kept them (`Embedder.share_layer`), else from
     `hidden(texts, layer) -> (states, mask)` (default: the shared encoder)."""
-    from indexer.models.sentiment_model import available, get_model
-
-    if not available():
+    model = branch_model(settings)
+    if model is None:
         return None
-    model = get_model(threads=branch_threads(settings))
     if hidden is None:
         from indexer.encoder import get_encoder
 
@@ -288,11 +292,9 @@ def sentiment_stage(settings=None, embedder=None, use_embeddings: bool = True, t
 
     emb = (embedder or get_embedder(settings)) if use_embeddings else None
     model = IntentModel(emb, taxonomy_intents(taxonomy_path))
-    if use_embeddings and hidden is None:
-        from indexer.models.sentiment_model import available, get_model
-
-        if available():
-            hidden = prefix_states(branch_input_encoder(settings), get_model(threads=branch_threads(settings)).max_tokens)
+    branch = branch_model(settings) if use_embeddings and hidden is None else None
+    if branch is not None:
+        hidden = prefix_states(branch_input_encoder(settings), branch.max_tokens)
 
     def run(units: list[FeedbackUnit]) -> list[FeedbackUnit]:
         todo = [u for u in units if is_signal(u)]
