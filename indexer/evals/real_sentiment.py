@@ -20,13 +20,14 @@ CORPORA = ("tweeteval-test", "tweeteval-val", "sst5-dev", "sst5-test", "sst2-dev
            "complaints-tweets")
 
 
-def _full_spec(name: str) -> corpora.CorpusSpec:
+def corpus_spec(name: str) -> corpora.CorpusSpec:
     spec = corpora.ALL[name]
     # The training cache subsamples TweetEval test; the eval samples with its own limit/seed.
     return corpora.CorpusSpec(spec.name, spec.path, spec.use, spec.task)
 
 
-def _as_task(spec: corpora.CorpusSpec, labels: list[str]) -> list[str]:
+def as_task(spec: corpora.CorpusSpec, labels: list[str]) -> list[str]:
+    """Predicted sentiment labels in the corpus's own label space (complaint tweets: negative = complaint)."""
     if spec.task == "complaint":
         return ["complaint" if x == "negative" else "not_complaint" for x in labels]
     return labels
@@ -40,7 +41,7 @@ def run(corpora_dir: Path, limit: int | None = None, seed: int = 0, names=CORPOR
     root = Path(corpora_dir)
     out: dict[str, dict] = {}
     for name in names:
-        spec = _full_spec(name)
+        spec = corpus_spec(name)
         if not (root / spec.path).exists():
             continue
         rows = corpora.load_rows(root, spec)
@@ -52,10 +53,10 @@ def run(corpora_dir: Path, limit: int | None = None, seed: int = 0, names=CORPOR
         if model is not None:
             preds["model"] = [s.label for s in model]
         for who, labels in preds.items():
-            for metric, v in scores(gold, _as_task(spec, labels), seed=seed).items():
+            for metric, v in scores(gold, as_task(spec, labels), seed=seed).items():
                 out[f"sentiment.{name}.{who}.{metric}"] = v
         if "model" in preds:  # per-class recall of the model: where its errors go (model card)
-            pred = _as_task(spec, preds["model"])
+            pred = as_task(spec, preds["model"])
             for label in sorted(set(gold)):
                 hits = [p == g for p, g in zip(pred, gold) if g == label]
                 out[f"sentiment.{name}.model.recall_{label}"] = wilson(sum(hits), len(hits))

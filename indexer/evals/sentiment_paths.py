@@ -18,27 +18,15 @@ import numpy as np
 
 from indexer.evals.real import corpora, stats
 
-# sentiment dev-eval files; complaint tweets are scored as "complaint reads as negative"
-CORPORA = ("sentiment/tweeteval-test", "sentiment/tweeteval-val", "sentiment/sst5-test",
-           "sentiment/uci-sentences", "intent/complaints-tweets")
-
-
+# sentiment dev-eval files of `eval --suite real` with enough long messages to compare; complaint
+# tweets are scored as there: "a complaint addressed to a company reads as negative"
+CORPORA = ("tweeteval-test", "tweeteval-val", "sst5-test", "uci-sentences", "complaints-tweets")
 CHUNK = 200  # texts per batch, as the pipeline's batches hand states to the sentiment stage
 
 
-def _gold(name: str, label: str) -> str:
-    if name.endswith("complaints-tweets"):
-        return "negative" if label == "complaint" else "other"
-    return label
-
-
-def _pred(name: str, label: str) -> str:
-    return ("negative" if label == "negative" else "other") if name.endswith("complaints-tweets") else label
-
-
-def compare(rows: list[tuple[str, str]], settings=None, pred=lambda label: label) -> dict | None:
+def compare(rows: list[tuple[str, str]], settings=None, to_task=lambda labels: labels) -> dict | None:
     """(text, gold) rows -> both paths' accuracy / macro-F1 on the segmentation candidates among
-    them (None when there are none). `pred` maps a predicted label into the gold's label space."""
+    them (None when there are none). `to_task` maps predicted labels into the gold's label space."""
     from indexer.enrich.build import share_branch_input
     from indexer.enrich.embed import Embedder
     from indexer.enrich.segment import candidates
@@ -66,16 +54,20 @@ def compare(rows: list[tuple[str, str]], settings=None, pred=lambda label: label
         raise SystemExit("no sentiment model under models/sentiment/")
     out: dict = {"n": len(kept)}
     for path, preds in (("own_pass", own), ("sentences_pass", composed)):
-        out.update(stats.classification(gold, [pred(p.label) for p in preds], prefix=f"{path}."))
+        out.update(stats.classification(gold, to_task([p.label for p in preds]), prefix=f"{path}."))
     out["agreement"] = round(float(np.mean([a.label == b.label for a, b in zip(own, composed)])), 4)
     return out
 
 
 def measure(root: Path, settings=None) -> dict[str, dict]:
+    from indexer.evals.real_sentiment import as_task, corpus_spec
+    from indexer.models.corpora import load_rows
+
     results: dict[str, dict] = {}
     for name in CORPORA:
-        rows = [(r["text"], _gold(name, str(r["label"]))) for r in corpora.read(root, name)]
-        r = compare(rows, settings, lambda label, name=name: _pred(name, label))
+        spec = corpus_spec(name)
+        rows = [(r["text"], r["label"]) for r in load_rows(root, spec)]
+        r = compare(rows, settings, lambda labels, spec=spec: as_task(spec, labels))
         if r is not None:
             results[name] = r
     return results
