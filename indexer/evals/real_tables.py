@@ -34,15 +34,19 @@ def task_metrics(doc: dict, task: str) -> dict:
     return doc
 
 
+def _sentiment_rows(metrics: dict):
+    """(metric key prefix, row label, n) for each corpus the model was measured on, in table order."""
+    for name in SENTIMENT_ORDER:
+        key = f"sentiment.{name}"
+        if f"{key}.model.macro_f1" in metrics:
+            yield key, f"{name}{SENTIMENT_NOTES.get(name, '')}", metrics[f"{key}.model.macro_f1"]["n"]
+
+
 def sentiment_table(metrics: dict) -> list[str]:
     lines = ["| corpus | n | model macro-F1 | model accuracy | rules macro-F1 | rules accuracy | best constant macro-F1 |",
              "|---|---|---|---|---|---|---|"]
-    for name in SENTIMENT_ORDER:
-        key = f"sentiment.{name}"
-        if f"{key}.model.macro_f1" not in metrics:
-            continue
-        n = metrics[f"{key}.model.macro_f1"]["n"]
-        lines.append(f"| {name}{SENTIMENT_NOTES.get(name, '')} | {n:,} | "
+    for key, label, n in _sentiment_rows(metrics):
+        lines.append(f"| {label} | {n:,} | "
                      f"{_cell(metrics[f'{key}.model.macro_f1'])} | {_cell(metrics[f'{key}.model.accuracy'])} | "
                      f"{_cell(metrics[f'{key}.rules.macro_f1'])} | {_cell(metrics[f'{key}.rules.accuracy'])} | "
                      f"{metrics[f'{key}.constant.macro_f1']['value']:.3f} |")
@@ -53,11 +57,8 @@ def comparison_table(new: dict, old: dict) -> list[str]:
     """Model card rows: the new model next to the previous one and the rules, same command, same rows."""
     lines = ["| corpus | n | new macro-F1 | previous macro-F1 | rules macro-F1 | new accuracy | previous accuracy | rules accuracy |",
              "|---|---|---|---|---|---|---|---|"]
-    for name in SENTIMENT_ORDER:
-        key = f"sentiment.{name}"
-        if f"{key}.model.macro_f1" not in new:
-            continue
-        lines.append(f"| {name}{SENTIMENT_NOTES.get(name, '')} | {new[f'{key}.model.macro_f1']['n']:,} | "
+    for key, label, n in _sentiment_rows(new):
+        lines.append(f"| {label} | {n:,} | "
                      f"**{_cell(new[f'{key}.model.macro_f1'])}** | {_cell(old.get(f'{key}.model.macro_f1'))} | "
                      f"{_cell(new[f'{key}.rules.macro_f1'])} | {_cell(new[f'{key}.model.accuracy'])} | "
                      f"{_cell(old.get(f'{key}.model.accuracy'))} | {_cell(new[f'{key}.rules.accuracy'])} |")
