@@ -251,7 +251,8 @@ def branch_input_encoder(settings=None):
     messages, whose vector comes from their sentences): int8 where the pipeline runs fp32. The
     branch itself is int8; on the shared dev corpora's long messages the int8 prefix moved its
     accuracy / macro-F1 by at most 0.006 against fp32 (TweetEval test 0.664/0.600 vs 0.659/0.589,
-    val 0.644/0.637 vs 0.650/0.644, complaint tweets 0.743/0.735 vs 0.743/0.736) for ~1.6x the speed.
+    val 0.644/0.637 vs 0.650/0.644, complaint tweets 0.743/0.735 vs 0.743/0.736: `python -m
+    indexer.evals.sentiment_paths`) for ~1.6x the speed.
     The torch reference stays torch. (`model_sentiments` alone, as the evals call it, keeps the
     configured encoder: the README's real-data tables are that path.)"""
     from indexer.encoder import get_encoder

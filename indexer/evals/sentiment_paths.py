@@ -3,9 +3,12 @@
 The segment stage encodes a long message's sentences (it must classify them) and derives the
 message's vector from them; the embedder then keeps, for the message, its sentences' layer-L
 states side by side (`Embedder.compose_states`), and the branch reads those instead of running a
-prefix pass of its own. This prints, on the shared dev corpora's texts that take that path
-(segmentation candidates: `segment.candidates` picks them), accuracy and macro-F1 with 95%
-intervals for both paths, through the pipeline's own functions.
+prefix pass of its own (opt-in: VOXINDEX_SENTIMENT_FROM_SENTENCES). By default ingest gives
+such a message its own prefix pass on the int8 encoder (`sentiment.branch_input_encoder`), while
+`eval --suite real` measures the fp32 pass. This prints, on the shared dev corpora's texts that take
+that path (segmentation candidates: `segment.candidates` picks them), accuracy and macro-F1 with
+95% intervals for all three, through the pipeline's own functions ("agree": own fp32 pass vs the
+sentences' pass).
 
     python -m indexer.evals.sentiment_paths --corpora ../shared/corpora
 """
@@ -30,7 +33,7 @@ def compare(rows: list[tuple[str, str]], settings=None, to_task=lambda labels: l
     from indexer.enrich.build import share_branch_input
     from indexer.enrich.embed import Embedder
     from indexer.enrich.segment import candidates
-    from indexer.enrich.sentiment import model_sentiments
+    from indexer.enrich.sentiment import branch_input_encoder, branch_model, model_sentiments, prefix_states
 
     planned = [(text, gold, candidates(text)) for text, gold in rows]
     kept = [(text, gold, sentences) for text, gold, (sentences, todo) in planned if todo]
@@ -41,6 +44,10 @@ def compare(rows: list[tuple[str, str]], settings=None, to_task=lambda labels: l
     share_branch_input(emb, settings)
     emb.compose = True  # the path under test, whatever the setting says
     own = model_sentiments(texts, settings)
+    branch = branch_model(settings)
+    # what ingest runs by default for these texts: the same own pass, on the int8 encoder
+    own_int8 = model_sentiments(texts, settings, hidden=prefix_states(branch_input_encoder(settings), branch.max_tokens)
+                                ) if branch is not None else None
     composed: list = []
     for i in range(0, len(kept), CHUNK):  # as the pipeline runs: a batch's states, then its sentiment
         chunk = kept[i : i + CHUNK]
@@ -50,10 +57,10 @@ def compare(rows: list[tuple[str, str]], settings=None, to_task=lambda labels: l
             emb.compose_states(text, states[at : at + len(sentences)])
             at += len(sentences)
         composed += model_sentiments([t for t, _, _ in chunk], settings, embedder=emb) or []
-    if own is None or len(composed) != len(kept):
+    if own is None or own_int8 is None or len(composed) != len(kept):
         raise SystemExit("no sentiment model under models/sentiment/")
     out: dict = {"n": len(kept)}
-    for path, preds in (("own_pass", own), ("sentences_pass", composed)):
+    for path, preds in (("own_pass", own), ("own_pass_int8", own_int8), ("sentences_pass", composed)):
         out.update(stats.classification(gold, to_task([p.label for p in preds]), prefix=f"{path}."))
     out["agreement"] = round(float(np.mean([a.label == b.label for a, b in zip(own, composed)])), 4)
     return out
@@ -92,13 +99,14 @@ def main(argv=None) -> int:
     res = measure(corpora.corpora_dir(a.corpora))
     if a.data:
         res.update(measure_demo(a.data))
-    print(f"{'corpus':32} {'n':>5}  {'own pass acc / macro-F1':>36}  {'sentences pass acc / macro-F1':>36}  agree")
+    print(f"{'corpus':20} {'n':>5}  {'own pass (fp32) acc / macro-F1':>36}  {'own pass, int8 (ingest default)':>36}  "
+          f"{'sentences pass (opt-in)':>36}  agree")
     for name, r in res.items():
         cells = []
-        for path in ("own_pass", "sentences_pass"):
+        for path in ("own_pass", "own_pass_int8", "sentences_pass"):
             acc, f1 = r[f"{path}.accuracy"], r[f"{path}.macro_f1"]
             cells.append(f"{acc['value']:.3f} [{acc['lo']:.3f},{acc['hi']:.3f}] / {f1['value']:.3f} [{f1['lo']:.3f},{f1['hi']:.3f}]")
-        print(f"{name:32} {r['n']:>5}  {cells[0]:>36}  {cells[1]:>36}  {r['agreement']:.3f}")
+        print(f"{name:20} {r['n']:>5}  {cells[0]:>36}  {cells[1]:>36}  {cells[2]:>36}  {r['agreement']:.3f}")
     return 0
 
 
