@@ -129,6 +129,18 @@ def test_the_enrichment_pipeline_does_not_import_torch(settings):
     assert out.stdout.split()[-2:] == ["False", "False"]
 
 
+def test_exporting_the_model_leaves_torch_out_of_the_process_that_asked(tmp_path):
+    """The first run exports inside the ingest; torch and the quantizer's peak would stay in that
+    process's RSS, so every export step runs in a child."""
+    code = ("import sys, pathlib; from indexer.encoder.export import ensure_model; "
+            "from indexer.encoder.weights import model_dir; "
+            f"p = ensure_model(pathlib.Path({str(tmp_path)!r}), model_dir(), 'fp32'); "
+            "print(p.exists(), 'torch' in sys.modules, 'transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-3:] == ["True", "False", "False"]
+
+
 def test_generic_onnx_models_run_through_the_same_runtime(settings):
     from indexer.encoder import OnnxModel, get_encoder, loaded_sessions
 
