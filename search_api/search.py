@@ -16,6 +16,7 @@ from typing import Any, Callable
 from elasticsearch import Elasticsearch
 
 from voxindex.config import IndexNames
+from voxindex.model import rounded_vector
 
 from . import cursor as cursors
 from .auth import Principal
@@ -184,7 +185,7 @@ class Searcher:
 
     def _knn(self, vector: list[float], filt: dict) -> dict:
         t = self.tuning
-        knn = {"field": "embedding", "query_vector": vector, "k": t.vector_k,
+        knn = {"field": "embedding", "query_vector": rounded_vector(vector), "k": t.vector_k,
                "num_candidates": max(t.num_candidates, t.vector_k), "filter": filt}
         if t.rescore_oversample:
             knn["rescore_vector"] = {"oversample": t.rescore_oversample}

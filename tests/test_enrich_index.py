@@ -99,6 +99,36 @@ def test_a_customers_repeat_is_found_however_many_other_customers_said_the_same(
     assert later[0].is_duplicate  # Dana said it before; the crowd's copies alone would not make it a repeat
 
 
+def test_a_repeat_is_found_when_another_customers_exact_copy_came_in_the_same_batch(es, settings, pipeline_for):
+    """Exact copies are fetched without their vectors (vectors are most of a unit's bytes); the
+    copy must still count as near when the speaker's own kNN returns it."""
+    pipe = pipeline_for(settings, es, pii=False, identity=False, account_context=False)
+
+    def said_by(person, u):
+        u.person_id = person
+        return u
+
+    first = pipe.run([said_by("dana", unit("The password reset email never arrives", "d1", 0))]).units
+    index_units(es, settings, first)
+    copy, repeat = pipe.run([said_by("sam", unit("The password reset email never arrives", "s1", 60)),
+                             said_by("dana", unit("Password reset email never arrives, please help me", "d2", 90))]).units
+    gid = stable_id("dup", first[0].unit_id)
+    assert copy.duplicate_group == gid and not copy.is_duplicate  # Sam said it once
+    assert repeat.duplicate_group == gid and repeat.is_duplicate  # Dana said it twice
+
+
+def test_indexed_vectors_keep_six_decimals_and_the_same_direction(es, settings, pipeline_for):
+    import numpy as np
+
+    units = pipeline_for(settings, es, pii=False, identity=False, account_context=False).run(
+        [unit(TEXTS[0], "v1")]).units
+    index_units(es, settings, units)
+    stored = es.get(index=settings.indices.feedback, id=units[0].unit_id)["_source"]["embedding"]
+    assert all(abs(x - round(x, 6)) < 1e-12 for x in stored)
+    a, b = np.asarray(stored), np.asarray(units[0].embedding)
+    assert float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)) > 1 - 1e-9
+
+
 def test_taxonomy_apply_relabels_history_into_a_new_version_while_readers_keep_getting_hits(es, settings, pipeline_for, tmp_path):
     from dataclasses import replace
 

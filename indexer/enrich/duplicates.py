@@ -33,7 +33,7 @@ import numpy as np
 from elasticsearch import ApiError, TransportError
 
 from indexer.pipeline import Batch, FunctionStage, Write
-from voxindex.model import FeedbackUnit, parse_time, stable_id
+from voxindex.model import FeedbackUnit, parse_time, rounded_vector, stable_id
 
 from . import is_signal
 
@@ -185,17 +185,36 @@ def near_filter(person_id: str | None, source: str | None, created_at: datetime)
     return [{"term": {"is_customer_signal": True}}, who, {"range": {"created_at": {"gte": lo, "lte": hi}}}]
 
 
+def hash_filter(units: list[FeedbackUnit]) -> list[dict]:
+    """Pure: the indexed units an exact copy in `units` could join. `find_groups` joins equal hashes
+    within WINDOW only, so older copies (a common "Thanks!" said all year) are not fetched."""
+    hashes = sorted({u.content_hash for u in units if u.content_hash})
+    times = [u.created_at for u in units if u.created_at is not None]
+    out: list[dict] = [{"terms": {"content_hash": hashes}}]
+    if times:
+        out.append({"range": {"created_at": {"gte": (min(times) - WINDOW).isoformat(),
+                                             "lte": (max(times) + WINDOW).isoformat()}}})
+    return out
+
+
 def _indexed_candidates(es, alias: str, units: list[FeedbackUnit], near: bool) -> list[Item]:
-    """Indexed units sharing a content_hash with, or kNN-near to, a unit of the batch."""
+    """Indexed units sharing a content_hash with, or kNN-near to, a unit of the batch.
+
+    Only kNN hits carry their vector: an exact copy is joined by its hash, and a copy that is also
+    near another unit of the batch comes back from that unit's kNN too. Vectors are most of a
+    unit's _source (measured on the demo: 805 copies of 200 hashes took 340 ms with them, 89 ms
+    without)."""
     found: dict[str, Item] = {}
-    src = ["unit_id", "text", "created_at", "duplicate_group", "is_duplicate", "embedding",
+    src = ["unit_id", "text", "created_at", "duplicate_group", "is_duplicate",
            "source", "source_record_id", "provenance.record_part", "person_id"]
 
     def keep(hit):
         s = hit["_source"]
-        if s["unit_id"] in found:
-            return
         vec = s.get("embedding")
+        if s["unit_id"] in found:
+            if vec and found[s["unit_id"]].vector is None:
+                found[s["unit_id"]].vector = np.asarray(vec, dtype=np.float32)
+            return
         found[s["unit_id"]] = Item(
             key=s["unit_id"], part_key=(s.get("source"), s.get("source_record_id"), (s.get("provenance") or {}).get("record_part")),
             text=s.get("text") or "", created_at=parse_time(s["created_at"]) if s.get("created_at") else None,
@@ -204,10 +223,10 @@ def _indexed_candidates(es, alias: str, units: list[FeedbackUnit], near: bool) -
             speaker=speaker_of(s.get("person_id"), s.get("source")),
         )
 
-    hashes = sorted({u.content_hash for u in units if u.content_hash})
-    for i in range(0, len(hashes), 1000):
+    with_hash = [u for u in units if u.content_hash]
+    for i in range(0, len(with_hash), 1000):
         resp = es.search(index=alias, size=10000, _source=src,
-                         query={"terms": {"content_hash": hashes[i : i + 1000]}})
+                         query={"bool": {"filter": hash_filter(with_hash[i : i + 1000])}})
         for hit in resp["hits"]["hits"]:
             keep(hit)
     if near:
@@ -216,9 +235,10 @@ def _indexed_candidates(es, alias: str, units: list[FeedbackUnit], near: bool) -
             if u.embedding is None:
                 continue
             body += [{"index": alias}, {
-                "size": KNN_K, "_source": src,
-                "knn": {"field": "embedding", "query_vector": u.embedding, "k": KNN_K, "num_candidates": 50,
-                        "similarity": FUZZY_COSINE, "filter": near_filter(u.person_id, u.source, u.created_at)},
+                "size": KNN_K, "_source": [*src, "embedding"],
+                "knn": {"field": "embedding", "query_vector": rounded_vector(u.embedding), "k": KNN_K,
+                        "num_candidates": 50, "similarity": FUZZY_COSINE,
+                        "filter": near_filter(u.person_id, u.source, u.created_at)},
             }]
         for i in range(0, len(body), 200):
             resp = es.msearch(searches=body[i : i + 200])
