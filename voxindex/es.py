@@ -3,9 +3,38 @@ from __future__ import annotations
 
 import time
 
+import orjson
 from elasticsearch import Elasticsearch
+from elasticsearch.serializer import JsonSerializer, NdjsonSerializer
 
 from .config import Settings, get_settings
+
+
+class _Orjson:
+    """orjson first, the client's stdlib json where orjson refuses (a lone surrogate from a badly
+    decoded export, a non-string key, an integer over 64 bits): speed never costs a record.
+    Python's json spent 4.4 % of an ingest's CPU here, on the writer thread, holding the GIL the
+    encoder's threads need."""
+
+    def json_dumps(self, data) -> bytes:
+        try:
+            return orjson.dumps(data, default=self.default, option=orjson.OPT_SERIALIZE_NUMPY)  # type: ignore[attr-defined]
+        except TypeError:  # orjson.JSONEncodeError is a TypeError
+            return super().json_dumps(data)  # type: ignore[misc]
+
+    def json_loads(self, data: bytes):
+        return orjson.loads(data)
+
+
+class FastJsonSerializer(_Orjson, JsonSerializer):
+    pass
+
+
+class FastNdjsonSerializer(_Orjson, NdjsonSerializer):
+    """Bulk and msearch bodies (the client's own orjson option covers JSON bodies only)."""
+
+
+SERIALIZERS = {"application/json": FastJsonSerializer(), "application/x-ndjson": FastNdjsonSerializer()}
 
 
 class ElasticsearchUnavailable(RuntimeError):
@@ -18,6 +47,7 @@ def client(settings: Settings | None = None) -> Elasticsearch:
         "request_timeout": s.es_request_timeout,
         "retry_on_timeout": True,
         "max_retries": 3,
+        "serializers": SERIALIZERS,
     }
     if s.es_api_key:
         kwargs["api_key"] = s.es_api_key
