@@ -117,30 +117,6 @@ def test_a_repeat_is_found_when_another_customers_exact_copy_came_in_the_same_ba
     assert repeat.duplicate_group == gid and repeat.is_duplicate  # Dana said it twice
 
 
-def test_an_indexed_repeat_stays_a_repeat_when_a_later_batch_sees_only_part_of_its_group(es, settings, pipeline_for):
-    """A batch judges an indexed unit from the candidates it fetched. Dana's earlier words are not
-    among them when Sam's copy of her repeat arrives, so that batch alone would call her repeat a
-    first saying; it must not undo what an earlier batch established."""
-    pipe = pipeline_for(settings, es, pii=False, identity=False, account_context=False)
-
-    def said_by(person, u):
-        u.person_id = person
-        return u
-
-    def write(batch):
-        index_units(es, settings, batch.units)
-        bulk_write(es, [w.action for w in batch.writes], RetryPolicy(), "writing duplicate links", refresh="wait_for")
-
-    repeat = "Password reset email never arrives, please help me"
-    write(pipe.run([said_by("dana", unit(repeat, "d2", 60 * 24 * 20))]))
-    write(pipe.run([said_by("dana", unit("The password reset email never arrives", "d1", 0))]))  # a backfill
-    first = es.get(index=settings.indices.feedback, id=stable_id("appstore", "d2", "body", 0))["_source"]
-    assert first["is_duplicate"] is True
-    write(pipe.run([said_by("sam", unit(repeat, "s1", 60 * 24 * 25))]))
-    again = es.get(index=settings.indices.feedback, id=stable_id("appstore", "d2", "body", 0))["_source"]
-    assert again["is_duplicate"] is True
-
-
 def test_indexed_vectors_keep_six_decimals_and_the_same_direction(es, settings, pipeline_for):
     import numpy as np
 

@@ -279,12 +279,7 @@ def dedupe(units: list[FeedbackUnit], es=None, alias: str | None = None, near_in
         it = items[i]
         if i < len(signal):
             signal[i].duplicate_group, signal[i].is_duplicate = gid, dup
-            continue
-        # An indexed unit is judged here from this batch's candidates only, which need not include
-        # the earlier words that made it a repeat (another customer's copy of it fetches the copy,
-        # not its speaker's history): a repeat stays one.
-        dup = dup or it.is_duplicate
-        if it.group != gid or it.is_duplicate != dup:
+        elif it.group != gid or it.is_duplicate != dup:
             updates.append({"_index": it.index, "_id": it.key, "doc": {"duplicate_group": gid, "is_duplicate": dup}})
     return updates
 
