@@ -120,7 +120,7 @@ def in_child(step: str, *args) -> None:
     """Run one export step (`STEPS`) in a child Python. The process that asks for a model goes on to
     encode with it; measured on the first `make demo`, which exports inside its ingest: peak RSS
     2.2 GB with the steps in-process (torch and transformers stay imported for good; quantizing
-    alone peaks at 1.2 GB), 1.4 GB otherwise, against the issue's 2 GB limit."""
+    alone peaks at 1.2 GB), 1.5 GB otherwise, against the issue's 2 GB limit."""
     done = subprocess.run([sys.executable, "-m", __name__, step, *map(str, args)], capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"ONNX export step {step!r} failed (exit {done.returncode}); its output:\n"
@@ -131,7 +131,7 @@ def export_fp32(model_dir: Path, out: Path) -> None:
     in_child("fp32", model_dir, out)
 
 
-def trace_fp32(model_dir: Path, out: Path) -> None:
+def _trace_fp32(model_dir: Path, out: Path) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
@@ -194,8 +194,7 @@ def _quantize_int8(fp32: Path, out: Path) -> None:
                      op_types_to_quantize=["MatMul"], nodes_to_exclude=keep)
 
 
-
-STEPS: dict[str, Callable[..., None]] = {"fp32": trace_fp32, "int8": _quantize_int8, "prefix": _extract_prefix}
+STEPS: dict[str, Callable[..., None]] = {"fp32": _trace_fp32, "int8": _quantize_int8, "prefix": _extract_prefix}
 
 if __name__ == "__main__":  # a step `in_child` runs: python -m indexer.encoder.export STEP ARGS...
     step, *argv = sys.argv[1:]

@@ -10,9 +10,9 @@ is flagged when any of its units is. Figures come with 95 % Wilson intervals.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
+from indexer.evals.data import NoGroundTruth, gt_dir, key, read_jsonl
 from indexer.evals.real.stats import wilson
 
 Part = tuple[str, str, str]  # (source, record id, record part)
@@ -35,12 +35,8 @@ def flag_scores(flagged: set[Part], gold: set[Part]) -> dict[str, dict]:
 
 
 def read_groups(data_dir: Path) -> list[list[Part]]:
-    path = Path(data_dir) / "ground_truth" / "duplicates.jsonl"
-    if not path.exists():
-        raise SystemExit(f"{path} not found: point --data at a directory `voxindex demo-data` wrote")
-    with path.open(encoding="utf-8") as fh:
-        return [[(m["source"], m["record_id"], m["part"]) for m in json.loads(line)["members"]]
-                for line in fh if line.strip()]
+    """The generator's duplicate groups, each as its members' record parts."""
+    return [[key(m) for m in g["members"]] for g in read_jsonl(gt_dir(data_dir) / "duplicates.jsonl")]
 
 
 def read_index(es, alias: str) -> tuple[dict[Part, str], set[Part]]:
@@ -75,7 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     created, flagged = read_index(client(settings), settings.indices.feedback)
     if not created:
         raise SystemExit(f"no customer units under {settings.indices.feedback}: ingest the demo data first")
-    gold = gold_repeats(read_groups(a.data), created)
+    try:
+        groups = read_groups(a.data)
+    except NoGroundTruth as exc:
+        raise SystemExit(str(exc)) from None
+    gold = gold_repeats(groups, created)
     scores = flag_scores(flagged, gold)
     print(f"flagged parts {scores['flags']['value']} (gold repeats {len(gold)})")
     for name in ("precision", "recall"):
