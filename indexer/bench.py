@@ -61,6 +61,7 @@ class _CpuTimed:
 
     def __init__(self, stage, cpu: dict[str, float]):
         self.stage, self.name, self.cpu = stage, stage.name, cpu
+        self.needs_previous_batch = getattr(stage, "needs_previous_batch", False)
 
     def __call__(self, units):
         t = time.process_time()
@@ -99,8 +100,12 @@ def bench_ingest(settings, es, units, batch: int, warm_cache: bool = False, prog
         index_s = 0.0
         bar = tqdm(total=len(units), desc="enrich+index", unit="unit", file=sys.stderr, disable=not progress)
 
-        def commit(chunk, out) -> None:  # the writer thread, as in the ingest runner: decisions, then units
-            nonlocal index_s, units_out
+        head, tail = pipeline.split()
+
+        def commit(chunk, out) -> None:  # the writer thread, as in the ingest runner: the stages that
+            nonlocal index_s, units_out  # compare with the previous batch, decisions, then units
+            if tail.stages:
+                out = tail.run(out.units, list(out.writes))
             t = time.perf_counter()
             if out.writes:
                 bulk_write(es, [w.action for w in out.writes], policy, "writing stage decisions").raise_for_failures(
@@ -108,12 +113,14 @@ def bench_ingest(settings, es, units, batch: int, warm_cache: bool = False, prog
             batch_docs = [u.to_doc() for u in out.units]
             bulk_write(es, [{"_index": full.indices.feedback_write, "_id": d["unit_id"], "_source": d} for d in batch_docs],
                        policy, "indexing enriched units").raise_for_failures("indexing enriched units")
+            if tail.stages:
+                es.indices.refresh(index=full.indices.feedback)  # as ingest: the next batch compares with this one
             index_s += time.perf_counter() - t
             spool.writelines(json.dumps(d) + "\n" for d in batch_docs)
             units_out += len(batch_docs)
             bar.update(len(chunk))
 
-        run_overlapped((units[i : i + batch] for i in range(0, len(units), batch)), pipeline.run, commit,
+        run_overlapped((units[i : i + batch] for i in range(0, len(units), batch)), head.run, commit,
                        overlap=settings.ingest_overlap)
         bar.close()
         es.indices.refresh(index=full.indices.feedback)

@@ -147,6 +147,9 @@ class _Run:
         run_id: str | None = None,
     ):
         self.es, self.settings, self.connector, self.pipeline, self.policy = es, settings, connector, pipeline, policy
+        # stages that compare a batch with indexed units (duplicates) run in `write`, after the
+        # previous batch is written and refreshed; the rest in `prepare`, overlapped with that write
+        self.head, self.tail = pipeline.split()
         self.names = settings.indices
         self.summary = IngestSummary(source=connector.name, path=source_path, run_id=run_id or new_run_id())
         self.started = time.perf_counter()
@@ -257,21 +260,24 @@ class _Run:
                     prior.setdefault(key, set()).add(hit["_id"])
         return stored, prior
 
-    def enrich(self, units: list[FeedbackUnit]) -> tuple[list[FeedbackUnit], list[tuple[FeedbackUnit, str]], list[Write]]:
+    def enrich(self, units: list[FeedbackUnit], pipeline: Pipeline | None = None
+               ) -> tuple[list[FeedbackUnit], list[tuple[FeedbackUnit, str]], list[Write]]:
         """Enriched units, the units that failed (with why) and every write the stages decided,
-        including those of stages that finished before a later one failed."""
+        including those of stages that finished before a later one failed. `pipeline`: the part
+        to run (default: the stages `prepare` runs)."""
+        pipeline = pipeline if pipeline is not None else self.head
         writes: list[Write] = []
-        if not units or not self.pipeline.stages:
+        if not units or not pipeline.stages:
             return units, [], writes
         try:
-            return self.pipeline.run(units, writes).units, [], writes
+            return pipeline.run(units, writes).units, [], writes
         except Exception as batch_exc:  # find the unit(s) that break it; keep the rest
             log.warning("enrichment failed for a batch of %d (%s); retrying one by one", len(units), batch_exc)
         out: list[FeedbackUnit] = []
         failed: list[tuple[FeedbackUnit, str]] = []
         for unit in units:
             try:
-                out.extend(self.pipeline.run([unit], writes).units)
+                out.extend(pipeline.run([unit], writes).units)
             except Exception as exc:
                 failed.append((unit, f"enrichment failed: {type(exc).__name__}: {exc}"))
         if len(units) > 1 and len(failed) == len(units):
@@ -321,6 +327,10 @@ class _Run:
         s = self.summary
         origin, prior, is_new, original_hash, enriched, failures = (
             prepared.origin, prepared.prior, prepared.is_new, prepared.original_hash, prepared.enriched, prepared.failures)
+        if self.tail.stages and enriched:  # the previous batch is written and searchable by now
+            enriched, late_failures, late_writes = self.enrich(enriched, self.tail)
+            failures = [*failures, *late_failures]
+            prepared.writes.extend(late_writes)
         letters: list[DeadLetter] = []
         failed_keys: set[tuple[str, str]] = set()
 
@@ -369,6 +379,10 @@ class _Run:
         ]
         if stale:
             bulk_write(self.es, stale, self.policy, "removing superseded segments")
+        if self.tail.stages and result.ok:
+            # the next batch's duplicates compare with this one: searchable now, not at the next
+            # scheduled refresh (the writer thread pays for it, overlapped with enrichment)
+            with_retry(lambda: self.es.indices.refresh(index=self.names.feedback), self.policy, "refreshing")
         self.dead_letter(letters)
         for key in {keys_by_id[d] for d in result.ok}:
             if key in failed_keys:

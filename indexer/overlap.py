@@ -8,7 +8,8 @@ another batch is committed, so the cursor still marks the last batch safely inde
 
 A batch that shares a record key with the batch still being written waits for that write first:
 its lookup must see the earlier version (to count it `changed` and to delete superseded segments),
-exactly as in the sequential loop.
+exactly as in the sequential loop. Stages that compare a batch with indexed units (duplicates)
+belong to `commit`, not `prepare`: only there is the previous batch written (`Pipeline.split`).
 """
 from __future__ import annotations
 

@@ -47,6 +47,10 @@ class Stage(Protocol):
 class FunctionStage:
     name: str
     fn: Callable[[list[FeedbackUnit]], StageOutput]
+    # A stage that compares the batch with units already indexed (duplicates) must see the batch
+    # before it: the ingest runner, which writes batch n while it enriches batch n+1, calls it on
+    # the writer side once batch n is written and searchable (`Pipeline.split`).
+    needs_previous_batch: bool = False
 
     def __call__(self, units: list[FeedbackUnit]) -> StageOutput:
         return self.fn(units)
@@ -75,3 +79,11 @@ class Pipeline:
 
     def names(self) -> list[str]:
         return [s.name for s in self.stages]
+
+    def split(self) -> tuple["Pipeline", "Pipeline"]:
+        """(the stages before the first that needs the previous batch indexed, that stage and the
+        rest): a runner that overlaps enrichment with writes runs the second part after the
+        previous batch's write. Both parts add their time to this pipeline's `seconds`."""
+        at = next((i for i, st in enumerate(self.stages) if getattr(st, "needs_previous_batch", False)),
+                  len(self.stages))
+        return Pipeline(self.stages[:at], self.seconds), Pipeline(self.stages[at:], self.seconds)

@@ -309,3 +309,28 @@ def test_cli_ingest_exits_zero_with_dead_letters_and_nonzero_when_elasticsearch_
 
     with pytest.raises(ElasticsearchUnavailable, match="voxindex es start"):
         run("ingest", str(SOURCES), "--no-enrich", "--no-progress")
+
+
+def test_a_repeat_in_the_next_batch_is_found_though_that_batch_was_enriched_while_this_one_was_written(es, settings, tmp_path):
+    """Ingest enriches batch n+1 while batch n is written; duplicates must still compare batch n+1
+    with batch n. Automatic refreshes are off here, so only the runner making each batch
+    searchable before the next one's duplicates run can find the repeat."""
+    from indexer.enrich.duplicates import duplicates_stage
+
+    es.indices.put_settings(index=settings.indices.feedback, settings={"index": {"refresh_interval": "-1"}})
+    rows = ["id,email,name,message,created_at,page,app_version,locale"]
+    for i, text in enumerate(["The export to CSV times out every single time",
+                              "Search results load fine today",
+                              "The export to CSV times out every single time"]):
+        rows.append(f"m{i},u@ex.com,User,{text},2026-09-01T10:0{i}:00Z,export,4.8.2,en")
+    path = tmp_path / "chats.csv"
+    path.write_text("\n".join(rows) + "\n")
+    pipeline = Pipeline([duplicates_stage(settings, es, near_index=False)])
+    summary = ingest_path(es, settings, "csv", path, pipeline=pipeline, progress=False, policy=FAST, batch_size=1)
+    assert (summary.status, summary.new, summary.batches) == ("completed", 3, 3)
+    es.indices.refresh(index=settings.indices.feedback)
+    hits = es.search(index=settings.indices.feedback, query={"match_phrase": {"text": "export to CSV"}},
+                     sort=[{"created_at": "asc"}])["hits"]["hits"]
+    first, repeat = (h["_source"] for h in hits)
+    assert first["duplicate_group"] and first["duplicate_group"] == repeat["duplicate_group"]
+    assert (first["is_duplicate"], repeat["is_duplicate"]) == (False, True)

@@ -294,4 +294,5 @@ def duplicates_stage(settings=None, es=None, near_index: bool = True):
         updates = dedupe(units, es, alias, near_index)
         return Batch(units, [Write("duplicates", {"_op_type": "update", **u}) for u in updates])
 
-    return FunctionStage("duplicates", run)
+    # with an index to compare against, the batch before must be visible (Pipeline.split)
+    return FunctionStage("duplicates", run, needs_previous_batch=alias is not None)
