@@ -141,6 +141,24 @@ def test_exporting_the_model_leaves_torch_out_of_the_process_that_asked(tmp_path
     assert out.stdout.split()[-3:] == ["True", "False", "False"]
 
 
+def test_warming_the_models_exports_and_loads_what_the_first_batch_would_need(tmp_path):
+    """`voxindex demo` warms the models while Elasticsearch starts: into an empty models directory
+    that exports the encoder and the sentiment branch's prefix graph and leaves both sessions
+    loaded in the process, so building the pipeline afterwards exports and loads nothing."""
+    code = ("import sys; from indexer.enrich.build import warm_models, build_pipeline; "
+            "from indexer.encoder.runtime import loaded_sessions; from voxindex.config import get_settings; "
+            "print(warm_models()); before = loaded_sessions(); build_pipeline(get_settings()); "
+            "print(sorted(p.rsplit('/', 1)[-1] for p in before)); print(loaded_sessions() == before)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**__import__("os").environ, "VOXINDEX_MODELS_DIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    warmed, sessions, unchanged = out.stdout.strip().splitlines()[-3:]
+    assert "encoder fp32" in warmed and "sentiment branch input" in warmed
+    assert any(name.endswith("-fp32.onnx") for name in eval(sessions))
+    assert any(name.endswith("-upto4.onnx") for name in eval(sessions))
+    assert unchanged == "True"
+
+
 def test_generic_onnx_models_run_through_the_same_runtime(settings):
     from indexer.encoder import OnnxModel, get_encoder, loaded_sessions
 

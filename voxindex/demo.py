@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -28,15 +29,41 @@ def _run(argv: list[str]) -> int:
     return code
 
 
+def _warm_in_background() -> tuple[threading.Thread, list]:
+    """The models' first-run export and load, started before Elasticsearch: they use different
+    processes (export steps run in children, the node is a JVM), so neither waits for the other."""
+    result: list = []
+
+    def warm() -> None:
+        from indexer.enrich.build import warm_models
+
+        try:
+            result.append(warm_models())
+        except Exception as exc:  # the ingest step tries again and reports it in context
+            result.append(exc)
+
+    thread = threading.Thread(target=warm, name="demo-warm-models", daemon=True)
+    thread.start()
+    return thread, result
+
+
 def run_demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
     t0 = time.monotonic()
+    warming, warmed = _warm_in_background()
     _step("Elasticsearch: install (first run) and start")
     _run(["es", "start"])
     _step("Indices: templates, versioned indices and aliases")
     _run(["setup"])
     _step(f"Demo data: seed {args.seed}, {args.days} days -> {out}/")
     _run(["demo-data", "--seed", str(args.seed), "--days", str(args.days), "--out", str(out)])
+    if warming.is_alive():
+        _step("Models: finishing the first-run export (started with Elasticsearch)")
+        waited = time.monotonic()
+        warming.join()
+        print(f"ready after {time.monotonic() - waited:.0f}s more", file=sys.stderr, flush=True)
+    if warmed and isinstance(warmed[0], Exception):
+        print(f"preparing the models failed ({warmed[0]}); the ingest step tries again", file=sys.stderr, flush=True)
     _step("Ingest every source (incremental; a re-run adds nothing)")
     _run(["ingest", str(out)])
     # The demo's history ends on a fixed date; judge it as of that evening rather than

@@ -80,3 +80,27 @@ def share_branch_input(embedder, settings) -> None:
         embedder.share_layer, embedder.share_tokens = model.layer, model.max_tokens
         embedder.compose = bool(getattr(settings, "sentiment_from_sentences", False))
 
+
+
+def warm_models(settings=None) -> list[str]:
+    """Export (on a first run) and load every model file the enrichment runs: the configured
+    encoder, and the prefix graph the sentiment branch's own pass uses. Returns what it loaded.
+
+    `voxindex demo` runs this in a thread while Elasticsearch starts and the data is generated:
+    the export steps run in child processes (indexer/encoder/export.py) and the sessions land in
+    this process's caches, so the ingest that follows starts with them instead of exporting first.
+    """
+    from indexer.encoder import get_encoder
+
+    from .sentiment import branch_input_encoder
+
+    settings = settings or get_settings()
+    loaded = [f"encoder {settings.encoder}"]
+    get_encoder(settings)
+    model = branch_model(settings)
+    if model is not None:
+        enc = branch_input_encoder(settings)
+        if hasattr(enc, "prefix_session"):  # the torch reference has no prefix graph
+            enc.prefix_session(model.layer)
+            loaded.append(f"sentiment branch input ({enc.kind}, layers 0..{model.layer})")
+    return loaded
