@@ -432,3 +432,16 @@ def test_background_volume_has_weekly_seasonality(full):
     weekday = sum(per_weekday[d] for d in range(5)) / 5
     weekend = (per_weekday[5] + per_weekday[6]) / 2
     assert weekend < 0.6 * weekday
+
+
+def test_the_demo_points_at_this_runs_indices_api_and_keys_not_the_defaults(tmp_path):
+    from dataclasses import replace
+
+    from voxindex.config import get_settings
+    from voxindex.demo import where_next
+
+    s = replace(get_settings(), index_prefix="acme", api_port=8123, home=tmp_path / "home")
+    text = where_next(s)
+    assert "_cat/indices/acme-*" in text and "voxindex-*" not in text
+    assert "http://127.0.0.1:8123/v1/search" in text and "http://127.0.0.1:8123/ui/" in text
+    assert str(tmp_path / "home" / "api-keys.txt") in text or "home/api-keys.txt" in text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 import time
@@ -77,7 +78,7 @@ def run_demo(args: argparse.Namespace) -> int:
         _run(["serve", "--background"])
     table, ok = reconcile(out)
     print(table, flush=True)
-    print(f"\nDone in {time.monotonic() - t0:.0f}s.\n{WHERE_NEXT}", flush=True)
+    print(f"\nDone in {time.monotonic() - t0:.0f}s.\n{where_next()}", flush=True)
     return 0 if ok else 1
 
 
@@ -166,15 +167,25 @@ def reconcile(data_dir: Path) -> tuple[str, bool]:
     return "\n".join(lines), all_ok
 
 
-WHERE_NEXT = """Where to look next:
-  curl -s 127.0.0.1:9200/_cat/indices/voxindex-*?v        the indices
-  .venv/bin/voxindex deadletters                          what was rejected and why
-  .venv/bin/voxindex eval                                 quality metrics against the ground truth
-  curl -s -H "Authorization: Bearer $(awk '/^admin/{print $2}' .voxindex/api-keys.txt)" \\
-       '127.0.0.1:8000/v1/search?q=sync+fails+after+update'   hybrid search with citations
-  http://127.0.0.1:8000/ui/                               the web view: sign in with a key from
-                                                          .voxindex/api-keys.txt (viewer: no revenue)
-  .venv/bin/voxindex detectors run                        keep detecting on a schedule"""
+def where_next(settings=None) -> str:
+    """What to try after the demo, with this run's URL, index prefix, API address and keys file
+    (a demo run with another prefix or port must not point at the default ones)."""
+    from voxindex.config import get_settings
+
+    s = settings or get_settings()
+    es = s.es_url.rstrip("/")
+    api = f"http://{s.api_host}:{s.api_port}"
+    keys = os.path.relpath(Path(s.home) / "api-keys.txt")
+    rows = [
+        (f"curl -s '{es}/_cat/indices/{s.index_prefix}-*?v'", "the indices"),
+        (".venv/bin/voxindex deadletters", "what was rejected and why"),
+        (".venv/bin/voxindex eval", "quality metrics against the ground truth"),
+        (f"curl -s -H \"Authorization: Bearer $(awk '/^admin/{{print $2}}' {keys})\" \\\n"
+         f"       '{api}/v1/search?q=sync+fails+after+update'", "hybrid search with citations"),
+        (f"{api}/ui/", f"the web view: sign in with a key from {keys} (viewer: no revenue)"),
+        (".venv/bin/voxindex detectors run", "keep detecting on a schedule"),
+    ]
+    return "Where to look next:\n" + "\n".join(f"  {cmd:<54}  {what}" for cmd, what in rows)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
