@@ -67,7 +67,26 @@ def run(corpora: Path, limit: int | None = None, seed: int = 0, datasets=DATASET
                          f"{name}.learned_abstention.shots_{ABSTAIN_SHOTS}."))
     if abstention:
         out.update(small_taxonomies(corpora, limit, seed))
+        out.update(banking_small_taxonomies(corpora, limit, seed))
     return out
+
+
+def banking_small_taxonomies(corpora: Path, limit=None, seed: int = 0) -> dict[str, dict]:
+    """Learned abstention on the described 9-intent Banking77 taxonomies (abstention.banking_subsets):
+    each with a 10-shot head from Banking77 train, against general and in-domain off-topic messages."""
+    from indexer.evals.common import embedder
+
+    from .abstention import banking_subsets, pooled_abstention
+
+    train = C.read(corpora, SETS["banking77"].train)
+
+    def learned(tax, intents):
+        tr = C.per_class([r for r in train if r["label"] in intents], ABSTAIN_SHOTS, seed)
+        head = fit(tax, [r["text"] for r in tr], [r["label"] for r in tr], embedder(), "logreg", vectors=embed_rows(tr))
+        return TaxonomyClassifier(tax, embedder(), head=head)
+
+    return pooled_abstention(banking_subsets(corpora, limit, seed), learned,
+                             f"learned_abstention.shots_{ABSTAIN_SHOTS}", seed)
 
 
 def clinc_subset(corpora: Path, intents: list[str], split: str, shots: int, seed: int, limit=None):
