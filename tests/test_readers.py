@@ -210,3 +210,15 @@ def test_ratings_as_review_sites_write_them(value, expected):
 def test_a_rating_that_is_no_number_still_rejects_the_record():
     with pytest.raises(ValidationError, match="rating: 'great' is not a number"):
         parse_rating("great", "rating")
+
+
+def test_a_column_the_map_leaves_out_is_named_with_how_to_keep_it_and_a_company_column_is_the_account(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("ticket_id,created_at,company,channel_name,message\n"
+                    "T1,2026-10-01 08:00,acme bank,email,My card never arrived\n")
+    connector = make_connector("csv")
+    good, bad = read_all(connector, path)
+    assert connector.field_map["account_id"] == "company" and not bad
+    assert good[0].units[0].account_id == "acme bank"
+    unused = connector.map_note.split("not used: ")[1]
+    assert unused.startswith("channel_name (") and "--map KEY=COLUMN" in unused

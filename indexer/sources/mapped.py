@@ -59,7 +59,8 @@ HEADER_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "rating": (("rating", "score", "stars", "star_rating", "stars_given", "overall", "nps"), ("rating", "stars")),
     "title": (("title", "subject", "summary", "headline", "review_title"), ()),
     "updated_at": (("updated_at", "updated", "modified", "modified_at", "last_modified"), ()),
-    "account_id": (("account_id", "account", "company_id", "organization_id", "org_id"), ()),
+    "account_id": (("account_id", "account", "company_id", "organization_id", "org_id", "company", "company_name",
+                    "organization", "organisation", "account_name"), ()),
     "locale": (("locale", "language", "lang"), ()),
     "app_version": (("app_version", "version"), ()),
     "url": (("url", "link", "permalink"), ()),
@@ -205,6 +206,12 @@ class MappedConnector(Connector):
         if note or self.explicit_map or self.id_from:
             how = "guessed from the header (override with --map KEY=COLUMN)" if note == "guessed" else "field map"
             self.map_note = f"{self.name}: {how}: {describe_map(fm, self.id_from)}"
+            unused = [c for c in columns if c not in fm.values() and c not in self.id_from]
+            if unused:
+                # a dropped column is silent data loss unless it is named: a company or product
+                # column is what a detector would group by (account_id, product_area)
+                self.map_note += (f"; not used: {', '.join(unused)} (keep one with --map KEY=COLUMN, "
+                                  f"e.g. account_id=COLUMN for a company, product_area=COLUMN for a product)")
         return fm
 
     def _config_parts(self) -> list[Any]:
