@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None, metavar="DIR", help="artifact directory (default: models/sentiment)")
     p.add_argument("--layer", type=int, default=4, choices=[3, 4, 5], help="encoder layer the branch reads")
     p.add_argument("--epochs", type=float, default=1.0)
-    p.add_argument("--eval-every", type=int, default=330, help="steps between selection evals")
+    p.add_argument("--eval-every", type=int, default=350, help="steps between selection evals (default 350: a quarter of the 1,404-step epoch)")
     p.add_argument("--stop-step", type=int, default=0, help="stop at this step (replays a time-boxed run)")
     p.add_argument("--lr", type=float, default=8e-5)
     p.add_argument("--seed", type=int, default=0)
