@@ -129,3 +129,29 @@ def test_the_demo_taxonomy_is_not_copied_from_the_demo_generator():
     assert o["examples"] == 52 and o["examples_sharing_a_trigram"] == 0, o["example_hits"]
     # plain domain words ("refund", "slack") occur in any text about the domain; phrases must not creep back
     assert o["keywords_in_templates"] <= 80, o["keyword_hits"]
+
+
+def test_learn_reports_how_the_head_does_on_examples_it_did_not_see(small, embedder):
+    from indexer.taxonomy_learn import cross_validate
+
+    tax = load_taxonomy(small)
+    rows = [("Please return the fee you took for the plan I cancelled", "refund"),
+            ("I need a reimbursement for last month", "refund"),
+            ("Give me my money back for the broken order", "refund"),
+            ("I want a refund for the annual plan", "refund"),
+            ("Two identical payments left my account for one order", "double-charge"),
+            ("My card shows the same subscription debited two times", "double-charge"),
+            ("You billed me twice this month", "double-charge"),
+            ("The invoice was charged two times on my card", "double-charge"),
+            ("The sign-in page rejects my password although it is right", "login"),
+            ("Locked out of my workspace since this morning", "login"),
+            ("I cannot log in to my account anymore", "login"),
+            ("The login screen keeps saying my password is wrong", "login")]
+    texts, labels = [t for t, _ in rows], [l for _, l in rows]
+    report = cross_validate(tax, texts, labels, embedder, folds=4)
+    assert report is not None and report["examples"] == 12
+    for who in ("learned", "zero_shot"):
+        acc = report[who]["accuracy"]
+        assert acc["n"] == 12 and acc["lo"] <= acc["value"] <= acc["hi"]
+    assert report["learned"]["accuracy"]["value"] >= 0.75  # these are easy: a broken fit would miss
+    assert cross_validate(tax, texts[:7], labels[:7], embedder, folds=4) is None  # too few to hold out

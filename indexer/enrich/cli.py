@@ -72,6 +72,17 @@ def _learn(args) -> int:
         print(f"{len(thin)} sub-themes have no labeled example yet (zero-shot prototypes only): {', '.join(thin[:10])}")
     from indexer.taxonomy_learn import CALIBRATED_SHOTS
 
+    from indexer.taxonomy_learn import learn_report
+
+    report = learn_report(get_settings(), args.taxonomy, args.examples, args.method)
+    if report:
+        def cell(m):
+            return f"{m['value']:.3f} [{m['lo']:.3f}, {m['hi']:.3f}]"
+
+        lr, zs = report["learned"], report["zero_shot"]
+        print(f"on examples it did not see ({report['folds']}-fold cross-validation over {report['examples']}): "
+              f"accuracy {cell(lr['accuracy'])}, macro-F1 {cell(lr['macro_f1'])}; "
+              f"zero-shot on the same examples: accuracy {cell(zs['accuracy'])}, macro-F1 {cell(zs['macro_f1'])}")
     few = sorted(n for n, c in head.counts.items() if c < CALIBRATED_SHOTS)
     if few:
         print(f"warning: {len(few)} sub-themes have fewer than {CALIBRATED_SHOTS} labeled examples, the count the "
