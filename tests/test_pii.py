@@ -266,3 +266,38 @@ def test_presidio_is_asked_only_for_types_whose_cue_is_present():
     text = "Refund it to DE89 3704 0044 0532 0130 00 or call +44 20 7946 0958"
     assert {"IBAN_CODE", "PHONE_NUMBER"} <= set(entities_for(text))
     assert {s.type for s in detect(text)} >= {"IBAN_CODE", "PHONE_NUMBER"}
+
+
+CUE_EDGE_CASES = [
+    # cards: every separator layout the card pattern allows, and near misses
+    "card 4111 1111 1111 1111", "card 4949-0388-6337-8861", "card 378282246310005", "card 4111-111-111-111",
+    "card 6011 0009 9013 9424 5", "order 4111 111 11", "invoice 2024-123-456",
+    # IPs: v4, CIDR, v6 full / compressed / zone / mapped / embedded / unspecified, and near misses
+    "from 10.0.0.1", "block 192.168.0.0/16", "v6 2001:0db8:85a3:0000:0000:8a2e:0370:7334", "v6 fe80::1%eth0",
+    "loopback ::1", "mapped ::ffff:10.0.0.1", "embedded 64:ff9b::192.0.2.33", "any :: here", "version 1.2.3",
+    "Note: see ticket 12:30 today", "time 10:15:30",
+    # emails
+    "write to dana.smith@northwind.co.uk", "me@localhost", "@handle on twitter", "a @ b",
+]
+
+
+def test_presidio_recognizers_are_skipped_only_where_they_cannot_fire():
+    """The email, card and IP recognizers run only on text holding their cue; on every edge case
+    and on a sample of demo texts the cued recognizers return exactly what presidio's return."""
+    from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, EmailRecognizer, IpRecognizer
+
+    from indexer.enrich.pii import _RECOGNIZER_CUES, build_analyzer, cued
+
+    nlp = build_analyzer().nlp_engine
+    texts = list(CUE_EDGE_CASES)
+    demo = Path(__file__).parent / "fixtures" / "trust"
+    texts += [p.read_text(errors="ignore")[:2000] for p in sorted(demo.glob("*"))[:20] if p.is_file()]
+    for cls in (EmailRecognizer, CreditCardRecognizer, IpRecognizer):
+        plain, gated = cls(), cued(cls, _RECOGNIZER_CUES[cls.__name__])()
+        for text in texts:
+            art = nlp.process_text(text, "en")
+            want = [(r.start, r.end, r.entity_type, r.score) for r in plain.analyze(text, plain.supported_entities, art)]
+            got = [(r.start, r.end, r.entity_type, r.score) for r in gated.analyze(text, gated.supported_entities, art)]
+            assert got == want, (cls.__name__, text)
+    assert not _RECOGNIZER_CUES["IpRecognizer"].search("Note: see ticket 12:30 today, version 1.2.3")
+    assert not _RECOGNIZER_CUES["EmailRecognizer"].search("no handle here")
