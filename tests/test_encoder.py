@@ -357,3 +357,31 @@ def test_a_branch_off_layer_l_runs_a_prefix_graph_cut_at_its_training_length(set
         assert layer in enc._prefix  # the cut graph ran, not the whole one
     cut = enc.encode([long_text], hidden_layers=(4,), embeddings=False, max_tokens=96)
     assert cut.attention_mask.sum() == 96
+
+
+def test_the_trainers_sentences_path_input_is_the_one_ingest_composes(tmp_path, settings):
+    """`train sentiment --composed` caches, for each long message, the input the opt-in sentences
+    path hands the branch at ingest (`Embedder.compose_states`): the same states, cut the same way."""
+    import json
+
+    from indexer.enrich.embed import Embedder
+    from indexer.enrich.segment import candidates
+    from indexer.models import corpora, precompute
+
+    rows = [{"text": "Fine.", "label": "positive"},
+            {"text": "I waited three weeks for the refund you promised and nobody has answered my emails. "
+                     "Honestly this is the worst support I have had from any company. I am cancelling today.",
+             "label": "negative"}]
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    spec = corpora.CorpusSpec("tiny", "c.jsonl", "train")
+    precompute.precompute_composed(tmp_path, tmp_path / "cache", spec, layer=4, settings=settings, log=lambda m: None)
+    got_rows, got = precompute.load_composed(tmp_path / "cache", "tiny")
+    assert list(got_rows) == [1]  # only the message the segment stage would plan
+
+    emb = Embedder(settings=settings, cache=None, share_layer=4, share_tokens=precompute.MAX_TOKENS, compose=True)
+    sentences = candidates(rows[1]["text"])[0]
+    _, states = emb.encode_with_states(sentences)
+    assert emb.compose_states(rows[1]["text"], states)
+    want = emb.take_states([rows[1]["text"]])[0]
+    assert got[0].shape == want.shape
+    assert np.abs(got[0].astype(np.float32) - want).max() < 1e-2  # fp16 storage

@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--max-minutes", type=float, default=None, help="time box; run again to resume")
+    p.add_argument("--composed", nargs="?", const="all", default="", metavar="CORPORA",
+                   help="also train on each long message's sentences-path input (the opt-in "
+                        "VOXINDEX_SENTIMENT_FROM_SENTENCES): every train corpus, or these comma-separated ones")
     p.add_argument("--report-only", action="store_true", help="print the stored metrics.json")
     p.set_defaults(func=_train)
 
@@ -53,8 +56,8 @@ def _train(args) -> int:
         precompute.precompute_corpus(root, cache, spec, layers=(args.layer,), log=log)
     cfg = sentiment_train.Config(layer=args.layer, epochs=args.epochs, lr=args.lr, seed=args.seed,
                                  threads=args.threads, eval_every=args.eval_every,
-                                 stop_step=args.stop_step)
-    run_dir = work / f"run-L{args.layer}-s{args.seed}"
+                                 stop_step=args.stop_step, composed=args.composed)
+    run_dir = work / f"run-L{args.layer}-s{args.seed}{'-composed-' + args.composed.replace(',', '+') if args.composed else ''}"
     sentiment_train.train(root, cache, run_dir, cfg, max_minutes=args.max_minutes, log=log)
     if not (run_dir / "best.pt").exists():
         print("training stopped before its first evaluation; run the command again to resume")

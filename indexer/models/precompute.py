@@ -61,6 +61,50 @@ def precompute_corpus(root: Path, cache: Path, spec: corpora.CorpusSpec, *, laye
     (cache / spec.name / "meta.json").write_text(json.dumps(meta))
 
 
+def composed_path(cache: Path, name: str) -> Path:
+    return cache / name / "composed.npz"
+
+
+def precompute_composed(root: Path, cache: Path, spec: corpora.CorpusSpec, *, layer: int = DEFAULT_LAYER,
+                        settings=None, log=print) -> None:
+    """For each row the segment stage would plan (`segment.candidates`), the branch input the
+    sentences path gives it at ingest (`Embedder.compose_states`): every sentence encoded on its
+    own, their layer-L states side by side, cut to MAX_TOKENS. Stored as (row index, states)."""
+    from indexer.enrich.segment import candidates
+
+    out = composed_path(cache, spec.name)
+    if out.exists():
+        return
+    t0 = time.time()
+    rows = corpora.load_rows(root, spec)
+    planned = [(i, candidates(r["text"])) for i, r in enumerate(rows)]
+    planned = [(i, sentences) for i, (sentences, todo) in planned if todo]
+    flat = [s for _, sentences in planned for s in sentences]
+    enc = encoder(settings).encode(flat, hidden_layers=(layer,), embeddings=False, trimmed=True) if flat else None
+    states = enc.trimmed[layer] if enc is not None else []
+    packed, lengths, at = [], [], 0
+    for _, sentences in planned:
+        joined = np.concatenate(states[at:at + len(sentences)])[:MAX_TOKENS]
+        at += len(sentences)
+        packed.append(joined.astype(np.float16))
+        lengths.append(len(joined))
+    (cache / spec.name).mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp.npz")
+    np.savez(tmp, rows=np.array([i for i, _ in planned], np.int64), lengths=np.array(lengths, np.int32),
+             states=np.concatenate(packed) if packed else np.zeros((0, 384), np.float16))
+    tmp.rename(out)
+    log(f"{spec.name}: composed inputs for {len(planned)} of {len(rows)} rows ({len(flat)} sentences) "
+        f"{time.time() - t0:.1f}s")
+
+
+def load_composed(cache: Path, name: str) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(row indices, their composed fp16 [len,384] states) written by precompute_composed."""
+    with np.load(composed_path(cache, name)) as z:
+        rows, lengths, flat = z["rows"], z["lengths"], z["states"]
+    offs = np.concatenate([[0], np.cumsum(lengths)])
+    return rows, [flat[offs[i]:offs[i + 1]] for i in range(len(lengths))]
+
+
 def load_cached(cache: Path, name: str, layer: int) -> tuple[list[np.ndarray], np.ndarray]:
     """Per-text token-state arrays (fp16 [len,384]) and lengths for one cached corpus."""
     meta = json.loads((cache / name / "meta.json").read_text())

@@ -46,6 +46,9 @@ class Config:
     # a time box ended, step for step, on any machine (0: no stop).
     stop_step: int = 0
     threads: int = 2
+    # Also train on the sentences-path input of segmentation candidates (VOXINDEX_SENTIMENT_FROM_SENTENCES):
+    # "" none, "all" every train corpus, else comma-separated corpus names
+    composed: str = ""
 
 
 def set_seed(seed: int) -> None:
@@ -71,21 +74,30 @@ def dev_texts(root: Path) -> set[str]:
     return out
 
 
-def load_train(root: Path, cache: Path, layer: int, log=print) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+def load_train(root: Path, cache: Path, layer: int, log=print,
+               composed: str = "") -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Every train row's cached states; with `composed` ("all" or corpus names), each segmentation
+    candidate of those corpora also a second time with its sentences-path input
+    (`precompute.precompute_composed`), same label."""
     held_out = dev_texts(root)
     seqs, labels, source = [], [], []
     for si, spec in enumerate(corpora.TRAIN):
         rows = corpora.load_rows(root, spec)
         states, _ = precompute.load_cached(cache, spec.name, layer)
-        dropped = 0
-        for r, s in zip(rows, states):
+        mine = composed == "all" or spec.name in composed.split(",")
+        extra = dict(zip(*precompute.load_composed(cache, spec.name))) if mine else {}
+        dropped = added = 0
+        for i, (r, s) in enumerate(zip(rows, states)):
             if corpora.norm_text(r["text"]) in held_out:
                 dropped += 1
                 continue
-            seqs.append(s)
-            labels.append(corpora.LABEL_INDEX[r["label"]])
-            source.append(si)
-        log(f"train {spec.name}: {len(rows) - dropped} rows ({dropped} dev duplicates dropped)")
+            for x in (s, extra[i]) if i in extra else (s,):
+                seqs.append(x)
+                labels.append(corpora.LABEL_INDEX[r["label"]])
+                source.append(si)
+            added += i in extra
+        log(f"train {spec.name}: {len(rows) - dropped} rows ({dropped} dev duplicates dropped)"
+            + (f", {added} with their sentences-path input too" if mine else ""))
     return seqs, np.array(labels), np.array(source)
 
 
@@ -138,7 +150,10 @@ def train(root: Path, cache: Path, out: Path, cfg: Config, *, max_minutes: float
     cached = precompute.cached_layer(cache, SELECTION[0])
     if cached > cfg.layer:
         raise ValueError(f"the cache holds layer {cached}; a branch at L={cfg.layer} needs a lower one")
-    seqs, labels, _ = load_train(root, cache, cached, log)
+    if cfg.composed:
+        for spec in corpora.TRAIN:
+            precompute.precompute_composed(root, cache, spec, layer=cached, log=log)
+    seqs, labels, _ = load_train(root, cache, cached, log, composed=cfg.composed)
     lengths = np.array([len(s) for s in seqs])
     frozen, branch = build(cached, cfg.layer)
     counts = np.bincount(labels, minlength=3).astype(np.float64)
