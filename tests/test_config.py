@@ -100,3 +100,23 @@ def test_the_api_filters_offer_the_configured_taxonomy(monkeypatch, tmp_path):
     monkeypatch.setenv("VOXINDEX_TAXONOMY", str(tax))
     enums = {p.name: p.enum for p in filter_params()}
     assert enums["theme"] == ("shipping",) and enums["sub_theme"] == ("late-delivery",)
+
+
+def test_the_fast_speed_switch_sets_both_trade_offs_and_each_can_still_be_set(monkeypatch):
+    for name in ("VOXINDEX_SPEED", "VOXINDEX_ENCODER", "VOXINDEX_SENTIMENT_FROM_SENTENCES"):
+        monkeypatch.delenv(name, raising=False)
+    s = Settings()
+    assert (s.speed, s.encoder, s.sentiment_from_sentences) == ("accurate", "fp32", False)
+    monkeypatch.setenv("VOXINDEX_SPEED", "fast")
+    s = Settings()
+    assert (s.speed, s.encoder, s.sentiment_from_sentences) == ("fast", "int8", True)
+    monkeypatch.setenv("VOXINDEX_ENCODER", "fp32")
+    monkeypatch.setenv("VOXINDEX_SENTIMENT_FROM_SENTENCES", "0")
+    s = Settings()
+    assert (s.encoder, s.sentiment_from_sentences) == ("fp32", False)
+
+
+def test_an_unknown_speed_is_refused_with_the_choices(monkeypatch):
+    monkeypatch.setenv("VOXINDEX_SPEED", "turbo")
+    with pytest.raises(ValueError, match="accurate, fast"):
+        Settings()

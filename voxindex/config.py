@@ -49,6 +49,21 @@ def _not_off(value: str) -> bool:
     return value not in ("0", "false", "no")
 
 
+SPEEDS = ("accurate", "fast")
+
+
+def _speed_choice(value: str) -> str:
+    v = value.strip().lower()
+    if v not in SPEEDS:
+        raise ValueError(f"VOXINDEX_SPEED must be one of {', '.join(SPEEDS)}, not {value!r}")
+    return v
+
+
+def _fast() -> bool:
+    """Whether VOXINDEX_SPEED=fast asks for the speed settings' fast defaults (each stays overridable)."""
+    return _speed_choice(_env("VOXINDEX_SPEED", None) or "accurate") == "fast"
+
+
 def _hosts(value: str) -> tuple[str, ...]:
     return tuple(h.strip() for h in value.split(",") if h.strip())
 
@@ -180,8 +195,11 @@ class Settings:
     # sentence encoder (indexer/encoder): fp32 | int8 (ONNX Runtime) | torch (the reference);
     # threads default to the core count; ONNX files are exported on first use into models_dir,
     # which keeps the home it was first given (tests that swap `home` share one export)
+    # one switch for the two speed trade-offs below: `fast` makes int8 and the sentences path the
+    # defaults (each can still be set on its own); `accurate` (default) keeps fp32 and the own pass
+    speed: str = setting("VOXINDEX_SPEED", "accurate", _speed_choice)
     # fp32 by default: int8 passed every other gate but moved segmentation (see README "Measured speed")
-    encoder: str = setting("VOXINDEX_ENCODER", "fp32")
+    encoder: str = setting("VOXINDEX_ENCODER", lambda: "int8" if _fast() else "fp32")
     encoder_threads: int = setting("VOXINDEX_ENCODER_THREADS", lambda: str(os.cpu_count() or 1), int)
     encoder_batch: int = setting("VOXINDEX_ENCODER_BATCH", "64", int)
     models_dir: Path = setting("VOXINDEX_MODELS_DIR", lambda: str(Path(_home()) / "models"), Path)
@@ -191,7 +209,7 @@ class Settings:
     # the sentiment branch reads a long message from its sentences' pass (their layer-L states side
     # by side) instead of a prefix pass of its own: ~20 % more units/s, but 1.4-2.8 points less
     # accuracy on long messages (python -m indexer.evals.sentiment_paths), so opt-in
-    sentiment_from_sentences: bool = setting("VOXINDEX_SENTIMENT_FROM_SENTENCES", "0", _on)
+    sentiment_from_sentences: bool = setting("VOXINDEX_SENTIMENT_FROM_SENTENCES", lambda: "1" if _fast() else "0", _on)
     # the shared labeled corpora (`voxindex bench encoder`), next to the checkout by default
     corpora_dir: Path = setting("VOXINDEX_CORPORA", lambda: str(_repo_root().parent / "shared" / "corpora"), Path)
 
