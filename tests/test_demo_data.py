@@ -445,3 +445,18 @@ def test_the_demo_points_at_this_runs_indices_api_and_keys_not_the_defaults(tmp_
     assert "_cat/indices/acme-*" in text and "voxindex-*" not in text
     assert "http://127.0.0.1:8123/v1/search" in text and "http://127.0.0.1:8123/ui/" in text
     assert str(tmp_path / "home" / "api-keys.txt") in text or "home/api-keys.txt" in text
+
+
+def test_the_demo_does_not_hand_out_keys_for_an_api_it_did_not_start(tmp_path):
+    """`serve --background` reuses an API some other checkout or home started on the port; that
+    server does not know this run's keys, so the hints say how to serve this run instead."""
+    from dataclasses import replace
+
+    from voxindex.config import get_settings
+    from voxindex.demo import _api_is_ours, where_next
+
+    s = replace(get_settings(), index_prefix="acme", api_port=8123, home=tmp_path / "home")
+    assert not _api_is_ours(s)  # no pidfile in this home
+    text = where_next(s, api_ours=False)
+    assert "/v1/search" not in text and "/ui/" not in text
+    assert "VOXINDEX_API_PORT=8124 .venv/bin/voxindex serve --background" in text and "refuses the keys" in text

@@ -73,12 +73,14 @@ def run_demo(args: argparse.Namespace) -> int:
     # a re-run as of the same time on the same data grows no alert and says "no change"
     _step(f"Detectors: evaluate every rule once, as of {as_of}")
     _run(["detectors", "run", "--once", "--at", as_of])
+    api_ours = True
     if not args.no_api:
         _step("Search API: serve in the background (one this checkout started before is restarted)")
         _run(["serve", "--background"])
+        api_ours = _api_is_ours()
     table, ok = reconcile(out)
     print(table, flush=True)
-    print(f"\nDone in {time.monotonic() - t0:.0f}s.\n{where_next()}", flush=True)
+    print(f"\nDone in {time.monotonic() - t0:.0f}s.\n{where_next(api_ours=api_ours)}", flush=True)
     return 0 if ok else 1
 
 
@@ -167,9 +169,36 @@ def reconcile(data_dir: Path) -> tuple[str, bool]:
     return "\n".join(lines), all_ok
 
 
-def where_next(settings=None) -> str:
+def _api_is_ours(settings=None) -> bool:
+    """Whether this run's keys open the API on the configured port: the one this home's pidfile
+    names does; one `serve --background` reused (another checkout, another home, or a foreground
+    `voxindex serve`) is asked with this home's admin key."""
+    import urllib.error
+    import urllib.request
+
+    from search_api import server
+    from voxindex.config import get_settings
+
+    s = settings or get_settings()
+    if server.running_pid(server.default_pidfile(s)) is not None:
+        return True
+    try:
+        token = next(line.split()[1] for line in (Path(s.home) / "api-keys.txt").read_text().splitlines()
+                     if line.startswith("admin") and len(line.split()) > 1)
+        host = "127.0.0.1" if s.api_host in ("0.0.0.0", "") else s.api_host
+        req = urllib.request.Request(f"http://{host}:{s.api_port}/v1/alerts?size=1",
+                                     headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(req, timeout=5):
+            return True
+    except (OSError, StopIteration, urllib.error.URLError):  # HTTPError (401) is a URLError
+        return False
+
+
+def where_next(settings=None, api_ours: bool = True) -> str:
     """What to try after the demo, with this run's URL, index prefix, API address and keys file
-    (a demo run with another prefix or port must not point at the default ones)."""
+    (a demo run with another prefix or port must not point at the default ones). When the API on
+    that port was started elsewhere, this run's keys do not open it: say so instead of printing a
+    request that answers 401."""
     from voxindex.config import get_settings
 
     s = settings or get_settings()
@@ -180,11 +209,18 @@ def where_next(settings=None) -> str:
         (f"curl -s '{es}/_cat/indices/{s.index_prefix}-*?v'", "the indices"),
         (".venv/bin/voxindex deadletters", "what was rejected and why"),
         (".venv/bin/voxindex eval", "quality metrics against the ground truth"),
-        (f"curl -s -H \"Authorization: Bearer $(awk '/^admin/{{print $2}}' {keys})\" \\\n"
-         f"       '{api}/v1/search?q=sync+fails+after+update'", "hybrid search with citations"),
-        (f"{api}/ui/", f"the web view: sign in with a key from {keys} (viewer: no revenue)"),
-        (".venv/bin/voxindex detectors run", "keep detecting on a schedule"),
     ]
+    if api_ours:
+        rows += [
+            (f"curl -s -H \"Authorization: Bearer $(awk '/^admin/{{print $2}}' {keys})\" \\\n"
+             f"       '{api}/v1/search?q=sync+fails+after+update'", "hybrid search with citations"),
+            (f"{api}/ui/", f"the web view: sign in with a key from {keys} (viewer: no revenue)"),
+        ]
+    else:
+        rows.append((f"VOXINDEX_API_PORT={s.api_port + 1} .venv/bin/voxindex serve --background",
+                     f"serve this run on port {s.api_port + 1}: the API on {api} was started elsewhere "
+                     f"(another checkout or home) and refuses the keys in {keys}"))
+    rows.append((".venv/bin/voxindex detectors run", "keep detecting on a schedule"))
     return "Where to look next:\n" + "\n".join(f"  {cmd:<54}  {what}" for cmd, what in rows)
 
 
