@@ -30,6 +30,10 @@ def register_bench(bsub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", default="demo-data", metavar="DIR", help="source files to read (default ./demo-data)")
     p.add_argument("--warm-cache", action="store_true", help="use the normal embedding cache (default: a cold one)")
     p.add_argument("--batch", type=int, default=None, help="units per pipeline batch (default VOXINDEX_BULK_CHUNK)")
+    p.add_argument("--json", metavar="OUT", default=None, help="also write every number as JSON to OUT")
+    p.add_argument("--compare-speeds", type=int, default=0, metavar="ROUNDS",
+                   help="run the bench ROUNDS times per VOXINDEX_SPEED mode (accurate, fast), alternated, each in "
+                        "its own process (its own models and peak RSS), and print both side by side")
     p.set_defaults(func=_ingest)
 
 
@@ -214,10 +218,60 @@ def _ingest(args: argparse.Namespace) -> int:
     from voxindex.config import get_settings
     from voxindex.es import client, wait_until_up
 
+    if args.compare_speeds:
+        return _compare_speeds(args)
     settings = get_settings()
     es = client(settings)
     wait_until_up(es, timeout=30)
     units = read_units(args.data, args.n)
     result = bench_ingest(settings, es, units, args.batch or settings.bulk_chunk_size, args.warm_cache)
+    result["speed"] = settings.speed
     print(format_bench(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1))
+    return 0
+
+
+def speed_summary(runs: list[dict]) -> str:
+    """Pure: the per-run lines and, per mode, the median units/s (models loaded) and its ratio to
+    the default mode's, from `bench ingest --json` results that carry their `speed`."""
+    lines = [f"{'round':>5}  {'speed':9} {'units/s':>8} {'units/CPU-s':>11} {'peak RSS MB':>11}"]
+    for i, r in enumerate(runs):
+        lines.append(f"{i // 2 + 1:>5}  {r['speed']:9} {r['warm_units_per_s']:>8} {r['warm_units_per_cpu_s']:>11} "
+                     f"{r['peak_rss_mb']:>11.0f}")
+    from statistics import median
+
+    med = {m: float(median([r["warm_units_per_s"] for r in runs if r["speed"] == m]))
+           for m in dict.fromkeys(r["speed"] for r in runs)}
+    base = med.get("accurate")
+    lines.append("median units/s (models loaded): " + ", ".join(
+        f"{m} {v:.1f}" + (f" ({v / base:.2f}x)" if base and m != "accurate" else "") for m, v in med.items()))
+    return "\n".join(lines)
+
+
+def _compare_speeds(args: argparse.Namespace) -> int:
+    import subprocess
+    import tempfile
+
+    from voxindex.config import SPEEDS
+
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="vxspeeds-") as tmp:
+        for rnd in range(args.compare_speeds):
+            for mode in SPEEDS:  # alternated: machine drift hits both modes alike
+                out = Path(tmp) / f"{mode}-{rnd}.json"
+                cmd = [sys.executable, "-m", "voxindex.cli", "bench", "ingest", "--n", str(args.n), "--data", args.data,
+                       "--json", str(out), *(["--batch", str(args.batch)] if args.batch else []),
+                       *(["--warm-cache"] if args.warm_cache else [])]
+                env = {k: v for k, v in os.environ.items()
+                       if k not in ("VOXINDEX_ENCODER", "VOXINDEX_SENTIMENT_FROM_SENTENCES")}
+                print(f"round {rnd + 1}/{args.compare_speeds}: VOXINDEX_SPEED={mode}", file=sys.stderr, flush=True)
+                done = subprocess.run(cmd, env={**env, "VOXINDEX_SPEED": mode}, stdout=subprocess.DEVNULL)
+                if done.returncode != 0:
+                    print(f"error: the {mode} run failed (exit {done.returncode})", file=sys.stderr)
+                    return done.returncode
+                runs.append(json.loads(out.read_text()))
+    print(speed_summary(runs))
+    if args.json:
+        Path(args.json).write_text(json.dumps(runs, indent=1))
     return 0

@@ -92,3 +92,13 @@ def test_a_bad_log_level_is_a_clear_error(monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("VOXINDEX_LOG_LEVEL", "loud")
     assert cli.main(["detectors", "validate", str(tmp_path)]) == 1
     assert "VOXINDEX_LOG_LEVEL='loud'" in capsys.readouterr().err
+
+
+def test_bench_ingest_compares_speed_modes_by_their_median_against_the_default():
+    from indexer.bench import speed_summary
+
+    run = lambda speed, ups: {"speed": speed, "warm_units_per_s": ups, "warm_units_per_cpu_s": ups / 1.5,  # noqa: E731
+                              "peak_rss_mb": 1500.0}
+    text = speed_summary([run("accurate", 150.0), run("fast", 210.0), run("accurate", 170.0), run("fast", 200.0)])
+    assert "accurate 160.0" in text and "fast 205.0 (1.28x)" in text
+    assert len(text.splitlines()) == 6  # header, four runs, the medians
