@@ -385,3 +385,23 @@ def test_the_trainers_sentences_path_input_is_the_one_ingest_composes(tmp_path, 
     want = emb.take_states([rows[1]["text"]])[0]
     assert got[0].shape == want.shape
     assert np.abs(got[0].astype(np.float32) - want).max() < 1e-2  # fp16 storage
+
+
+def test_with_the_sentences_path_a_cached_sentence_gets_its_states_back_alone(tmp_path, settings):
+    """A sentence whose vector comes from the embedding cache and whose states have left the LRU is
+    given its own states again (a prefix pass over that sentence), so its message still composes
+    instead of paying a prefix pass over all its words; without the sentences path nothing is run."""
+    from indexer.enrich.embed import Embedder, EmbeddingCache
+
+    sentence = "The export to CSV has been failing every night since Tuesday."
+    emb = Embedder(settings=settings, cache=EmbeddingCache(tmp_path / "e.sqlite"), share_layer=4, share_tokens=96,
+                   compose=True)
+    _, (first,) = emb.encode_with_states([sentence])
+    emb._states.clear()  # as after many batches
+    computed = emb.computed
+    _, (again,) = emb.encode_with_states([sentence])
+    assert emb.computed == computed  # the vector was a cache hit
+    assert again is not None and again.shape == first.shape and np.allclose(again, first, atol=1e-3)
+
+    plain = Embedder(settings=settings, cache=EmbeddingCache(tmp_path / "e.sqlite"), share_layer=4, share_tokens=96)
+    assert plain.encode_with_states([sentence])[1] == [None]  # the default path: its own pass later, as before

@@ -148,7 +148,20 @@ class Embedder:
             cached.update(new)
         if self.share_layer is not None and len(states) < len(unique):
             with _STATES_LOCK:  # a repeated sentence: its vector from the cache, its states from before
-                states.update({k: self._states[k] for k in unique - states.keys() if k in self._states})
+                for k in unique - states.keys():
+                    if k in self._states:
+                        states[k] = self._states[k]
+                        self._states.move_to_end(k)  # least recently used leaves first: greetings stay
+        if self.compose and self.share_layer is not None and len(states) < len(unique):
+            # A sentence whose vector came from the cache and whose states are gone would leave its
+            # message nothing to compose, and the message would pay a prefix pass of its own over all
+            # its words: the prefix pass over that sentence alone is the cheaper one.
+            lost = sorted({k: t for k, t in zip(keys, texts) if k not in states}.items())
+            out = self.encoder.encode([t for _, t in lost], hidden_layers=(self.share_layer,), embeddings=False,
+                                      max_tokens=self.share_tokens, trimmed=True)
+            found = list(zip((k for k, _ in lost), out.trimmed[self.share_layer]))
+            self._keep(found)
+            states.update(found)
         return np.stack([cached[k] for k in keys]).astype(np.float32), [states.get(k) for k in keys]
 
     def remember(self, texts: list[str], vectors: np.ndarray) -> None:
