@@ -31,7 +31,7 @@ def bootstrap_keys(es, settings: Settings, out=None) -> Path | None:
         return None
     admin, _ = store.create("admin", "admin", created_by="bootstrap")
     viewer, _ = store.create("viewer", "viewer", created_by="bootstrap")
-    path = Path(settings.home) / "api-keys.txt"
+    path = keys_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -152,13 +152,43 @@ def running_pid(pidfile: Path) -> int | None:
     return pid
 
 
+def _reachable(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "") else host
+
+
 def answers(host: str, port: int, timeout: float = 2.0) -> bool:
     """Does a VoxIndex API already answer there (one this pidfile does not know about)?"""
     import urllib.request
 
-    target = "127.0.0.1" if host in ("0.0.0.0", "") else host
     try:
-        with urllib.request.urlopen(f"http://{target}:{port}/healthz", timeout=timeout) as res:
+        with urllib.request.urlopen(f"http://{_reachable(host)}:{port}/healthz", timeout=timeout) as res:
             return res.status == 200
     except Exception:
+        return False
+
+
+def keys_file(settings: Settings) -> Path:
+    """Where `bootstrap_keys` saves the first admin and viewer keys of this home."""
+    return Path(settings.home) / "api-keys.txt"
+
+
+def saved_key(settings: Settings, name: str) -> str | None:
+    """The key `bootstrap_keys` saved under `name` ("admin", "viewer"), or None."""
+    try:
+        lines = keys_file(settings).read_text().splitlines()
+    except OSError:
+        return None
+    return next((parts[1] for parts in map(str.split, lines) if len(parts) > 1 and parts[0] == name), None)
+
+
+def accepts(host: str, port: int, key: str, timeout: float = 5.0) -> bool:
+    """Does the API there accept this key (an API another home started refuses it with 401)?"""
+    import urllib.request
+
+    req = urllib.request.Request(f"http://{_reachable(host)}:{port}/v1/alerts?size=1",
+                                 headers={"Authorization": f"Bearer {key}"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout):
+            return True
+    except OSError:  # refused, timed out, or an HTTP error (urllib's HTTPError is an OSError)
         return False

@@ -460,3 +460,15 @@ def test_the_demo_does_not_hand_out_keys_for_an_api_it_did_not_start(tmp_path):
     text = where_next(s, api_ours=False)
     assert "/v1/search" not in text and "/ui/" not in text
     assert "VOXINDEX_API_PORT=8124 .venv/bin/voxindex serve --background" in text and "refuses the keys" in text
+
+
+def test_the_saved_keys_are_read_back_in_the_format_bootstrap_writes(tmp_path):
+    from dataclasses import replace
+
+    from search_api.server import keys_file, saved_key
+    from voxindex.config import get_settings
+
+    s = replace(get_settings(), home=tmp_path)
+    assert saved_key(s, "admin") is None  # no file yet
+    keys_file(s).write_text("admin  vx_a1\nviewer vx_v1\n")  # as bootstrap_keys writes it
+    assert (saved_key(s, "admin"), saved_key(s, "viewer"), saved_key(s, "auditor")) == ("vx_a1", "vx_v1", None)

@@ -173,25 +173,14 @@ def _api_is_ours(settings=None) -> bool:
     """Whether this run's keys open the API on the configured port: the one this home's pidfile
     names does; one `serve --background` reused (another checkout, another home, or a foreground
     `voxindex serve`) is asked with this home's admin key."""
-    import urllib.error
-    import urllib.request
-
     from search_api import server
     from voxindex.config import get_settings
 
     s = settings or get_settings()
     if server.running_pid(server.default_pidfile(s)) is not None:
         return True
-    try:
-        token = next(line.split()[1] for line in (Path(s.home) / "api-keys.txt").read_text().splitlines()
-                     if line.startswith("admin") and len(line.split()) > 1)
-        host = "127.0.0.1" if s.api_host in ("0.0.0.0", "") else s.api_host
-        req = urllib.request.Request(f"http://{host}:{s.api_port}/v1/alerts?size=1",
-                                     headers={"Authorization": f"Bearer {token}"})
-        with urllib.request.urlopen(req, timeout=5):
-            return True
-    except (OSError, StopIteration, urllib.error.URLError):  # HTTPError (401) is a URLError
-        return False
+    key = server.saved_key(s, "admin")
+    return key is not None and server.accepts(s.api_host, s.api_port, key)
 
 
 def where_next(settings=None, api_ours: bool = True) -> str:
@@ -199,12 +188,13 @@ def where_next(settings=None, api_ours: bool = True) -> str:
     (a demo run with another prefix or port must not point at the default ones). When the API on
     that port was started elsewhere, this run's keys do not open it: say so instead of printing a
     request that answers 401."""
+    from search_api import server
     from voxindex.config import get_settings
 
     s = settings or get_settings()
     es = s.es_url.rstrip("/")
     api = f"http://{s.api_host}:{s.api_port}"
-    keys = os.path.relpath(Path(s.home) / "api-keys.txt")
+    keys = os.path.relpath(server.keys_file(s))
     rows = [
         (f"curl -s '{es}/_cat/indices/{s.index_prefix}-*?v'", "the indices"),
         (".venv/bin/voxindex deadletters", "what was rejected and why"),
