@@ -198,9 +198,7 @@ class Embedder:
         opt-in: `compose` (VOXINDEX_SENTIMENT_FROM_SENTENCES=1)."""
         if not self.compose or self.share_layer is None or not parts or any(st is None for st in parts):
             return False
-        # cut like a text's own pass would be: the branch never saw more word pieces than this
-        joined = parts[0] if len(parts) == 1 else np.concatenate(parts)[: self.share_tokens or None]
-        self._keep([(self.key(text), joined)])
+        self._keep([(self.key(text), side_by_side(parts, self.share_tokens))])
         return True
 
     def take_states(self, texts: list[str]) -> dict[int, np.ndarray]:
@@ -213,6 +211,13 @@ class Embedder:
                 if st is not None:
                     found[i] = st
         return found
+
+
+def side_by_side(parts: list[np.ndarray], max_tokens: int | None) -> np.ndarray:
+    """Pure: a text's branch input from its sentences' layer-L states, in order, cut like the text's
+    own pass would be (the branch never saw more word pieces than `max_tokens`). Ingest
+    (`compose_states`) and the trainer's cache (`precompute_composed`) both build it here."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)[: max_tokens or None]
 
 
 _EMBEDDERS: dict[tuple, Embedder] = {}

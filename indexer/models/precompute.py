@@ -70,6 +70,7 @@ def precompute_composed(root: Path, cache: Path, spec: corpora.CorpusSpec, *, la
     """For each row the segment stage would plan (`segment.candidates`), the branch input the
     sentences path gives it at ingest (`Embedder.compose_states`): every sentence encoded on its
     own, their layer-L states side by side, cut to MAX_TOKENS. Stored as (row index, states)."""
+    from indexer.enrich.embed import side_by_side
     from indexer.enrich.segment import candidates
 
     out = composed_path(cache, spec.name)
@@ -84,7 +85,7 @@ def precompute_composed(root: Path, cache: Path, spec: corpora.CorpusSpec, *, la
     states = enc.trimmed[layer] if enc is not None else []
     packed, lengths, at = [], [], 0
     for _, sentences in planned:
-        joined = np.concatenate(states[at:at + len(sentences)])[:MAX_TOKENS]
+        joined = side_by_side(states[at:at + len(sentences)], MAX_TOKENS)
         at += len(sentences)
         packed.append(joined.astype(np.float16))
         lengths.append(len(joined))
