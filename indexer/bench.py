@@ -235,14 +235,14 @@ def _ingest(args: argparse.Namespace) -> int:
 def speed_summary(runs: list[dict]) -> str:
     """Pure: the per-run lines and, per mode, the median units/s (models loaded) and its ratio to
     the default mode's, from `bench ingest --json` results that carry their `speed`."""
-    lines = [f"{'round':>5}  {'speed':9} {'units/s':>8} {'units/CPU-s':>11} {'peak RSS MB':>11}"]
-    for i, r in enumerate(runs):
-        lines.append(f"{i // 2 + 1:>5}  {r['speed']:9} {r['warm_units_per_s']:>8} {r['warm_units_per_cpu_s']:>11} "
-                     f"{r['peak_rss_mb']:>11.0f}")
     from statistics import median
 
-    med = {m: float(median([r["warm_units_per_s"] for r in runs if r["speed"] == m]))
-           for m in dict.fromkeys(r["speed"] for r in runs)}
+    modes = list(dict.fromkeys(r["speed"] for r in runs))  # in run order: the rounds alternate them
+    lines = [f"{'round':>5}  {'speed':9} {'units/s':>8} {'units/CPU-s':>11} {'peak RSS MB':>11}"]
+    for i, r in enumerate(runs):
+        lines.append(f"{i // len(modes) + 1:>5}  {r['speed']:9} {r['warm_units_per_s']:>8} "
+                     f"{r['warm_units_per_cpu_s']:>11} {r['peak_rss_mb']:>11.0f}")
+    med = {m: float(median([r["warm_units_per_s"] for r in runs if r["speed"] == m])) for m in modes}
     base = med.get("accurate")
     lines.append("median units/s (models loaded): " + ", ".join(
         f"{m} {v:.1f}" + (f" ({v / base:.2f}x)" if base and m != "accurate" else "") for m, v in med.items()))
