@@ -45,6 +45,19 @@ def test_onnx_vectors_match_the_torch_reference(settings, reference, kind, mean_
     assert cosine.mean() >= mean_floor and cosine.min() >= min_floor, cosine
 
 
+def test_the_default_encoder_gives_a_text_the_same_vector_whatever_batch_it_is_in(settings):
+    """Why fp32 is the default: int8 quantizes activations with one scale per batch tensor, so
+    its vectors move with their batch-mates (README "Measured speed"); fp32's do not."""
+    from indexer.encoder import get_encoder
+
+    enc = get_encoder(settings)
+    assert settings.encoder == "fp32"
+    batched = enc.encode(TEXTS).embeddings
+    alone = np.concatenate([enc.encode([t]).embeddings for t in TEXTS])
+    reordered = enc.encode(TEXTS[::-1]).embeddings[::-1]
+    assert (batched * alone).sum(1).min() > 0.99999 and (batched * reordered).sum(1).min() > 0.99999
+
+
 def test_hidden_states_equal_hugging_face_output_hidden_states(settings, reference):
     import torch
 
@@ -273,6 +286,23 @@ def test_a_derived_vector_is_the_token_weighted_mean_of_its_sentences_and_exact_
     assert np.allclose(derive_vector(np.stack([a]), [7]), a)
     v = derive_vector(np.stack([a, b]), [30, 10])
     assert np.isclose(np.linalg.norm(v), 1.0) and v[0] == pytest.approx(3 * v[1])
+
+
+def test_split_agreement_counts_messages_grouped_exactly_alike_and_each_kinds_splits():
+    from indexer.encoder.bench import split_agreement
+
+    fp32 = [[[0, 1]], [[0], [1, 2]], [[0], [1]]]
+    int8 = [[[0, 1]], [[0, 1, 2]], [[0], [1]]]
+    assert split_agreement(fp32, int8) == {"messages": 3, "same_split": 0.6667, "split": 1, "split_reference": 2}
+
+
+def test_bench_encoder_checks_split_decisions_on_real_multi_sentence_messages(settings):
+    from indexer.encoder.bench import segmentation_fidelity
+
+    if not (settings.corpora_dir / "intent").is_dir():
+        pytest.skip(f"the shared corpora are not at {settings.corpora_dir}")
+    r = segmentation_fidelity(settings, settings.corpora_dir, 40, kinds=("fp32", "fp32"))
+    assert r["fp32"]["messages"] == 40 and r["fp32"]["same_split"] == 1.0
 
 
 def test_concurrent_queries_get_the_same_vectors_as_one_at_a_time(settings):

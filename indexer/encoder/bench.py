@@ -2,8 +2,13 @@
 
 1. Speed and fidelity: texts/s (wall and per CPU-second) of torch fp32 (the reference), ONNX
    Runtime fp32 and ONNX Runtime int8 on N real short texts from the shared corpora (dev/test
-   files only), same threads, same length-sorted batches; mean / min cosine to torch fp32.
-2. With --data DIR (labeled, e.g. demo data): the quality gates per kind: taxonomy and sentiment
+   files only), same threads, same length-sorted batches; mean / min cosine to torch fp32; and
+   batch invariance: the cosine of a text's vector in its batch to its vector encoded alone.
+2. Segmentation on real text, label-free: on N real multi-sentence messages (app reviews,
+   complaint tweets, product reviews), the share each kind splits exactly as fp32 does (same
+   sentence groups). The split decision sits on confidence thresholds, so this is where a
+   quantized encoder would show first.
+3. With --data DIR (labeled, e.g. demo data): the quality gates per kind: taxonomy and sentiment
    eval metrics and search nDCG@10 (each kind embeds its own search corpus, under its own index
    prefix, dropped afterwards), plus what one encoder pass per message costs: the cosine of unit
    vectors derived from sentence vectors to the exact ones, and search nDCG with derived vectors.
@@ -22,7 +27,11 @@ from pathlib import Path
 import numpy as np
 
 TEXT_FILES = ("sentiment/tweeteval-val.jsonl", "intent/banking77-test.jsonl", "intent/clinc150-test.jsonl")
+# real messages long enough to be segmentation candidates (fidelity only: nothing is tuned on them)
+LONG_TEXT_FILES = ("intent/app-reviews-8000.jsonl", "intent/complaints-tweets.jsonl",
+                   "sentiment/amazon-multidomain-reviews.jsonl")
 KIND_ORDER = ("torch", "fp32", "int8")
+ALONE = 200  # texts also encoded one at a time, for the batch-invariance columns
 
 
 def register_bench(bsub: argparse._SubParsersAction, name: str = "encoder") -> None:
@@ -31,9 +40,12 @@ def register_bench(bsub: argparse._SubParsersAction, name: str = "encoder") -> N
     p.add_argument("--n", type=int, default=2000, help="real short texts to encode (default 2000)")
     p.add_argument("--threads", type=int, default=None, help="threads for every kind (default VOXINDEX_ENCODER_THREADS)")
     p.add_argument("--corpora", default=None, metavar="DIR", help="shared corpora directory (default VOXINDEX_CORPORA, ../shared/corpora)")
+    p.add_argument("--split-messages", type=int, default=2000, metavar="N",
+                   help="real multi-sentence messages for the split-agreement check (default 2000; 0 skips it)")
     p.add_argument("--data", metavar="DIR", help="labeled directory (ground_truth/): also run the quality gates")
     p.add_argument("--limit", type=int, default=2000, help="labeled units per eval task (default 2000)")
-    p.add_argument("--quality-kinds", default="torch,int8", help="kinds the quality gates compare (default torch,int8)")
+    p.add_argument("--quality-kinds", default="torch,int8", help="kinds the quality gates compare, the first being the reference "
+                        "(default torch,int8; fp32,int8 is quicker: fp32 gives torch's vectors to 1e-7)")
     p.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
     p.set_defaults(func=_run)
 
@@ -68,11 +80,53 @@ def speed_and_fidelity(settings, texts: list[str], threads: int) -> dict:
         if ref is None:
             ref = vecs
         cos = (vecs * ref).sum(1)
+        # dynamic int8 quantizes activations with one scale per batch tensor, so a text's vector
+        # depends on its batch-mates; this is how much, against each of a sample encoded alone
+        alone = np.concatenate([enc.encode([t]).embeddings for t in texts[:ALONE]])
+        own = (alone * vecs[:ALONE]).sum(1)
         rows[kind] = {"texts_per_s": round(len(texts) / wall, 1), "texts_per_cpu_s": round(len(texts) / cpu, 1),
                       "cosine_mean": round(float(cos.mean()), 4), "cosine_min": round(float(cos.min()), 4),
-                      "cosine_p01": round(float(np.quantile(cos, 0.01)), 4)}
+                      "cosine_p01": round(float(np.quantile(cos, 0.01)), 4),
+                      "alone_cosine_mean": round(float(own.mean()), 4), "alone_cosine_min": round(float(own.min()), 4)}
     return {"texts": len(texts), "mean_tokens": round(float(np.mean(tokens)), 1), "threads": threads,
             "batch": settings.encoder_batch, "kinds": rows}
+
+
+def split_candidates(corpora: Path, n: int, seed: int = 7) -> list[tuple[list[str], list[int]]]:
+    """A deterministic sample of n real messages segmentation would classify: (sentences, indices)."""
+    from indexer.enrich.segment import candidates
+
+    plans = []
+    for name in LONG_TEXT_FILES:
+        path = corpora / name
+        if path.exists():
+            with path.open(encoding="utf-8") as fh:
+                plans.extend(p for p in (candidates(json.loads(line).get("text", "")) for line in fh) if p[1])
+    random.Random(seed).shuffle(plans)
+    return plans[:n]
+
+
+def split_agreement(reference: list[list[list[int]]], other: list[list[list[int]]]) -> dict:
+    """Pure: how often two kinds group each message's sentences identically, and how many each splits."""
+    same = sum(a == b for a, b in zip(reference, other))
+    return {"messages": len(reference), "same_split": round(same / max(1, len(reference)), 4),
+            "split": sum(len(g) > 1 for g in other), "split_reference": sum(len(g) > 1 for g in reference)}
+
+
+def segmentation_fidelity(settings, corpora: Path, n: int, kinds=("fp32", "int8")) -> dict:
+    """Each kind's split decisions on n real messages against the first kind's (fp32: torch's)."""
+    from indexer.encoder import get_encoder
+    from indexer.enrich.segment import plan_groups
+    from indexer.enrich.taxonomy import get_classifier
+
+    plans = split_candidates(corpora, n)
+    todo = sorted({sentences[i] for sentences, idx in plans for i in idx})
+    clf = get_classifier(settings=settings)
+    groups = {}
+    for kind in kinds:
+        preds = dict(zip(todo, clf.predict(todo, get_encoder(settings, kind).encode(todo).embeddings)))
+        groups[kind] = [plan_groups(sentences, {i: preds[sentences[i]] for i in idx}) for sentences, idx in plans]
+    return {kind: split_agreement(groups[kinds[0]], groups[kind]) for kind in kinds[1:]}
 
 
 def _use_kind(kind: str) -> None:
@@ -231,9 +285,11 @@ def _flat_metrics(m: dict, prefix: str = "") -> dict:
     return out
 
 
-def gates(q: dict, reference: str = "torch") -> list[tuple[str, str, float, float, bool]]:
-    """Pure: (kind, metric, value, reference value, within 0.01) for every shared scalar metric."""
+def gates(q: dict, reference: str | None = None) -> list[tuple[str, str, float, float, bool]]:
+    """Pure: (kind, metric, value, reference value, within 0.01) for every shared scalar metric;
+    the reference is the first kind measured unless named."""
     rows = []
+    reference = reference or next(iter(q), None)
     ref = q.get(reference)
     if not ref:
         return rows
@@ -259,13 +315,19 @@ def format_result(r: dict) -> str:
     sp = r["speed"]
     lines = [f"encoder bench: {sp['texts']} real short texts (mean {sp['mean_tokens']} tokens), "
              f"{sp['threads']} threads, batch {sp['batch']}, length-sorted; load average {r['load']}",
-             f"{'kind':8s} {'texts/s':>8s} {'texts/CPU-s':>12s} {'cos mean':>9s} {'cos min':>8s} {'cos p01':>8s}"]
+             f"{'kind':8s} {'texts/s':>8s} {'texts/CPU-s':>12s} {'cos mean':>9s} {'cos min':>8s} {'cos p01':>8s} "
+             f"{'alone mean':>11s} {'alone min':>10s}"]
     for kind, v in sp["kinds"].items():
         lines.append(f"{kind:8s} {v['texts_per_s']:8.1f} {v['texts_per_cpu_s']:12.1f} {v['cosine_mean']:9.4f} "
-                     f"{v['cosine_min']:8.4f} {v['cosine_p01']:8.4f}")
+                     f"{v['cosine_min']:8.4f} {v['cosine_p01']:8.4f} {v.get('alone_cosine_mean', float('nan')):11.4f} "
+                     f"{v.get('alone_cosine_min', float('nan')):10.4f}")
+    lines.append(f"(cos: to torch fp32; alone: each of {ALONE} texts' batched vector against the same text encoded alone)")
+    for kind, v in (r.get("split_agreement") or {}).items():
+        lines.append(f"segmentation on {v['messages']} real multi-sentence messages: {kind} groups the sentences exactly as "
+                     f"fp32 on {v['same_split']:.3f} of them; splits {v['split']} vs fp32's {v['split_reference']}")
     if r.get("quality"):
         lines.append("")
-        lines.append(f"quality gates against torch fp32 (|difference| <= 0.01), --limit {r['limit']}:")
+        lines.append(f"quality gates against {next(iter(r['quality']))} (|difference| <= 0.01), --limit {r['limit']}:")
         for kind, metric, a, b, ok in gates(r["quality"]):
             lines.append(f"  {'ok ' if ok else 'MISS'} {kind:5s} {metric:60s} {a:.4f} vs {b:.4f}")
         lines.append("one encoder pass per message (unit vectors derived from sentence vectors):")
@@ -298,8 +360,12 @@ def _run(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     threads = args.threads or settings.encoder_threads
-    texts = real_texts(Path(args.corpora or settings.corpora_dir), args.n)
+    corpora = Path(args.corpora or settings.corpora_dir)
+    texts = real_texts(corpora, args.n)
     result = {"load": round(os.getloadavg()[0], 1), "speed": speed_and_fidelity(settings, texts, threads), "limit": args.limit}
+    if args.split_messages:
+        result["split_agreement"] = segmentation_fidelity(replace(settings, encoder_threads=threads), corpora,
+                                                          args.split_messages)
     if args.data:
         result["quality"] = quality(settings, args.data, args.limit, [k for k in args.quality_kinds.split(",") if k])
     print(format_result(result))
