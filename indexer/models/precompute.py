@@ -28,9 +28,11 @@ def chunk_path(cache: Path, name: str, i: int) -> Path:
 
 
 def encoder(settings=None):
+    """fp32 whatever the deployment runs: training reads the reference states (torch's to 1e-7),
+    so a model trains the same on any machine and its int8 serving is measured against them."""
     from indexer.encoder import get_encoder
 
-    return get_encoder(settings)
+    return get_encoder(settings, "fp32")
 
 
 def precompute_corpus(root: Path, cache: Path, spec: corpora.CorpusSpec, *, layers=LAYERS,
@@ -45,7 +47,7 @@ def precompute_corpus(root: Path, cache: Path, spec: corpora.CorpusSpec, *, laye
             continue
         t0 = time.time()
         part = texts[ci * CHUNK:(ci + 1) * CHUNK]
-        # The pipeline's own encoder runtime (ONNX, fp32 by default: numerically the torch model,
+        # The pipeline's own encoder runtime (ONNX, fp32 here: numerically the torch model,
         # ~5x faster here) computes only the layers up to the cached one, length-sorted. States are
         # cut to MAX_TOKENS after the pass, exactly as the served branch cuts them.
         out_enc = encoder(settings).encode(part, hidden_layers=tuple(layers), embeddings=False)
