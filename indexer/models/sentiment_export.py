@@ -73,9 +73,13 @@ def export_onnx(branch, path: Path) -> None:
 
 
 def quantize(src: Path, dst: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    """Dynamic int8 with per-token activation scales (indexer/encoder/quantize.py): a message's
+    probabilities do not depend on the messages batched with it."""
+    from onnxruntime.quantization import QuantType
 
-    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
+    from indexer.encoder.quantize import quantize_dynamic_rows
+
+    quantize_dynamic_rows(src, dst, weight_type=QuantType.QInt8)
 
 
 def onnx_probs(path: Path, frozen, seqs: list[np.ndarray], batch: int = 128) -> np.ndarray:
