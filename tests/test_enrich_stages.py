@@ -53,6 +53,16 @@ def test_embeddings_are_unit_vectors_and_cached_so_reruns_do_not_recompute(embed
     assert fresh.computed == 0 and np.allclose(again, vecs, atol=1e-6)
 
 
+def test_int8_vectors_are_cached_per_export_recipe_apart_from_fp32(monkeypatch):
+    import indexer.enrich.embed as embed
+
+    text = "Sync is stuck since the update"
+    assert embed.text_key(text, "fp32") == embed.text_key(text, "torch") != embed.text_key(text, "int8")
+    before = embed.text_key(text, "int8")
+    monkeypatch.setattr(embed, "EXPORT_VERSION", "next")
+    assert embed.text_key(text, "int8") != before and embed.text_key(text, "fp32") == embed.text_key(text)
+
+
 def test_taxonomy_labels_customer_units_with_version_confidence_and_review_flag(classifier, embedder):
     from indexer.enrich.embed import embed_stage
     from indexer.enrich.taxonomy import taxonomy_stage

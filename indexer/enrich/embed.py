@@ -18,6 +18,7 @@ from typing import Iterable
 
 import numpy as np
 
+from indexer.encoder.export import EXPORT_VERSION
 from indexer.encoder.weights import model_dir  # noqa: F401  (the weights are the encoder's; importable from here too)
 from indexer.pipeline import FunctionStage
 from voxindex.config import EMBEDDING_DIMS, Settings, get_settings
@@ -29,8 +30,9 @@ MAX_TOKENS = 256  # the model was trained on 128-256 word pieces; longer text is
 
 def text_key(text: str, kind: str = "fp32") -> str:
     """fp32 ONNX and torch give the same vectors (cosine 1 - 1e-7) and share the keys written
-    before the ONNX runtime existed; int8 vectors are cached apart so precisions never mix."""
-    tag = MODEL_NAME if kind in ("fp32", "torch") else f"{MODEL_NAME}:{kind}"
+    before the ONNX runtime existed; int8 vectors are cached apart, per export recipe
+    (`EXPORT_VERSION`: per-token activation scales changed them), so precisions and recipes never mix."""
+    tag = MODEL_NAME if kind in ("fp32", "torch") else f"{MODEL_NAME}:{kind}:e{EXPORT_VERSION}"
     return hashlib.sha1(f"{tag}\x1f{text}".encode("utf-8")).hexdigest()
 
 
