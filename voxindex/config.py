@@ -198,8 +198,8 @@ class Settings:
     # one switch for the two speed trade-offs below: `fast` makes int8 and the sentences path the
     # defaults (each can still be set on its own); `accurate` (default) keeps fp32 and the own pass
     speed: str = setting("VOXINDEX_SPEED", "accurate", _speed_choice)
-    # fp32 by default: int8 passes every quality gate, but its vectors move with their batch-mates
-    # (dynamic activation scales), so a label could depend on the batch (README "Measured speed")
+    # fp32 by default: int8 (activations scaled per token, so batch-invariant) passes every quality
+    # gate but saves the whole pipeline no CPU (README "Measured speed")
     encoder: str = setting("VOXINDEX_ENCODER", lambda: "int8" if _fast() else "fp32")
     encoder_threads: int = setting("VOXINDEX_ENCODER_THREADS", lambda: str(os.cpu_count() or 1), int)
     encoder_batch: int = setting("VOXINDEX_ENCODER_BATCH", "64", int)

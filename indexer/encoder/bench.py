@@ -80,8 +80,8 @@ def speed_and_fidelity(settings, texts: list[str], threads: int) -> dict:
         if ref is None:
             ref = vecs
         cos = (vecs * ref).sum(1)
-        # dynamic int8 quantizes activations with one scale per batch tensor, so a text's vector
-        # depends on its batch-mates; this is how much, against each of a sample encoded alone
+        # int8 with one activation scale per batch tensor made a text's vector depend on its
+        # batch-mates (indexer/encoder/quantize.py); this checks each kind against texts alone
         alone = np.concatenate([enc.encode([t]).embeddings for t in texts[:ALONE]])
         own = (alone * vecs[:ALONE]).sum(1)
         rows[kind] = {"texts_per_s": round(len(texts) / wall, 1), "texts_per_cpu_s": round(len(texts) / cpu, 1),

@@ -2,10 +2,10 @@
 
 Three interchangeable kinds, chosen by `VOXINDEX_ENCODER`:
 - `fp32`  ONNX Runtime, the exported weights unchanged (numerically the torch model; default);
-- `int8`  ONNX Runtime, MatMul weights dynamically quantized per channel: ~1.3-1.6x faster, cosine
-          0.996 to the reference and within 0.01 on every quality gate, segmentation included; but
-          activations get one scale per batch, so a text's vector moves with its batch-mates (mean
-          cosine 0.994 to the same text encoded alone, `voxindex bench encoder`), so it is opt-in;
+- `int8`  ONNX Runtime, MatMul weights dynamically quantized per channel, activations per token
+          (`quantize.py`: a text's vector does not depend on its batch-mates): ~1.1-1.2x the
+          encoder's speed, cosine 0.998 to the reference, within 0.01 on every quality gate; it
+          saves the whole pipeline no CPU, so it is opt-in (README "Measured speed");
 - `torch` the transformers model itself: the reference the other two are measured against.
 
 Texts are tokenized by the fast tokenizer, sorted by token count and run in batches of

@@ -238,9 +238,9 @@ def prefix_states(encoder, max_tokens: int):
 
     def hidden(batch, layer):
         out = encoder.encode(list(batch), hidden_layers=(layer,), embeddings=False, max_tokens=max_tokens)
-        # padded positions zeroed, as the states the embed pass keeps arrive (predict_states): the
-        # int8 branch quantizes activations over the whole batch tensor, so the same text must
-        # not score differently by the path its states took
+        # padded positions zeroed, as the states the embed pass keeps arrive (predict_states), so
+        # both paths feed the branch identical tensors (its int8 scales are per token since
+        # indexer/encoder/quantize.py; before, padding moved every real token's scale)
         return out.hidden[layer] * out.attention_mask[..., None], out.attention_mask
 
     return hidden
