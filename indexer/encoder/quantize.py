@@ -75,6 +75,8 @@ def row_scaled(model):
             if mm.op_type != "MatMulInteger" or cast[0].op_type != "Cast" or len(mul) != 1 or mul[0].op_type != "Mul":
                 raise ValueError(f"unexpected quantized MatMul pattern after {n.name}")
             rescale[mul[0].output[0]] = (mul[0].output[0] + "_rows", rows)
+    if rescale.keys() & {o.name for o in g.output}:  # would be left without its row scale
+        raise ValueError("a quantized MatMul's output is a graph output; row_scaled does not handle that")
     for n in nodes:
         for k, i in enumerate(n.input):
             if i in rescale:
