@@ -447,3 +447,34 @@ def test_with_the_sentences_path_a_cached_sentence_gets_its_states_back_alone(tm
 
     plain = Embedder(settings=settings, cache=EmbeddingCache(tmp_path / "e.sqlite"), share_layer=4, share_tokens=96)
     assert plain.encode_with_states([sentence])[1] == [None]  # the default path: its own pass later, as before
+
+
+def test_the_trainers_int8_quantization_scales_each_row_alone(tmp_path):
+    """`voxindex train sentiment` quantizes through quantize_dynamic_rows: a row's output must not
+    depend on the other rows of the batch, and must stay close to fp32."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+    from onnxruntime.quantization import QuantType
+
+    from indexer.encoder.quantize import quantize_dynamic_rows
+
+    rng = np.random.default_rng(0)
+    w, b = rng.normal(size=(64, 32)).astype(np.float32), rng.normal(size=32).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["xw"]), helper.make_node("Add", ["xw", "b"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", "t", 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", "t", 32])],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    src, dst = tmp_path / "fp32.onnx", tmp_path / "int8.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(src))
+    quantize_dynamic_rows(src, dst, weight_type=QuantType.QInt8)
+    run = ort.InferenceSession(str(dst), providers=["CPUExecutionProvider"]).run
+    x = rng.normal(size=(4, 5, 64)).astype(np.float32)
+    x[3] *= 50  # a loud neighbour: with one scale per batch tensor it would coarsen every other row
+    (together,) = run(None, {"x": x})
+    alone = np.concatenate([run(None, {"x": x[i : i + 1]})[0] for i in range(4)])
+    assert np.allclose(together, alone, atol=1e-5)
+    exact = x @ w + b
+    cos = (together * exact).sum(-1) / np.linalg.norm(together, axis=-1) / np.linalg.norm(exact, axis=-1)
+    assert cos.min() > 0.999
