@@ -238,10 +238,9 @@ def prefix_states(encoder, max_tokens: int):
 
     def hidden(batch, layer):
         out = encoder.encode(list(batch), hidden_layers=(layer,), embeddings=False, max_tokens=max_tokens)
-        # padded positions zeroed, as the states the embed pass keeps arrive (predict_states), so
-        # both paths feed the branch identical tensors (its int8 scales are per token since
-        # indexer/encoder/quantize.py; before, padding moved every real token's scale)
-        return out.hidden[layer] * out.attention_mask[..., None], out.attention_mask
+        # padded positions are left as they come: the branch masks them in attention and its int8
+        # scales are per token (indexer/encoder/quantize.py), so they cannot move a real token
+        return out.hidden[layer], out.attention_mask
 
     return hidden
 
