@@ -70,9 +70,10 @@ def row_scaled(model):
             helper.make_node("Add", [p + "_s00", "rq_one"], [scale]),
         ]
         for mm in consumers.get(q, []):
-            cast = consumers[mm.output[0]]
-            mul = consumers[cast[0].output[0]] if len(cast) == 1 else []
-            if mm.op_type != "MatMulInteger" or cast[0].op_type != "Cast" or len(mul) != 1 or mul[0].op_type != "Mul":
+            cast = consumers.get(mm.output[0], [])
+            mul = consumers.get(cast[0].output[0], []) if len(cast) == 1 else []
+            if (mm.op_type != "MatMulInteger" or len(cast) != 1 or cast[0].op_type != "Cast"
+                    or len(mul) != 1 or mul[0].op_type != "Mul"):
                 raise ValueError(f"unexpected quantized MatMul pattern after {n.name}")
             rescale[mul[0].output[0]] = (mul[0].output[0] + "_rows", rows)
     if rescale.keys() & {o.name for o in g.output}:  # would be left without its row scale
