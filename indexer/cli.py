@@ -24,7 +24,8 @@ Default file names: accounts.jsonl (accounts, always first), tickets.jsonl (zend
 reviews.csv (appstore), surveys.csv (survey), calls.jsonl (calls), community.jsonl (jsonl),
 chats.csv (csv); people.csv is loaded by the identity module when present. Files may be gzip'd,
 UTF-8/UTF-16 (with or without BOM) or cp1252, comma-, tab-, semicolon- or pipe-separated;
-JSON may be one object per line or an array."""
+JSON may be one object per line or an array; an Excel workbook (.xlsx) is read from its first
+sheet with a header row, like a CSV of it."""
 
 EXIT_ABORTED = 3
 EXIT_MISMATCH = 4
@@ -333,7 +334,7 @@ def _print(summaries, as_json, format_summaries, asdict) -> None:
 def _deadletters(args: argparse.Namespace) -> int:
     from voxindex.config import get_settings
 
-    from .deadletter import list_dead_letters, pointer_status
+    from .deadletter import list_dead_letters, pointer_status, pointer_text
 
     settings = get_settings()
     es = _client(settings)
@@ -361,8 +362,7 @@ def _deadletters(args: argparse.Namespace) -> int:
         print(f"    reason : {dl.get('reason')}")
         print(f"    payload: {payload}" + ("  (PII redacted: " + ", ".join(dl["pii_types"]) + ")" if dl.get("pii_types") else ""))
         if dl.get("source_path"):
-            where = f"line {dl['line']}" if dl.get("line") else f"record {dl.get('record_index')}"
-            print(f"    replay : {dl['source_path']} {where} ({pointer_status(dl)} since dead-lettered)"
+            print(f"    replay : {dl['source_path']} {pointer_text(dl)} ({pointer_status(dl)} since dead-lettered)"
                   + (f", cursor {dl['cursor']}" if dl.get("cursor") else ""))
     return 0
 

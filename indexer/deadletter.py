@@ -31,6 +31,7 @@ _NAME_KEYS = re.compile(
     re.IGNORECASE,
 )
 _REF = re.compile(r"^(?P<file>[^#]*)#(?:L(?P<line>\d+)|(?P<index>\d+))")
+_SHEET_ROW = re.compile(r"^[^!#]*!(?P<sheet>[^#]*)#R(?P<row>\d+)$")  # "export.xlsx!Tweets#R12"
 
 
 _NAME_KEY = re.compile(r"(?i)^(?:name|author|author_name|requester|requester_name|customer_name|contact_name|full_name|"
@@ -203,10 +204,27 @@ def list_dead_letters(
     return resp["hits"]["total"]["value"], [h["_source"] for h in resp["hits"]["hits"]]
 
 
+def sheet_row(raw_ref: str) -> tuple[str, int] | None:
+    """(sheet, row) of a workbook record's raw_ref, else None."""
+    m = _SHEET_ROW.match(raw_ref or "")
+    return (m.group("sheet"), int(m.group("row"))) if m else None
+
+
+def pointer_text(letter: dict[str, Any]) -> str:
+    """Where in its source a dead letter's record is, for people: line 12, row 12 of sheet 'S', record 3."""
+    at = sheet_row(letter.get("raw_ref", ""))
+    if at is not None:
+        return f"row {at[1]} of sheet {at[0]!r}"
+    return f"line {letter['line']}" if letter.get("line") else f"record {letter.get('record_index')}"
+
+
 def read_pointer(letter: dict[str, Any]) -> str | None:
     """The record's current text at the dead letter's source line (a JSONL or one-line CSV
-    record), or None when the pointer does not lead to a readable file line."""
+    record), or its workbook row as the reader renders it; None when the pointer does not lead
+    to a readable record."""
     path, line = letter.get("source_path"), letter.get("line")
+    if path and not str(path).startswith("api:") and sheet_row(letter.get("raw_ref", "")) is not None:
+        return _workbook_row(str(path), letter["raw_ref"])
     if not path or not line or str(path).startswith("api:"):
         return None
     try:
@@ -217,6 +235,15 @@ def read_pointer(letter: dict[str, Any]) -> str | None:
     except OSError:
         return None
     return None
+
+
+def _workbook_row(path: str, raw_ref: str) -> str | None:
+    from indexer.sources.readers import open_records
+
+    try:
+        return next((raw.payload for raw in open_records(path, "csv").records if raw.raw_ref == raw_ref), None)
+    except (OSError, ValueError):
+        return None
 
 
 def pointer_status(letter: dict[str, Any]) -> str:

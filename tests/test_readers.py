@@ -94,6 +94,75 @@ def test_gzip_files_are_read_as_they_are(tmp_path):
     assert [p.record_id for p in good] == ["p1", "p2", "p3"]
 
 
+def write_workbook(path, sheets):
+    """An .xlsx as Excel saves one: {sheet title: rows of cell values}, a hidden sheet marked '~'."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title.lstrip("~"))
+        if title.startswith("~"):
+            ws.sheet_state = "hidden"
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_an_excel_workbook_reads_like_its_csv(tmp_path):
+    rows = [["tweet_id", "text", "tweet_created", "stars", "airline"],
+            [570306133677760513, "Flight cancelled twice, no rebooking", datetime(2015, 2, 24, 11, 35, 52), 1.0, "United"],
+            [None, None, None, None, None],  # a blank row between records: skipped, not an error
+            [570301130888122368, "Crew were lovely, thanks!", "2015-02-24 11:15:59 -0800", 5, "Virgin"],
+            [1234, "Late bag", datetime(2015, 2, 25, 8, 0), 2, "United", "stray cell"]]
+    path = write_workbook(tmp_path / "export.xlsx", {"~Notes": [["hidden", "sheet"]], "Empty": [], "Tweets": rows,
+                                                     "Pivot": [["airline", "count"]]})
+    assert connector_for_file(path) == "csv"
+    renamed = path.rename(tmp_path / "export.bin")  # detected by content too
+    assert connector_for_file(renamed) == "csv"
+    connector = make_connector("csv", field_map={"text": "text", "created_at": "tweet_created", "id": "tweet_id",
+                                                 "rating": "stars", "account_id": "airline"})
+    good, bad = read_all(connector, renamed)
+    found = connector.last_file
+    assert found.format == "xlsx" and found.columns == ["tweet_id", "text", "tweet_created", "stars", "airline"]
+    assert "sheet 'Tweets'" in found.describe() and "(3 other sheets are not read)" in found.describe()
+    assert [p.raw_ref for p in good] == ["export.bin!Tweets#R2", "export.bin!Tweets#R4"]
+    first, second = good[0].units[0], good[1].units[0]
+    # a date cell keeps its clock time and is read in the deployment's zone (UTC here); text dates as in a CSV
+    assert first.created_at.isoformat() == "2015-02-24T11:35:52+00:00" and first.rating == 1.0
+    assert second.created_at.isoformat() == "2015-02-24T19:15:59+00:00" and second.account_id == "Virgin"
+    # an 18-digit id stored as a number has already lost digits: written as a spreadsheet shows it
+    assert good[0].record_id == "5.70306133677761E+17"
+    assert [b.raw_ref for b in bad] == ["export.bin!Tweets#R5"] and "past the header's 5 columns" in bad[0].reason
+
+
+def test_a_dead_lettered_workbook_row_points_back_to_its_row(tmp_path):
+    from indexer.deadletter import DeadLetter, pointer_status, pointer_text
+
+    rows = [["id", "text", "created_at"], [1, "ok", "2026-01-01"], [2, "fine", "2026-01-02", "stray"]]
+    path = write_workbook(tmp_path / "export.xlsx", {"Replies": rows})
+    bad = [r for r in open_records(path, "csv").records if r.error]
+    letter = DeadLetter.build(connector="csv", source="chat", raw_ref=bad[0].raw_ref, payload=bad[0].payload,
+                              reason=bad[0].error, stage="parse", run_id="r", source_path=str(path)).to_doc()
+    assert pointer_text(letter) == "row 3 of sheet 'Replies'" and pointer_status(letter) == "same"
+    write_workbook(path, {"Replies": [*rows[:2], rows[2][:3]]})  # the stray cell cleared
+    assert pointer_status(letter) == "changed"
+
+
+def test_a_workbook_given_to_a_json_connector_says_what_to_do(tmp_path):
+    path = write_workbook(tmp_path / "posts.xlsx", {"Sheet": [["id", "text"], [1, "hi"]]})
+    with pytest.raises(ValueError, match="Excel workbook.*--source csv"):
+        open_records(path, "jsonl")
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))  # a Compound File header
+    with pytest.raises(ValueError, match=r"97-2003 workbook \(\.xls\) or a password-protected one.*save it as \.xlsx"):
+        open_records(old, "csv")
+    empty = write_workbook(tmp_path / "empty.xlsx", {"Sheet": []})
+    rf = open_records(empty, "csv")
+    assert rf.columns == [] and list(rf.records) == [] and "no sheet has a header row" in rf.describe()
+
+
 def test_json_array_and_jsonl_with_epoch_times():
     connector = make_connector("jsonl")
     good, bad = read_all(connector, BYO / "survey_export.json")

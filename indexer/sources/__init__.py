@@ -9,7 +9,7 @@ from .base import Bad, Connector, Parsed, Part
 from .calls import CallsConnector
 from .csv import CsvConnector
 from .jsonl import JsonlConnector
-from .readers import FileOptions, parse_delimiter, read_bytes
+from .readers import FileOptions, is_workbook, parse_delimiter, read_bytes
 from .survey import SurveyConnector
 from .timeparse import TimeParser
 from .zendesk import ZendeskConnector
@@ -28,6 +28,7 @@ CONNECTOR_NAMES = ("accounts", *FEEDBACK_CONNECTORS)
 
 GENERIC = ("jsonl", "csv")
 _SUFFIX_FORMAT = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".psv": "csv", ".txt": "csv",
+                  ".xlsx": "csv", ".xlsm": "csv",  # a workbook's sheet is rows under a header, like a CSV
                   ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 
 
@@ -72,6 +73,8 @@ def connector_for_file(path: str | Path) -> str:
     fmt = _SUFFIX_FORMAT.get(Path(name).suffix.lower())
     if fmt:
         return fmt
+    if is_workbook(path):
+        return "csv"
     data, _ = read_bytes(path)
     head = data[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
     return "jsonl" if head[:1] in (b"{", b"[") else "csv"

@@ -3,6 +3,7 @@
 Handles gzip (by its magic bytes, whatever the name), byte-order marks, UTF-8 / UTF-16 /
 cp1252 (a file that is not valid UTF-8 is a Windows spreadsheet export far more often than
 anything else), delimiter sniffing (comma, tab, semicolon, pipe), quoted multi-line fields,
+Excel workbooks (.xlsx: the first sheet that has a header row, read like a delimited file),
 and for JSON: one object per line, a JSON array, or an object wrapping one array of records.
 
 The result says what it found (`RecordFile.describe()`), so `--dry-run` and the summary can
@@ -16,7 +17,9 @@ import gzip
 import io
 import json
 import sys
+import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -46,7 +49,7 @@ class FileOptions:
 @dataclass
 class RecordFile:
     name: str
-    format: str  # "csv" | "jsonl" | "json"
+    format: str  # "csv" | "jsonl" | "json" | "xlsx"
     encoding: str
     records: Iterator[RawRecord]
     columns: list[str] = field(default_factory=list)
@@ -55,11 +58,12 @@ class RecordFile:
     notes: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
-        kind = {"csv": "delimited text", "jsonl": "JSON lines", "json": "JSON array"}[self.format]
+        kind = {"csv": "delimited text", "jsonl": "JSON lines", "json": "JSON array", "xlsx": "Excel workbook"}[self.format]
         bits = [kind]
         if self.delimiter:
             bits.append(f"{DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))}-separated")
-        bits.append(self.encoding)
+        if self.encoding:
+            bits.append(self.encoding)
         if self.compressed:
             bits.append("gzip")
         return f"{self.name}: " + ", ".join(bits) + f"; {len(self.columns)} columns" + "".join(f"; {n}" for n in self.notes)
@@ -205,6 +209,105 @@ def csv_records(text: str, name: str, delimiter: str) -> tuple[list[str], Iterat
     return columns, rows()
 
 
+# ------------------------------------------------------------------ Excel workbooks
+
+ZIP_MAGIC = b"PK\x03\x04"
+EXACT_INTEGERS = 2**53
+
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: .xls, or an .xlsx behind a password
+
+
+def is_workbook(path: Path) -> bool:
+    """An .xlsx/.xlsm file, by content: a zip archive holding xl/workbook.xml (whatever the name).
+    Raises ValueError, saying what to do, for the workbooks that cannot be read (.xls, password)."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head == OLE_MAGIC:
+        raise ValueError(f"{Path(path).name} is an Excel 97-2003 workbook (.xls) or a password-protected one, "
+                         "which cannot be read: save it as .xlsx without a password, or as CSV, and ingest that")
+    if head[:4] != ZIP_MAGIC:
+        return False
+    try:
+        with zipfile.ZipFile(path) as z:
+            return "xl/workbook.xml" in z.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def cell_text(value: Any) -> str:
+    """Pure: a cell as the text a CSV export of it would hold. Dates keep their clock time
+    (a naive time is read in --timezone, like a CSV's); whole numbers lose Excel's `.0`."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        # past 2**53 a number cell has already lost digits (an 18-digit id): say so the way a
+        # spreadsheet's CSV export would (5.70306133677761E+17), so the duplicate-id hint sees it
+        return str(int(value)) if abs(value) < EXACT_INTEGERS else f"{value:.15G}"
+    return str(value)
+
+
+def xlsx_records(path: Path, name: str) -> tuple[list[str], Iterator[RawRecord], list[str]]:
+    """(columns, records, notes) of the first visible sheet with a header row. Rows stream from
+    the workbook (read-only mode); refs are `file!sheet#R<row>`, Excel's own row numbers."""
+    from openpyxl import load_workbook
+
+    fh = open(path, "rb")  # a file object: openpyxl would refuse a path without an Excel extension
+    try:
+        wb = load_workbook(fh, read_only=True, data_only=True)
+    except Exception as exc:  # a corrupt or password-protected workbook: say so, not a traceback
+        fh.close()
+        raise ValueError(f"{name}: cannot read the Excel workbook ({type(exc).__name__}: {exc}); "
+                         "save the sheet as CSV and ingest that") from None
+
+    def close() -> None:
+        wb.close()
+        fh.close()
+
+    sheets = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+    for ws in sheets:
+        rows = enumerate(ws.iter_rows(values_only=True), start=1)
+        for _, row in rows:
+            cells = [cell_text(v) for v in row]
+            if any(c.strip() for c in cells):
+                break
+        else:
+            continue
+        while cells and not cells[-1].strip():
+            cells.pop()
+        columns = _header_names(cells)
+        others = len(wb.worksheets) - 1
+        notes = [f"sheet {ws.title!r}" + (f" ({others} other sheet{'s are' if others > 1 else ' is'} not read)" if others else "")]
+        return columns, _sheet_rows(rows, columns, f"{name}!{ws.title}", close), notes
+    close()
+    return [], iter(()), ["no sheet has a header row"]
+
+
+def _sheet_rows(rows, columns: list[str], where: str, close) -> Iterator[RawRecord]:
+    try:
+        for number, row in rows:
+            cells = [cell_text(v) for v in row]
+            if not any(c.strip() for c in cells):
+                continue
+            ref = f"{where}#R{number}"
+            extra = [c for c in cells[len(columns):] if c.strip()]
+            record = dict(zip(columns, cells[: len(columns)] + [""] * (len(columns) - len(cells))))
+            if extra:  # the stray cells are part of what was dead-lettered: fixing them changes the payload
+                payload = json.dumps({**record, "(past the header)": extra}, ensure_ascii=False)
+                yield RawRecord(ref, payload, error=f"values past the header's {len(columns)} columns: {len(extra)} "
+                                                    f"cell{'s' if len(extra) > 1 else ''} (give that column a header, or clear it)")
+                continue
+            yield RawRecord(ref, json.dumps(record, ensure_ascii=False), record)
+    finally:
+        close()
+
+
 # ------------------------------------------------------------------ JSON
 
 
@@ -284,6 +387,12 @@ def open_records(path: str | Path, file_format: str, options: FileOptions | None
     reads JSON lines, a JSON array, or an object wrapping one array."""
     options = options or FileOptions()
     path = Path(path)
+    if is_workbook(path):
+        if file_format != "csv":
+            raise ValueError(f"{path.name} is an Excel workbook; a JSON connector cannot read it: "
+                             "use --source csv (or appstore / survey), or save the sheet as CSV")
+        columns, records, notes = xlsx_records(path, path.name)
+        return RecordFile(path.name, "xlsx", "", records, columns, None, False, notes)
     data, compressed = read_bytes(path)
     text, encoding = decode(data, options.encoding)
     name = path.name
