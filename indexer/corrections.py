@@ -68,7 +68,7 @@ def relabel(es, settings, hit: dict, taxonomy, sub_theme: str, user: str | None)
     The caller has checked the role, the scope and that `sub_theme` is in `taxonomy`."""
     previous = (hit["_source"].get("taxonomy") or {}).get("primary_sub_theme")
     labels = corrected_labels(taxonomy, sub_theme)
-    es.update(index=hit["_index"], id=hit["_id"], doc={"taxonomy": labels}, refresh="wait_for")
+    es.update(index=hit["_index"], id=hit["_id"], doc={"taxonomy": labels}, refresh=True)
     record(settings, hit["_source"].get("unit_id") or hit["_id"], hit["_source"].get("text") or "", sub_theme,
            previous, taxonomy.version, user)
     return {"previous": previous, "taxonomy": labels}

@@ -115,7 +115,7 @@ def erase(
         else:
             actions.append({"_op_type": "index", "_index": hit["_index"], "_id": hit["_id"], "_source": _re_redact(hit["_source"], person)})
     if actions:
-        written = bulk_write(es, actions, RetryPolicy.from_settings(settings), f"erasing person {pid}", refresh="wait_for")
+        written = bulk_write(es, actions, RetryPolicy.from_settings(settings), f"erasing person {pid}", refresh=True)
         ok, errors = len(written.ok), list(written.failed.values())
         if mode == "delete":
             result.units_deleted = ok

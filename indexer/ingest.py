@@ -462,6 +462,8 @@ class _Run:
             try:  # enrich batch n+1 while batch n is bulk-written (indexer/overlap.py)
                 run_overlapped((todo[i : i + batch_size] for i in range(0, len(todo), batch_size)),
                                self.prepare, commit, batch_keys, overlap=self.settings.ingest_overlap)
+                if self.committed:  # searchable when the run returns, whatever the refresh schedule
+                    with_retry(lambda: self.es.indices.refresh(index=self.names.feedback), self.policy, "refreshing")
             finally:
                 bar.close()
         except (ElasticsearchOutage, EnrichmentFailed) as exc:

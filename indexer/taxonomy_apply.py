@@ -100,7 +100,7 @@ def apply_taxonomy(settings, es, taxonomy_path=None, delete_old: bool = False, p
     from indexer.enrich.sentiment import IntentModel
     from voxindex.model import INTENTS
     from indexer.enrich.taxonomy import get_classifier
-    from voxindex.setup import ensure_index, load_spec
+    from voxindex.setup import ensure_index, load_spec, template_refresh_interval
 
     started = time.perf_counter()
     names = settings.indices
@@ -129,7 +129,7 @@ def apply_taxonomy(settings, es, taxonomy_path=None, delete_old: bool = False, p
         relabelled += n
         bar.update(len(hits))
     bar.close()
-    es.indices.put_settings(index=new, settings={"index": {"refresh_interval": load_spec("feedback").body["settings"].get("refresh_interval", "1s")}})
+    es.indices.put_settings(index=new, settings={"index": {"refresh_interval": template_refresh_interval()}})
     es.indices.refresh(index=new)
     # the one atomic switch: both aliases move together
     es.indices.update_aliases(actions=[

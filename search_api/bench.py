@@ -231,7 +231,7 @@ def load_units(es, index: str, seeds: list[dict], n: int, budget_s: float | None
 
 def ensure_bench_index(es, settings, n: int, rebuild: bool, merge: bool, seeds_from=None, n_seeds: int = 3000,
                        load_budget: float | None = None) -> tuple[object, dict]:
-    from voxindex.setup import drop_indices, setup_indices
+    from voxindex.setup import drop_indices, setup_indices, template_refresh_interval
 
     bench = replace(settings, index_prefix=f"{settings.index_prefix}-benchsearch")
     names = bench.indices
@@ -256,7 +256,7 @@ def ensure_bench_index(es, settings, n: int, rebuild: bool, merge: bool, seeds_f
     t0 = time.perf_counter()
     loaded = load_units(es, names.feedback_write, seeds, n, load_budget)
     load_s = time.perf_counter() - t0
-    es.indices.put_settings(index=physical, settings={"index": {"refresh_interval": "1s", "translog.durability": "request"}})
+    es.indices.put_settings(index=physical, settings={"index": {"refresh_interval": template_refresh_interval(), "translog.durability": "request"}})
     es.options(request_timeout=600).indices.refresh(index=physical)
     merge_s = None
     if merge:

@@ -104,7 +104,7 @@ def build_units(embed: Callable[[list[str]], list[list[float]]]) -> list[Feedbac
 
 def index_units(es: Elasticsearch, names: IndexNames, units: list[FeedbackUnit]) -> None:
     actions = [{"_index": names.feedback_write, "_id": u.unit_id, "_source": u.to_doc()} for u in units]
-    bulk_write(es, actions, RetryPolicy(), "indexing synthetic units", refresh="wait_for").raise_for_failures("indexing synthetic units")
+    bulk_write(es, actions, RetryPolicy(), "indexing synthetic units", refresh=True).raise_for_failures("indexing synthetic units")
 
 
 def minilm(settings=None) -> Callable[[list[str]], list[list[float]]]:

@@ -132,7 +132,7 @@ def demo_alerts() -> list[dict]:
 
 def index_units(es, settings, units: list[FeedbackUnit]) -> None:
     names = settings.indices
-    helpers.bulk(es, ({"_index": names.feedback_write, "_id": u.unit_id, "_source": u.to_doc()} for u in units), refresh="wait_for")
+    helpers.bulk(es, ({"_index": names.feedback_write, "_id": u.unit_id, "_source": u.to_doc()} for u in units), refresh=True)
 
 
 def index_alerts(es, settings, alerts: list[dict]) -> None:

@@ -77,7 +77,7 @@ def test_duplicates_are_found_against_already_indexed_units(es, settings, pipeli
     # the stage decided that the indexed unit now heads a group; it wrote nothing itself
     assert es.get(index=settings.indices.feedback, id=first[0].unit_id)["_source"].get("duplicate_group") is None
     assert [(w.stage, w.action["_id"], w.action["_op_type"]) for w in batch.writes] == [("duplicates", first[0].unit_id, "update")]
-    bulk_write(es, [w.action for w in batch.writes], RetryPolicy(), "writing duplicate links", refresh="wait_for")
+    bulk_write(es, [w.action for w in batch.writes], RetryPolicy(), "writing duplicate links", refresh=True)
     stored = es.get(index=settings.indices.feedback, id=first[0].unit_id)["_source"]
     assert stored["duplicate_group"] == gid and stored["is_duplicate"] is False
 

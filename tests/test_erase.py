@@ -13,7 +13,7 @@ T0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
 
 def _index_units(es, settings, units):
     helpers.bulk(es, [{"_index": settings.indices.feedback_write, "_id": u.unit_id, "_source": u.to_doc()} for u in units],
-                 refresh="wait_for")
+                 refresh=True)
 
 
 def _resolved(es, settings):

@@ -334,3 +334,23 @@ def test_a_repeat_in_the_next_batch_is_found_though_that_batch_was_enriched_whil
     first, repeat = (h["_source"] for h in hits)
     assert first["duplicate_group"] and first["duplicate_group"] == repeat["duplicate_group"]
     assert (first["is_duplicate"], repeat["is_duplicate"]) == (False, True)
+
+
+def test_what_an_ingest_wrote_is_searchable_when_it_returns(es, settings, tmp_path):
+    """The feedback index refreshes on a 30 s schedule (a 1 s one only made small segments for
+    HNSW merges to redo); a run that has no duplicates stage to refresh each batch still leaves
+    everything it wrote searchable the moment it returns, not at the next scheduled refresh."""
+    es.indices.put_settings(index=settings.indices.feedback, settings={"index": {"refresh_interval": "-1"}})
+    summary = ingest_path(es, settings, "csv", chats_file(tmp_path / "chats.csv", 7), pipeline=Pipeline(),
+                          progress=False, policy=FAST, batch_size=3)
+    assert (summary.new, summary.batches) == (7, 3)
+    assert es.count(index=settings.indices.feedback)["count"] == 7  # no explicit refresh here
+
+
+def test_an_existing_feedback_index_takes_the_templates_refresh_interval(es, settings):
+    from voxindex.setup import setup_indices, template_refresh_interval
+
+    es.indices.put_settings(index=settings.indices.feedback, settings={"index": {"refresh_interval": "1s"}})
+    setup_indices(es, settings.indices, kinds=("feedback",))  # what `voxindex setup` does on upgrade
+    got = es.indices.get_settings(index=settings.indices.feedback, name="index.refresh_interval")
+    assert [v["settings"]["index"]["refresh_interval"] for v in got.values()] == [template_refresh_interval()] == ["30s"]

@@ -50,7 +50,7 @@ def test_an_analyst_relabel_corrects_the_unit_and_records_a_training_example(api
 def test_the_review_queue_lists_and_counts_unclassified_units_in_scope(api, es):
     settings, units, tokens, client = api
     target = next(u for u in units if u.is_customer_signal and u.source == "appstore")
-    es.update(index=settings.indices.feedback_write, id=target.unit_id, refresh="wait_for",
+    es.update(index=settings.indices.feedback_write, id=target.unit_id, refresh=True,
               doc={"taxonomy": {"theme": [], "sub_theme": [], "primary_theme": None, "primary_sub_theme": None,
                                 "needs_review": True, "confident": False, "unclassified": True}})
     h = {"Authorization": f"Bearer {tokens['analyst']}"}
@@ -79,7 +79,7 @@ def test_relabelling_needs_the_analyst_role_a_known_sub_theme_and_a_unit_in_scop
 def test_the_web_review_queue_lists_unclassified_units_and_relabels_them(api, es):
     settings, units, tokens, _ = api
     target = next(u for u in units if u.is_customer_signal and u.source == "zendesk")
-    es.update(index=settings.indices.feedback_write, id=target.unit_id, refresh="wait_for",
+    es.update(index=settings.indices.feedback_write, id=target.unit_id, refresh=True,
               doc={"taxonomy": {"theme": [], "sub_theme": [], "primary_theme": None, "primary_sub_theme": None,
                                 "needs_review": True, "confident": False, "unclassified": True}})
     app = create_app(settings, es, options=ApiOptions(rate_per_s=1000, burst=1000),

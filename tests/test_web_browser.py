@@ -141,11 +141,11 @@ def test_overview_shows_real_numbers_and_a_trend_chart(browser, server):
 
 def test_search_returns_results_and_a_facet_narrows_them(browser, server):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
     browser.get(f"{server}/ui/search")
     box = browser.find_element(By.NAME, "q")
-    box.send_keys("sync", Keys.ENTER)
+    box.send_keys("sync")
+    click_and_load(browser, browser.find_element(By.ID, "search-go"))  # pressing Enter did not wait for the page
     browser.find_element(By.ID, "result-count")
     everything = _count(browser)
     assert everything > 0 and browser.find_elements(By.CSS_SELECTOR, "article.hit mark")

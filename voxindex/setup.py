@@ -48,6 +48,11 @@ def percolator_body(feedback: IndexSpec, watches: IndexSpec) -> dict:
     return body
 
 
+def template_refresh_interval(kind: str = "feedback") -> str:
+    """The refresh interval an index of this kind runs with (bulk loaders restore it after -1)."""
+    return str(load_spec(kind).body["settings"].get("refresh_interval", "1s"))
+
+
 def ensure_index(es: Elasticsearch, names: IndexNames, spec: IndexSpec, body: dict | None = None) -> str:
     body = body or spec.body
     alias, write_alias = names.alias(spec.kind), names.write_alias(spec.kind)
@@ -62,6 +67,7 @@ def ensure_index(es: Elasticsearch, names: IndexNames, spec: IndexSpec, body: di
     if es.indices.exists_alias(name=alias):
         current = next(iter(es.indices.get_alias(name=alias)))
         _add_new_fields(es, current, body["mappings"])
+        _follow_dynamic_settings(es, current, body["settings"])
         return current
     physical = spec.physical(names)
     if not es.indices.exists(index=physical):
@@ -74,6 +80,18 @@ def ensure_index(es: Elasticsearch, names: IndexNames, spec: IndexSpec, body: di
             ]
         )
     return physical
+
+
+def _follow_dynamic_settings(es: Elasticsearch, index: str, settings: dict) -> None:
+    """An existing index takes this version's refresh interval (a dynamic setting), so upgrading
+    does not need a re-index for it."""
+    wanted = settings.get("refresh_interval")
+    if wanted is None:
+        return
+    current = es.indices.get_settings(index=index, name="index.refresh_interval")
+    have = current.get(index, {}).get("settings", {}).get("index", {}).get("refresh_interval")
+    if have != wanted:
+        es.indices.put_settings(index=index, settings={"index": {"refresh_interval": wanted}})
 
 
 def _add_new_fields(es: Elasticsearch, index: str, mappings: dict) -> None:
