@@ -29,7 +29,8 @@ def register_bench(bsub: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=int, default=1000, help="units to process (default 1000)")
     p.add_argument("--data", default="demo-data", metavar="DIR", help="source files to read (default ./demo-data)")
     p.add_argument("--warm-cache", action="store_true", help="use the normal embedding cache (default: a cold one)")
-    p.add_argument("--batch", type=int, default=None, help="units per pipeline batch (default VOXINDEX_BULK_CHUNK)")
+    p.add_argument("--batch", type=int, default=None,
+                   help="units per pipeline batch (default VOXINDEX_INGEST_BATCH, the batch ingest uses)")
     p.add_argument("--json", metavar="OUT", default=None, help="also write every number as JSON to OUT")
     p.add_argument("--compare-speeds", type=int, default=0, metavar="ROUNDS",
                    help="run the bench ROUNDS times per VOXINDEX_SPEED mode (accurate, fast), alternated, each in "
@@ -224,7 +225,7 @@ def _ingest(args: argparse.Namespace) -> int:
     es = client(settings)
     wait_until_up(es, timeout=30)
     units = read_units(args.data, args.n)
-    result = bench_ingest(settings, es, units, args.batch or settings.bulk_chunk_size, args.warm_cache)
+    result = bench_ingest(settings, es, units, args.batch or settings.ingest_batch_size, args.warm_cache)
     result["speed"] = settings.speed
     print(format_bench(result))
     if args.json:

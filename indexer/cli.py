@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--schedule", action="store_true", help="keep running: ingest each voxindex.yaml source now and then on its cron `schedule`")
     p.add_argument("--config", metavar="FILE", help="deployment file (default $VOXINDEX_CONFIG, else ./voxindex.yaml)")
     p.add_argument("--no-enrich", action="store_true", help="index units as parsed (no models): fastest, for checks and bulk loads")
-    p.add_argument("--batch-size", type=int, metavar="N", help="records per batch; the cursor advances after each (default 200)")
+    p.add_argument("--batch-size", type=int, metavar="N", help="records per batch; the cursor advances after each (default VOXINDEX_INGEST_BATCH, 1000)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
     p.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
     p.set_defaults(func=_ingest)

@@ -218,8 +218,10 @@ class Settings:
     bulk_chunk_size: int = setting("VOXINDEX_BULK_CHUNK", "500", int)
     bulk_max_retries: int = setting("VOXINDEX_BULK_RETRIES", "8", int)
     # records per batch (the cursor advances after each batch is indexed) and how long an
-    # Elasticsearch outage is retried before the run stops (resumable from its cursor)
-    ingest_batch_size: int = setting("VOXINDEX_INGEST_BATCH", "200", int)
+    # Elasticsearch outage is retried before the run stops (resumable from its cursor). Every batch
+    # ends in a refresh and so a new segment whose HNSW graph later merges rebuild: whole demo
+    # ingests took 215 s on average at 200, 191 s at 500 and 181 s at 1,000 (peak RSS +0.1 GB)
+    ingest_batch_size: int = setting("VOXINDEX_INGEST_BATCH", "1000", int)
     ingest_outage_s: float = setting("VOXINDEX_INGEST_OUTAGE_S", "120", float)
     # enrich batch n+1 while batch n is bulk-written (0: strictly one after the other)
     ingest_overlap: bool = setting("VOXINDEX_INGEST_OVERLAP", "1", _not_off)
