@@ -657,7 +657,11 @@ def find_sources(data_dir: str | Path, sources: Iterable[str] | None = None) -> 
     found = []
     for name in order:
         if name in wanted:
-            path = data_dir / get_connector(name).default_filename
+            connector = get_connector(name)
+            path = data_dir / connector.default_filename
+            workbook = path.with_suffix(".xlsx")  # reviews.xlsx where reviews.csv is looked for
+            if not path.is_file() and getattr(connector, "file_format", "") == "csv" and workbook.is_file():
+                path = workbook
             if path.is_file():
                 found.append((name, path))
     return found

@@ -354,3 +354,15 @@ def test_an_existing_feedback_index_takes_the_templates_refresh_interval(es, set
     setup_indices(es, settings.indices, kinds=("feedback",))  # what `voxindex setup` does on upgrade
     got = es.indices.get_settings(index=settings.indices.feedback, name="index.refresh_interval")
     assert [v["settings"]["index"]["refresh_interval"] for v in got.values()] == [template_refresh_interval()] == ["30s"]
+
+
+def test_a_data_directory_may_hold_a_workbook_where_a_csv_is_looked_for(tmp_path):
+    from openpyxl import Workbook
+
+    from indexer.ingest import find_sources
+
+    wb = Workbook()
+    wb.active.append(["review_id", "text"])
+    wb.save(tmp_path / "reviews.xlsx")
+    (tmp_path / "tickets.xlsx").write_bytes((tmp_path / "reviews.xlsx").read_bytes())  # zendesk reads JSON: not taken
+    assert find_sources(tmp_path) == [("appstore", tmp_path / "reviews.xlsx")]
