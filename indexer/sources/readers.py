@@ -212,10 +212,8 @@ def csv_records(text: str, name: str, delimiter: str) -> tuple[list[str], Iterat
 # ------------------------------------------------------------------ Excel workbooks
 
 ZIP_MAGIC = b"PK\x03\x04"
-EXACT_INTEGERS = 2**53
-
-
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: .xls, or an .xlsx behind a password
+EXACT_INTEGERS = 2**53  # a float holds every integer below this exactly
 
 
 def is_workbook(path: Path) -> bool:
@@ -261,7 +259,7 @@ def xlsx_records(path: Path, name: str) -> tuple[list[str], Iterator[RawRecord],
     fh = open(path, "rb")  # a file object: openpyxl would refuse a path without an Excel extension
     try:
         wb = load_workbook(fh, read_only=True, data_only=True)
-    except Exception as exc:  # a corrupt or password-protected workbook: say so, not a traceback
+    except Exception as exc:  # a damaged workbook: say so, not a traceback
         fh.close()
         raise ValueError(f"{name}: cannot read the Excel workbook ({type(exc).__name__}: {exc}); "
                          "save the sheet as CSV and ingest that") from None
