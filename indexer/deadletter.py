@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from elasticsearch import Elasticsearch
@@ -238,12 +240,20 @@ def read_pointer(letter: dict[str, Any]) -> str | None:
 
 
 def _workbook_row(path: str, raw_ref: str) -> str | None:
-    from indexer.sources.readers import open_records
-
     try:
-        return next((raw.payload for raw in open_records(path, "csv").records if raw.raw_ref == raw_ref), None)
+        stat = os.stat(path)
+        return _workbook_payloads(path, stat.st_mtime_ns, stat.st_size).get(raw_ref)
     except (OSError, ValueError):
         return None
+
+
+@lru_cache(maxsize=2)
+def _workbook_payloads(path: str, mtime_ns: int, size: int) -> dict[str, str]:
+    """Every row's payload of a workbook, read once per listing rather than once per dead letter
+    (a workbook is unzipped and parsed whole to reach any row); an edited file is read again."""
+    from indexer.sources.readers import open_records
+
+    return {raw.raw_ref: raw.payload for raw in open_records(path, "csv").records}
 
 
 def pointer_status(letter: dict[str, Any]) -> str:
