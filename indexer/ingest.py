@@ -36,6 +36,7 @@ from .progress import Progress
 from .sources.base import Bad, Parsed
 from .sources.diagnose import FAIL_FAST_RECORDS, duplicate_hint, fail_fast
 from .sources.timeparse import DEFAULT_PARSER, TimeParser
+from .spool import Held, Spool
 
 log = logging.getLogger("voxindex.ingest")
 
@@ -419,15 +420,18 @@ class _Run:
 
     # -- the whole source
 
-    def run(self, parsed: list[Parsed], bad: list[Bad], cursor_path: str | None, batch_size: int, progress: bool) -> IngestSummary:
+    def run(self, records: Spool, bad: list[Bad], cursor_path: str | None, batch_size: int, progress: bool) -> IngestSummary:
+        """Index `records` (closed when this returns) from the stored cursor, in batches of
+        `batch_size`; only their `Held` keys are in memory until a batch is read back."""
+        with records:
+            return self._run(records, bad, cursor_path, batch_size, progress)
+
+    def _run(self, records: Spool, bad: list[Bad], cursor_path: str | None, batch_size: int, progress: bool) -> IngestSummary:
         s = self.summary
-        fields: set[str] = set()
-        for p in parsed:
-            fields |= p.fields
-        s.fields_seen = sorted(fields)
-        s.records_read = len(parsed) + len(bad)
+        s.fields_seen = sorted(records.fields)
+        s.records_read = len(records) + len(bad)
         s.malformed = len(bad)
-        parsed, repeated = latest_per_id(parsed)
+        held, repeated = latest_per_id(records.keys)
         s.duplicate_id = len(repeated)
         hint = duplicate_hint(len(repeated), repeated[:20])
         if hint:
@@ -441,9 +445,9 @@ class _Run:
                     lambda: load_cursor(self.es, self.settings, self.connector.name, cursor_path), self.policy, "reading the cursor"
                 )
             # order of the cursor, ties broken by record id, so "strictly before" is well defined
-            parsed = sorted(parsed, key=lambda p: (p.cursor_time, p.record_id))
-            todo = [p for p in parsed if cursor is None or p.cursor_time >= cursor.time]
-            s.skipped_by_cursor = len(parsed) - len(todo)
+            held = sorted(held, key=lambda h: (h.cursor_time, h.record_id))
+            todo = [h for h in held if cursor is None or h.cursor_time >= cursor.time]
+            s.skipped_by_cursor = len(held) - len(todo)
             with_retry(lambda: self.es.indices.refresh(index=self.names.feedback), self.policy, "refreshing")
             bar = Progress(self.connector.name, len(todo), progress, self.settings.progress_s)
 
@@ -460,7 +464,7 @@ class _Run:
                 bar.update(len(batch), s)
 
             try:  # enrich batch n+1 while batch n is bulk-written (indexer/overlap.py)
-                run_overlapped((todo[i : i + batch_size] for i in range(0, len(todo), batch_size)),
+                run_overlapped((records.load(todo[i : i + batch_size]) for i in range(0, len(todo), batch_size)),
                                self.prepare, commit, batch_keys, overlap=self.settings.ingest_overlap)
                 if self.committed:  # searchable when the run returns, whatever the refresh schedule
                     with_retry(lambda: self.es.indices.refresh(index=self.names.feedback), self.policy, "refreshing")
@@ -495,10 +499,10 @@ class _Run:
         self.record_run("mismatch", s.reconciliation())
 
 
-def latest_per_id(parsed: list[Parsed]) -> tuple[list[Parsed], list[str]]:
+def latest_per_id(parsed: list[Held]) -> tuple[list[Held], list[str]]:
     """One version per record id: the latest by cursor (on a tie, the later line), as an
     update of the record would be. Returns the kept records and the ids of the others."""
-    kept: dict[str, Parsed] = {}
+    kept: dict[str, Held] = {}
     repeated: list[str] = []
     for p in parsed:
         old = kept.get(p.record_id)
@@ -517,9 +521,10 @@ def _pipeline(settings, es, pipeline: Pipeline | None) -> Pipeline:
     return pipeline if pipeline is not None else build_pipeline(settings, es)
 
 
-def _read(connector, source: Iterable, first: list | None = None) -> tuple[list, list[Bad]]:
-    """Well-formed and malformed records; `first` collects the first ones in file order."""
-    good, bad = [], []
+def _read(connector, source: Iterable, first: list | None = None, into=None) -> tuple[Any, list[Bad]]:
+    """Well-formed records (appended to `into`: a list, or a `Spool` for feedback records) and
+    malformed ones; `first` collects the first ones in file order."""
+    good, bad = (into if into is not None else []), []
     for item in source:
         if first is not None and len(first) < FAIL_FAST_RECORDS:
             first.append(item)
@@ -556,20 +561,21 @@ def ingest_path(
     if connector.time_parser is DEFAULT_PARSER and getattr(settings, "timezone", "UTC") != "UTC":
         connector.configure(time_parser=TimeParser.build(None, settings.timezone))
     first: list = []
-    parsed, bad = _read(connector, connector.read(path), first)
+    records, bad = _read(connector, connector.read(path), first, Spool(settings.ingest_in_memory))
     opened = getattr(connector, "last_file", None)
     if announce is not None:
         if opened is not None:
             announce(opened.describe())
         if getattr(connector, "map_note", None):
             announce(connector.map_note)
-    stop = fail_fast(first, len(parsed) + len(bad), opened.columns if opened else ())
+    stop = fail_fast(first, len(records) + len(bad), opened.columns if opened else ())
     if stop is not None:
+        records.close()
         raise MappingRejected(stop.message(f"{connector.name} {path.name}"))
     # a changed mapping reads the file afresh: the old cursor meant other records and times
     key = source_key(path) + (f"#{connector.config_key()}" if connector.config_key() else "")
     run = _Run(es, settings, connector, source_key(path), _pipeline(settings, es, pipeline), policy, run_id)
-    return run.run(parsed, bad, key, batch_size or settings.ingest_batch_size, progress)
+    return run.run(records, bad, key, batch_size or settings.ingest_batch_size, progress)
 
 
 def ingest_records(
@@ -586,7 +592,7 @@ def ingest_records(
     if isinstance(connector, AccountsConnector):
         raise ValueError("accounts are loaded from accounts.jsonl, not pushed as feedback records")
     run_id = new_run_id()
-    parsed, bad = _read(connector, connector.read_dicts(records, f"api:{connector_name}"))
+    parsed, bad = _read(connector, connector.read_dicts(records, f"api:{connector_name}"), into=Spool(settings.ingest_in_memory))
     policy = policy or RetryPolicy.from_settings(settings)
     run = _Run(es, settings, connector, f"api:{connector_name}", _pipeline(settings, es, pipeline), policy, run_id)
     return run.run(parsed, bad, None, settings.ingest_batch_size, progress=False)

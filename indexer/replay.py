@@ -36,6 +36,7 @@ def replay(es: Elasticsearch, settings, letters: list[dict[str, Any]], pipeline:
            policy: RetryPolicy | None = None) -> ReplayResult:
     from .ingest import _pipeline, _read, _Run
     from .sources import get_connector
+    from .spool import Spool
 
     result = ReplayResult()
     groups: dict[tuple[str, str], list[dict]] = {}
@@ -52,7 +53,7 @@ def replay(es: Elasticsearch, settings, letters: list[dict[str, Any]], pipeline:
         raws = [raw for raw in connector.records(Path(path)) if raw.raw_ref in wanted]
         found = {raw.raw_ref for raw in raws}
         result.not_replayable.extend(dl["raw_ref"] for dl in group if _record_ref(dl["raw_ref"]) not in found)
-        parsed, bad = _read(connector, (connector.parse_raw(raw) for raw in raws))
+        parsed, bad = _read(connector, (connector.parse_raw(raw) for raw in raws), into=Spool(settings.ingest_in_memory))
         run = _Run(es, settings, connector, path, _pipeline(settings, es, pipeline), policy)
         summary = run.run(parsed, bad, None, settings.ingest_batch_size, progress=False)
         result.replayed += len(raws)
