@@ -94,6 +94,45 @@ def test_gzip_files_are_read_as_they_are(tmp_path):
     assert [p.record_id for p in good] == ["p1", "p2", "p3"]
 
 
+def test_a_big_export_is_read_as_a_stream_and_judged_by_all_of_its_bytes(tmp_path):
+    """Delimited text and JSON lines are read line by line, never held whole; the UTF-8 check still
+    sees every byte: one cp1252 byte past the first megabytes makes the whole file cp1252."""
+    rows = ["id,message,created_at"] + [f"r{i},Export row {i} is fine,2026-09-01T10:00:00Z" for i in range(60_000)]
+    rows.append("r-last,Caf\xe9 au lait was cold,2026-09-01T11:00:00Z")
+    path = tmp_path / "big.csv"
+    path.write_bytes("\n".join(rows).encode("cp1252") + b"\n")
+    assert path.stat().st_size > 2_000_000
+    opened = open_records(path, "csv")
+    assert opened.encoding.startswith("cp1252") and opened.columns == ["id", "message", "created_at"]
+    first = next(opened.records)
+    assert first.raw_ref == "big.csv#L2" and first.record["message"] == "Export row 0 is fine"
+    last = list(opened.records)[-1]
+    assert last.raw_ref == "big.csv#L60002" and last.record["message"] == "Café au lait was cold"
+
+
+def test_json_lines_end_only_at_line_breaks(tmp_path):
+    """U+2028 may stand raw inside a JSON string; it is not the end of a line (str.splitlines says it is)."""
+    path = tmp_path / "posts.jsonl"
+    lines = [json.dumps({"id": "p1", "body": "first\u2028line", "created_at": "2026-09-01T10:00:00Z"}, ensure_ascii=False),
+             "", json.dumps({"id": "p2", "body": "second", "created_at": "2026-09-01T11:00:00Z"})]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    records = list(open_records(path, "jsonl").records)
+    assert [(r.raw_ref, r.error) for r in records] == [("posts.jsonl#L1", None), ("posts.jsonl#L3", None)]
+    assert records[0].record["body"] == "first\u2028line"
+
+
+def test_a_forced_encoding_still_drops_the_byte_order_mark(tmp_path):
+    path = tmp_path / "posts.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + (BYO / "posts.jsonl").read_bytes().lstrip(b"\xef\xbb\xbf"))
+    good, bad = read_all(make_connector("jsonl", encoding="utf-8"), path)
+    assert [p.record_id for p in good] == ["p1", "p2", "p3"] and not bad
+    quoted = tmp_path / "quoted.csv"  # a quote right after the mark opens the field only once it is gone
+    quoted.write_bytes(b'\xef\xbb\xbf"id","message","created_at"\r\nq1,"Hello, world",2026-09-01T10:00:00Z\r\n')
+    opened = open_records(quoted, "csv", FileOptions(encoding="utf-8"))
+    assert opened.columns == ["id", "message", "created_at"]
+    assert next(opened.records).record == {"id": "q1", "message": "Hello, world", "created_at": "2026-09-01T10:00:00Z"}
+
+
 def write_workbook(path, sheets):
     """An .xlsx as Excel saves one: {sheet title: rows of cell values}, a hidden sheet marked '~'."""
     from openpyxl import Workbook

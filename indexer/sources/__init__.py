@@ -9,7 +9,7 @@ from .base import Bad, Connector, Parsed, Part
 from .calls import CallsConnector
 from .csv import CsvConnector
 from .jsonl import JsonlConnector
-from .readers import FileOptions, is_workbook, parse_delimiter, read_bytes
+from .readers import FileOptions, is_workbook, parse_delimiter, read_head
 from .survey import SurveyConnector
 from .timeparse import TimeParser
 from .zendesk import ZendeskConnector
@@ -75,8 +75,7 @@ def connector_for_file(path: str | Path) -> str:
         return fmt
     if is_workbook(path):
         return "csv"
-    data, _ = read_bytes(path)
-    head = data[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = read_head(path, 200).lstrip(b"\xef\xbb\xbf \t\r\n")
     return "jsonl" if head[:1] in (b"{", b"[") else "csv"
 
 

@@ -15,13 +15,14 @@ import codecs
 import csv
 import gzip
 import io
+import itertools
 import json
 import sys
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import IO, Any, Iterable, Iterator
 
 DELIMITERS = (",", "\t", ";", "|")
 DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
@@ -72,43 +73,74 @@ class RecordFile:
 # ------------------------------------------------------------------ bytes -> text
 
 
-def read_bytes(path: Path) -> tuple[bytes, bool]:
+GZIP_MAGIC = b"\x1f\x8b"
+UTF8_CHECK_CHUNK = 1 << 20
+
+
+def is_gzip(path: Path) -> bool:
     with open(path, "rb") as fh:
-        data = fh.read()
-    if data[:2] == b"\x1f\x8b":
-        return gzip.decompress(data), True
-    return data, False
+        return fh.read(2) == GZIP_MAGIC
 
 
-def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
-    """(text, what it was read as). An explicit encoding wins; otherwise BOM, UTF-16 by its
-    zero bytes, UTF-8, and cp1252 for the rest."""
+def open_binary(path: Path) -> IO[bytes]:
+    """The file's bytes as a stream, gunzipped when it starts with gzip's magic (whatever its name)."""
+    if is_gzip(path):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def read_head(path: Path, n: int) -> bytes:
+    """The first n (decompressed) bytes, without reading the rest."""
+    with open_binary(path) as fh:
+        return fh.read(n)
+
+
+def detect_encoding(path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """(codec to read the file with, what it was read as). An explicit encoding wins; otherwise a
+    BOM, UTF-16 by its zero bytes, UTF-8, and cp1252 for the rest. The UTF-8 check decodes the
+    file chunk by chunk and keeps nothing, so a big export is never held whole."""
     if encoding:
+        _known(encoding)
+        return encoding, encoding
+    with open_binary(path) as fh:
+        head = fh.read(1000)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig", "UTF-8 with BOM"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16", "UTF-16"
+        if len(head) >= 4 and head.count(b"\x00") >= len(head) // 4:
+            enc = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
+            return enc, enc.upper()
+        check = codecs.getincrementaldecoder("utf-8")()
         try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise ValueError(f"unknown encoding {encoding!r} (try utf-8, utf-16, cp1252, latin-1)") from None
-        text = data.decode(encoding, errors="replace")
-        return text.lstrip("\ufeff"), encoding
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="replace"), "UTF-8 with BOM"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace").lstrip("\ufeff"), "UTF-16"
-    head = data[:1000]
-    if len(head) >= 4 and head.count(b"\x00") >= len(head) // 4:
-        enc = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
-        return data.decode(enc, errors="replace"), enc.upper()
+            chunk = head
+            while chunk:
+                check.decode(chunk)
+                chunk = fh.read(UTF8_CHECK_CHUNK)
+            check.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252", "cp1252 (not valid UTF-8)"
+    return "utf-8", "UTF-8"
+
+
+def open_text(path: Path, codec: str) -> IO[str]:
+    """The file as text, line by line as written (newline="": a quoted field keeps its line breaks)."""
+    return io.TextIOWrapper(open_binary(path), encoding=codec, errors="replace", newline="")
+
+
+def _known(encoding: str) -> None:
     try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252 (not valid UTF-8)"
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(f"unknown encoding {encoding!r} (try utf-8, utf-16, cp1252, latin-1)") from None
 
 
 # ------------------------------------------------------------------ delimited text
 
 
 def sniff_delimiter(text: str, name: str = "") -> str:
-    """The candidate that splits the header line most often; tab for `.tsv` when it splits at all."""
+    """The candidate that splits the header line most often; tab for `.tsv` when it splits at all.
+    `text` is the file's text, or at least its first non-blank line."""
     header = _first_line(text)
     counts = {d: _count_outside_quotes(header, d) for d in DELIMITERS}
     if ".tsv" in name.lower() and counts["\t"]:
@@ -117,10 +149,10 @@ def sniff_delimiter(text: str, name: str = "") -> str:
     return best if counts[best] else ","
 
 
-def _first_line(text: str) -> str:
-    for line in text.splitlines():
+def _first_line(text: str | Iterable[str]) -> str:
+    for line in (text.splitlines() if isinstance(text, str) else text):
         if line.strip():
-            return line
+            return line.rstrip("\r\n")
     return ""
 
 
@@ -138,7 +170,7 @@ class _LineTap:
     """Feeds lines to csv.reader and remembers them, so a row's raw text (which may span
     several lines inside quotes) can be dead-lettered exactly as it was written."""
 
-    def __init__(self, fh: io.TextIOBase):
+    def __init__(self, fh: Iterator[str]):
         self.fh = fh
         self.taken: list[str] = []
 
@@ -168,14 +200,18 @@ def _header_names(cells: list[str]) -> list[str]:
     return names
 
 
-def csv_records(text: str, name: str, delimiter: str) -> tuple[list[str], Iterator[RawRecord]]:
-    tap = _LineTap(io.StringIO(text, newline=""))
+def csv_records(stream: IO[str], name: str, delimiter: str) -> tuple[list[str], Iterator[RawRecord]]:
+    """The header's column names and the rows, read from `stream` as the rows are asked for (the
+    stream is closed when they end)."""
+    tap = _LineTap(_without_bom(stream))
     reader = csv.reader(tap, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
+        stream.close()
         return [], iter(())
     except csv.Error as exc:
+        stream.close()
         return [], iter([RawRecord(f"{name}#L1", tap.drain(), error=f"bad CSV header: {exc}")])
     tap.drain()
     while header and not header[-1].strip():
@@ -183,6 +219,10 @@ def csv_records(text: str, name: str, delimiter: str) -> tuple[list[str], Iterat
     columns = _header_names(header)
 
     def rows() -> Iterator[RawRecord]:
+        with stream:
+            yield from _rows()
+
+    def _rows() -> Iterator[RawRecord]:
         start = reader.line_num + 1
         while True:
             try:
@@ -315,8 +355,10 @@ def _decoded(ref: str, text: str, obj: Any) -> RawRecord:
     return RawRecord(ref, text, obj)
 
 
-def jsonl_records(text: str, name: str) -> Iterator[RawRecord]:
-    for lineno, line in enumerate(text.splitlines(), start=1):
+def jsonl_records(lines: Iterable[str], name: str) -> Iterator[RawRecord]:
+    """One record per line, as a text stream (newline="") yields them: lines end at \\n, \\r\\n or
+    \\r only (a JSON string may hold U+2028 and the like, which str.splitlines would cut at)."""
+    for lineno, line in enumerate(_without_bom(lines), start=1):
         body = line.rstrip("\r\n")
         if not body.strip():
             continue
@@ -341,10 +383,17 @@ def json_document_records(doc: Any, name: str) -> list[RawRecord] | None:
     return [_decoded(f"{name}#[{i}]", json.dumps(item, ensure_ascii=False), item) for i, item in enumerate(doc)]
 
 
+def _is_document(first_line: str, name: str) -> bool:
+    """Whether a file whose first non-blank line this is holds one JSON document (an array, or an
+    object wrapping one) rather than JSON lines."""
+    body = first_line.lstrip()
+    whole = name.lower().removesuffix(".gz").endswith(".json")  # a .json file is one document, even on one line
+    return body.startswith("[") or (body.startswith("{") and (whole or not _first_line_is_json(body)))
+
+
 def _json_records(text: str, name: str) -> tuple[str, list[RawRecord]]:
     body = text.lstrip()
-    whole = name.lower().removesuffix(".gz").endswith(".json")  # a .json file is one document, even on one line
-    if body.startswith("[") or (body.startswith("{") and (whole or not _first_line_is_json(body))):
+    if _is_document(body, name):
         try:
             doc = json.loads(body)
         except json.JSONDecodeError as exc:
@@ -354,7 +403,7 @@ def _json_records(text: str, name: str) -> tuple[str, list[RawRecord]]:
         records = json_document_records(doc, name) if doc is not None else None
         if records is not None:
             return "json", records
-    return "jsonl", list(jsonl_records(text, name))
+    return "jsonl", list(jsonl_records(io.StringIO(text, newline=""), name))
 
 
 def _first_line_is_json(body: str) -> bool:
@@ -391,15 +440,38 @@ def open_records(path: str | Path, file_format: str, options: FileOptions | None
                              "use --source csv (or appstore / survey), or save the sheet as CSV")
         columns, records, notes = xlsx_records(path, path.name)
         return RecordFile(path.name, "xlsx", "", records, columns, None, False, notes)
-    data, compressed = read_bytes(path)
-    text, encoding = decode(data, options.encoding)
+    # Delimited text and JSON lines are read as a stream (a big export is never held whole in
+    # memory); only a JSON document, which must be parsed whole anyway, is read at once.
+    codec, encoding = detect_encoding(path, options.encoding)
+    compressed = is_gzip(path)
     name = path.name
+    with open_text(path, codec) as fh:
+        first = _first_line(_without_bom(fh))
     if file_format == "csv":
-        delimiter = options.delimiter or sniff_delimiter(text, name)
-        columns, records = csv_records(text, name, delimiter)
+        delimiter = options.delimiter or sniff_delimiter(first, name)
+        columns, records = csv_records(open_text(path, codec), name, delimiter)
         return RecordFile(name, "csv", encoding, records, columns, delimiter, compressed)
-    fmt, recs = _json_records(text, name)
-    return RecordFile(name, fmt, encoding, iter(recs), _columns(recs), None, compressed)
+    if _is_document(first, name):
+        with open_text(path, codec) as fh:
+            fmt, recs = _json_records(fh.read().lstrip("\ufeff"), name)
+        return RecordFile(name, fmt, encoding, iter(recs), _columns(recs), None, compressed)
+    stream = jsonl_records(_closing_lines(open_text(path, codec)), name)
+    sample = list(itertools.islice(stream, COLUMN_SAMPLE))
+    return RecordFile(name, "jsonl", encoding, itertools.chain(sample, stream), _columns(sample), None, compressed)
+
+
+def _closing_lines(fh: IO[str]) -> Iterator[str]:
+    with fh:
+        yield from fh
+
+
+def _without_bom(lines: Iterable[str]) -> Iterator[str]:
+    """The lines, the first without the byte-order mark a forced `--encoding` leaves in."""
+    it = iter(lines)
+    for first in it:
+        yield first.lstrip("\ufeff")
+        break
+    yield from it
 
 
 def parse_delimiter(value: str | None) -> str | None:
