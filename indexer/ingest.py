@@ -11,6 +11,7 @@ Guarantees:
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -32,7 +33,7 @@ from .identity.contacts import load_contacts
 from .overlap import run_overlapped
 from .pipeline import Pipeline, Write
 from .sources import FEEDBACK_CONNECTORS, AccountsConnector, Connector, get_connector
-from .progress import Progress
+from .progress import Progress, reading
 from .sources.base import Bad, Parsed
 from .sources.diagnose import FAIL_FAST_RECORDS, duplicate_hint, fail_fast
 from .sources.timeparse import DEFAULT_PARSER, TimeParser
@@ -561,13 +562,16 @@ def ingest_path(
     if connector.time_parser is DEFAULT_PARSER and getattr(settings, "timezone", "UTC") != "UTC":
         connector.configure(time_parser=TimeParser.build(None, settings.timezone))
     first: list = []
-    records, bad = _read(connector, connector.read(path), first, Spool(settings.ingest_in_memory))
+    items = connector.read(path)
+    head = list(itertools.islice(items, 1))  # opens the file: what it is and how it maps are known
     opened = getattr(connector, "last_file", None)
-    if announce is not None:
+    if announce is not None:  # said before a big file's minutes of reading, not after
         if opened is not None:
             announce(opened.describe())
         if getattr(connector, "map_note", None):
             announce(connector.map_note)
+    source = reading(itertools.chain(head, items), f"{connector.name} {path.name}", progress, settings.progress_s)
+    records, bad = _read(connector, source, first, Spool(settings.ingest_in_memory))
     stop = fail_fast(first, len(records) + len(bad), opened.columns if opened else ())
     if stop is not None:
         records.close()

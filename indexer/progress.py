@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, TextIO
+from typing import Any, Iterable, Iterator, TextIO, TypeVar
+
+T = TypeVar("T")
 
 
 def progress_line(label: str, done: int, total: int, units: int, elapsed: float) -> str:
@@ -44,6 +46,31 @@ class Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def reading(items: Iterable[T], label: str, enabled: bool, interval_s: float = 5.0,
+            stream: TextIO | None = None) -> Iterator[T]:
+    """`items`, counted as they are read: ingest reads a whole file before it writes (a million
+    rows take minutes), and that time must not look like a hang. A counter on a terminal; in logs,
+    one line per `interval_s` once the first has passed, so a small file prints nothing."""
+    stream = stream or sys.stderr
+    if not enabled:
+        yield from items
+        return
+    if _isatty(stream):
+        from tqdm import tqdm
+
+        yield from tqdm(items, desc=f"{label} reading", unit="rec", file=stream, leave=False)
+        return
+    started = last = time.monotonic()
+    n = 0
+    for item in items:
+        n += 1
+        yield item
+        now = time.monotonic()
+        if now - last >= interval_s:
+            last = now
+            print(f"{label}: reading, {n:,} records so far ({n / max(now - started, 1e-9):,.0f}/s)", file=stream, flush=True)
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from indexer import cli
-from indexer.progress import Progress, progress_line
+from indexer.progress import Progress, progress_line, reading
 from voxindex.deployment import STARTER, ConfigError, load_deployment, parse_deployment
 
 BYO = Path(__file__).resolve().parent / "fixtures" / "byo"
@@ -61,6 +61,15 @@ def test_mangled_ids_are_counted_reported_and_reconciled(es, settings, capsys):
     # the latest version of a repeated id is the one indexed
     doc = es.search(index=settings.indices.feedback, query={"term": {"source_record_id": "5.70301E+17"}})["hits"]["hits"][0]
     assert doc["_source"]["text"].startswith("@SkylineAir the seat-back screens")  # 11.15, the last line of that minute
+
+
+def test_what_a_file_is_and_how_it_maps_is_said_before_it_is_read(es, settings, capsys, monkeypatch):
+    monkeypatch.setenv("VOXINDEX_PROGRESS_S", "0")  # a reading line per record: this file is "big"
+    assert run("ingest", str(BYO / "tweets.csv"), "--id-from", "text,created_at", "--no-enrich", *TWEET_FLAGS[:2]) == 0
+    err = capsys.readouterr().err.splitlines()
+    said = next(i for i, line in enumerate(err) if line.startswith("tweets.csv: delimited text"))
+    read = [i for i, line in enumerate(err) if line.startswith("csv tweets.csv: reading, ")]
+    assert len(read) == 12 and said < read[0]
 
 
 def test_id_from_columns_indexes_every_tweet_and_reruns_write_nothing(es, settings, capsys):
@@ -250,3 +259,14 @@ def test_progress_lines_without_a_terminal():
     silent = io.StringIO()
     Progress("csv", 5, enabled=False, stream=silent).update(5, Summary())
     assert silent.getvalue() == ""
+
+
+def test_reading_a_big_file_shows_progress_and_a_small_one_prints_nothing():
+    stream = io.StringIO()
+    assert list(reading(range(3), "csv big.csv", True, interval_s=0.0, stream=stream)) == [0, 1, 2]
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 3 and lines[-1].startswith("csv big.csv: reading, 3 records so far (")
+    quiet = io.StringIO()
+    assert list(reading(range(3), "csv small.csv", True, interval_s=60.0, stream=quiet)) == [0, 1, 2]
+    assert list(reading(range(3), "csv off.csv", False, interval_s=0.0, stream=quiet)) == [0, 1, 2]
+    assert quiet.getvalue() == ""
