@@ -16,6 +16,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from elasticsearch import Elasticsearch
@@ -229,12 +230,15 @@ def read_pointer(letter: dict[str, Any]) -> str | None:
         return _workbook_row(str(path), letter["raw_ref"])
     if not path or not line or str(path).startswith("api:"):
         return None
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
+    from indexer.sources.readers import detect_encoding, open_text
+
+    try:  # decoded as the reader decoded it (gzip, cp1252, UTF-16...), or its hash never matches
+        codec, _ = detect_encoding(Path(path))
+        with open_text(Path(path), codec) as fh:
             for n, text in enumerate(fh, start=1):
                 if n == line:
                     return text.rstrip("\r\n")
-    except OSError:
+    except (OSError, EOFError):  # gzip's BadGzipFile is an OSError
         return None
     return None
 

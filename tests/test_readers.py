@@ -189,6 +189,27 @@ def test_a_dead_lettered_workbook_row_points_back_to_its_row(tmp_path):
     assert pointer_status(letter) == "changed"
 
 
+@pytest.mark.parametrize("name,encode", [
+    ("eu.csv", lambda t: t.encode("cp1252")),
+    ("eu.csv.gz", lambda t: gzip.compress(t.encode("utf-8"))),
+    ("eu16.csv", lambda t: t.encode("utf-16")),
+])
+def test_a_dead_letter_from_a_cp1252_gzip_or_utf16_file_points_back_to_the_same_bytes(tmp_path, name, encode):
+    """The pointer is read back decoded as the reader decoded it: read as UTF-8 text, an untouched
+    cp1252 file was reported `changed` and a gzip'd one `missing`."""
+    from indexer.deadletter import DeadLetter, pointer_status
+
+    text = "id,message,created_at\r\nr1,Café ok,2026-09-01T10:00:00Z\r\nr2,Crème brûlée,stray,2026-09-01T11:00:00Z\r\n"
+    path = tmp_path / name
+    path.write_bytes(encode(text))
+    bad = [r for r in open_records(path, "csv").records if r.error]
+    letter = DeadLetter.build(connector="csv", source="chat", raw_ref=bad[0].raw_ref, payload=bad[0].payload,
+                              reason=bad[0].error, stage="parse", run_id="r", source_path=str(path)).to_doc()
+    assert (bad[0].raw_ref, pointer_status(letter)) == (f"{name}#L3", "same")
+    path.write_bytes(encode(text.replace("brûlée", "brulee")))
+    assert pointer_status(letter) == "changed"
+
+
 def test_a_workbook_given_to_a_json_connector_says_what_to_do(tmp_path):
     path = write_workbook(tmp_path / "posts.xlsx", {"Sheet": [["id", "text"], [1, "hi"]]})
     with pytest.raises(ValueError, match="Excel workbook.*--source csv"):
