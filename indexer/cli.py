@@ -49,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timezone", metavar="TZ", help="zone for timestamps without one (default VOXINDEX_TIMEZONE, UTC)")
     p.add_argument("--encoding", help="file encoding when detection is wrong (utf-8, utf-16, cp1252, ...)")
     p.add_argument("--delimiter", help="delimiter when sniffing is wrong: comma, tab, semicolon, pipe or one character")
+    p.add_argument("--sheet", metavar="NAME", help="an Excel workbook's sheet to read (default: the first visible sheet with a header row)")
     p.add_argument("--dry-run", action="store_true", help="parse the first 20 records and print how they map; write nothing")
     p.add_argument("--schedule", action="store_true", help="keep running: ingest each voxindex.yaml source now and then on its cron `schedule`")
     p.add_argument("--config", metavar="FILE", help="deployment file (default $VOXINDEX_CONFIG, else ./voxindex.yaml)")
@@ -121,7 +122,7 @@ def _flag_connector(args, path, settings):
     return make_connector(
         name, field_map=parse_field_map(args.map), id_from=id_from, channel=args.channel,
         time_format=args.time_format, timezone=args.timezone or settings.timezone,
-        encoding=args.encoding, delimiter=args.delimiter,
+        encoding=args.encoding, delimiter=args.delimiter, sheet=args.sheet,
     )
 
 
@@ -139,7 +140,7 @@ def _configured(deployment, names, settings):
             connector = make_connector(
                 src.connector, field_map=src.field_map, id_from=src.id_from, channel=src.channel,
                 time_format=src.time_format, timezone=src.timezone or settings.timezone,
-                encoding=src.encoding, delimiter=src.delimiter,
+                encoding=src.encoding, delimiter=src.delimiter, sheet=src.sheet,
             )
             jobs.append((src, connector, path))
     # accounts before feedback, whatever the file order: units take the account as it was

@@ -244,20 +244,21 @@ def read_pointer(letter: dict[str, Any]) -> str | None:
 
 
 def _workbook_row(path: str, raw_ref: str) -> str | None:
+    at = sheet_row(raw_ref)
     try:
         stat = os.stat(path)
-        return _workbook_payloads(path, stat.st_mtime_ns, stat.st_size).get(raw_ref)
+        return _workbook_payloads(path, at[0] if at else None, stat.st_mtime_ns, stat.st_size).get(raw_ref)
     except (OSError, ValueError):
         return None
 
 
 @lru_cache(maxsize=2)
-def _workbook_payloads(path: str, mtime_ns: int, size: int) -> dict[str, str]:
-    """Every row's payload of a workbook, read once per listing rather than once per dead letter
-    (a workbook is unzipped and parsed whole to reach any row); an edited file is read again."""
-    from indexer.sources.readers import open_records
+def _workbook_payloads(path: str, sheet: str | None, mtime_ns: int, size: int) -> dict[str, str]:
+    """Every row's payload of a workbook's sheet, read once per listing rather than once per dead
+    letter (a workbook is unzipped and parsed whole to reach any row); an edited file is read again."""
+    from indexer.sources.readers import FileOptions, open_records
 
-    return {raw.raw_ref: raw.payload for raw in open_records(path, "csv").records}
+    return {raw.raw_ref: raw.payload for raw in open_records(path, "csv", FileOptions(sheet=sheet)).records}
 
 
 def pointer_status(letter: dict[str, Any]) -> str:

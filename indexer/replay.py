@@ -34,21 +34,25 @@ def _record_ref(raw_ref: str) -> str:
 
 def replay(es: Elasticsearch, settings, letters: list[dict[str, Any]], pipeline: Pipeline | None = None,
            policy: RetryPolicy | None = None) -> ReplayResult:
+    from .deadletter import sheet_row
     from .ingest import _pipeline, _read, _Run
-    from .sources import get_connector
+    from .sources import FileOptions, get_connector
     from .spool import Spool
 
     result = ReplayResult()
-    groups: dict[tuple[str, str], list[dict]] = {}
+    groups: dict[tuple[str, str, str | None], list[dict]] = {}
     for letter in letters:
         path = letter.get("source_path")
         if not path or str(path).startswith("api:") or not Path(path).is_file() or letter.get("connector") == "accounts":
             result.not_replayable.append(letter.get("raw_ref", "?"))
             continue
-        groups.setdefault((letter["connector"], path), []).append(letter)
+        at = sheet_row(_record_ref(letter.get("raw_ref", "")))  # a workbook row names its sheet
+        groups.setdefault((letter["connector"], path, at[0] if at else None), []).append(letter)
     policy = policy or RetryPolicy.from_settings(settings)
-    for (connector_name, path), group in groups.items():
+    for (connector_name, path, sheet), group in groups.items():
         connector = get_connector(connector_name)
+        if sheet is not None:
+            connector.configure(file_options=FileOptions(sheet=sheet))
         wanted = {_record_ref(dl["raw_ref"]) for dl in group}
         raws = [raw for raw in connector.records(Path(path)) if raw.raw_ref in wanted]
         found = {raw.raw_ref for raw in raws}

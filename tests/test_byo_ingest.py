@@ -146,6 +146,29 @@ def test_voxindex_yaml_ingests_every_configured_source_with_no_arguments(es, set
     assert "reviews.tsv" in capsys.readouterr().out
 
 
+def test_a_workbook_sheet_is_named_on_the_command_line_or_in_voxindex_yaml(es, settings, tmp_path, monkeypatch, capsys):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Summary"
+    wb.active.append(["question", "score"])
+    wb.active.append(["NPS", 41])
+    replies = wb.create_sheet("Replies")
+    replies.append(["id", "comment", "submitted"])
+    for i in range(3):
+        replies.append([i, f"Reply {i} about exports", f"2026-09-0{i + 1} 10:00"])
+    wb.save(tmp_path / "survey.xlsx")
+    assert run("ingest", str(tmp_path / "survey.xlsx"), "--no-enrich", "--no-progress") == 2  # the summary sheet
+    assert "(read sheet 'Summary' (not read: 'Replies'; choose another with --sheet))" in capsys.readouterr().err
+    assert run("ingest", str(tmp_path / "survey.xlsx"), "--sheet", "Replies", "--no-enrich", "--no-progress") == 0
+    assert "with units 3: ok" in capsys.readouterr().out and count(es, settings.indices.feedback) == 3
+    (tmp_path / "voxindex.yaml").write_text(yaml.safe_dump({"sources": {"survey": {
+        "connector": "csv", "path": "survey.xlsx", "sheet": "Replies", "channel": "survey"}}}))
+    monkeypatch.chdir(tmp_path)
+    assert run("ingest", "--no-enrich", "--no-progress") == 0  # same sheet, same cursor: nothing new
+    assert "cursor-skip 2 + empty 0 + with units 1: ok" in capsys.readouterr().out
+
+
 def test_schedule_ingests_each_scheduled_source_now_and_then_on_its_cron(es, settings, tmp_path, monkeypatch, capsys):
     from apscheduler.schedulers.blocking import BlockingScheduler
 

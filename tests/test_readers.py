@@ -165,7 +165,7 @@ def test_an_excel_workbook_reads_like_its_csv(tmp_path):
     good, bad = read_all(connector, renamed)
     found = connector.last_file
     assert found.format == "xlsx" and found.columns == ["tweet_id", "text", "tweet_created", "stars", "airline"]
-    assert "sheet 'Tweets'" in found.describe() and "(3 other sheets are not read)" in found.describe()
+    assert "sheet 'Tweets' (not read: 'Notes', 'Empty', 'Pivot'; choose another with --sheet)" in found.describe()
     assert [p.raw_ref for p in good] == ["export.bin!Tweets#R2", "export.bin!Tweets#R4"]
     first, second = good[0].units[0], good[1].units[0]
     # a date cell keeps its clock time and is read in the deployment's zone (UTC here); text dates as in a CSV
@@ -208,6 +208,32 @@ def test_a_dead_letter_from_a_cp1252_gzip_or_utf16_file_points_back_to_the_same_
     assert (bad[0].raw_ref, pointer_status(letter)) == (f"{name}#L3", "same")
     path.write_bytes(encode(text.replace("brûlée", "brulee")))
     assert pointer_status(letter) == "changed"
+
+
+def test_a_named_sheet_is_read_instead_and_keeps_its_own_cursor(tmp_path):
+    from indexer.deadletter import DeadLetter, pointer_status
+
+    path = write_workbook(tmp_path / "survey.xlsx", {
+        "Summary": [["question", "score"], ["NPS", 41]],
+        "~Responses": [["id", "comment", "submitted"], [1, "Export is slow", "2026-09-01 10:00"],
+                       [2, "Love the new editor", "2026-09-02 11:00", "stray"]],
+    })
+    with pytest.raises(MappingError, match=r"no 'text' column found; the file's columns are: question, score\. .*"
+                                           r"\(read sheet 'Summary' \(not read: 'Responses'; choose another with --sheet\)\)"):
+        list(make_connector("csv").read(path))  # the first visible sheet is a summary: the error names the others
+    assert make_connector("csv").config_key() == ""
+    chosen = make_connector("csv", sheet="responses")  # hidden sheets too, when named; case does not matter
+    good, bad = read_all(chosen, path)
+    assert [p.units[0].text for p in good] == ["Export is slow"] and [b.raw_ref for b in bad] == ["survey.xlsx!Responses#R3"]
+    assert "sheet 'Responses' (not read: 'Summary')" in chosen.last_file.describe()
+    assert chosen.config_key() not in ("", make_connector("csv", sheet="Summary").config_key())  # a cursor per sheet
+    letter = DeadLetter.build(connector="csv", source="chat", raw_ref=bad[0].raw_ref, payload=bad[0].payload,
+                              reason=bad[0].reason, stage="parse", run_id="r", source_path=str(path)).to_doc()
+    assert pointer_status(letter) == "same"  # the pointer reads its own sheet back, not the first one
+    with pytest.raises(ValueError, match=r"survey.xlsx has no sheet 'Replies'; its sheets: 'Summary', 'Responses'"):
+        list(make_connector("csv", sheet="Replies").read(path))
+    with pytest.raises(ValueError, match="not an Excel workbook: --sheet"):
+        list(make_connector("csv", sheet="Responses").read(BYO / "tweets.csv"))
 
 
 def test_a_workbook_given_to_a_json_connector_says_what_to_do(tmp_path):

@@ -20,7 +20,7 @@ from typing import Any
 CONFIG_FILE = "voxindex.yaml"
 CONNECTORS = ("zendesk", "appstore", "survey", "calls", "jsonl", "csv", "accounts")
 SOURCE_KEYS = (
-    "connector", "path", "map", "id_from", "time_format", "timezone", "encoding", "delimiter", "channel", "schedule",
+    "connector", "path", "map", "id_from", "time_format", "timezone", "encoding", "delimiter", "sheet", "channel", "schedule",
 )
 TOP_KEYS = ("elasticsearch", "taxonomy", "rules", "timezone", "sources")
 ES_KEYS = {"url": "VOXINDEX_ES_URL", "index_prefix": "VOXINDEX_INDEX_PREFIX"}
@@ -41,6 +41,7 @@ class SourceConfig:
     timezone: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
+    sheet: str | None = None
     channel: str | None = None
     schedule: str | None = None
 
@@ -156,7 +157,7 @@ def parse_deployment(data: Any, path: Path | None = None) -> Deployment:
         if (fmap or id_from) and connector not in ("jsonl", "csv"):
             raise ConfigError(f"{at}: map and id_from apply to the generic jsonl and csv connectors only")
         strings = {}
-        for key in ("timezone", "encoding", "delimiter", "channel", "schedule"):
+        for key in ("timezone", "encoding", "delimiter", "sheet", "channel", "schedule"):
             value = spec.get(key)
             if value is not None and not isinstance(value, str):
                 raise ConfigError(f"{at}.{key}: expected a string, got {value!r}")
@@ -278,6 +279,7 @@ sources:
     channel: social
     # encoding: cp1252              # default: BOM, UTF-16 or UTF-8 detected, else cp1252
     # delimiter: tab                # default: sniffed from the header (comma, tab, semicolon, pipe)
+    # sheet: Responses              # an Excel workbook's sheet (default: the first with a header row)
     schedule: "*/30 * * * *"        # cron (UTC): `voxindex ingest --schedule` runs it
 
   # reviews:

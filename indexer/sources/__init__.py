@@ -51,6 +51,7 @@ def make_connector(
     timezone: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
+    sheet: str | None = None,
 ) -> Connector | AccountsConnector:
     """A connector configured for one deployment's files (CLI flags or a voxindex.yaml source)."""
     if (field_map or id_from or channel) and name not in GENERIC:
@@ -58,7 +59,7 @@ def make_connector(
     options = {"field_map": field_map, "channel": channel, "id_from": id_from} if name in GENERIC else {}
     connector = get_connector(name, **{k: v for k, v in options.items() if v})
     if isinstance(connector, Connector):
-        connector.configure(TimeParser.build(time_format, timezone), FileOptions(encoding, parse_delimiter(delimiter)))
+        connector.configure(TimeParser.build(time_format, timezone), FileOptions(encoding, parse_delimiter(delimiter), sheet))
     return connector
 
 

@@ -217,9 +217,11 @@ class Connector:
 
     def config_key(self) -> str:
         """'' with the default reading; else a short hash of what changes which records a file
-        yields and when (time formats, zone, field map). Part of the cursor's key, so a re-run
+        yields and when (time formats, zone, field map, a workbook's sheet). Part of the cursor's key, so a re-run
         with a corrected mapping re-reads the file instead of skipping it by the old cursor."""
         parts = list(self._config_parts())
+        if self.file_options.sheet is not None:  # another sheet holds other records: its own cursor
+            parts.append(("sheet", self.file_options.sheet))
         tp = self.time_parser
         if tp.formats or tp.default_tz is not DEFAULT_PARSER.default_tz:
             parts.append(("time", tp.formats, str(tp.default_tz)))

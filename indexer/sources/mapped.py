@@ -223,7 +223,12 @@ class MappedConnector(Connector):
         self._occurrences = Counter()
         self._file_time = datetime.fromtimestamp(Path(path).stat().st_mtime, tz=timezone.utc)
         rf = super().open(path)
-        self.resolve_map(rf.columns, strict=rf.format == "csv")
+        try:
+            self.resolve_map(rf.columns, strict=rf.format == "csv")
+        except MappingError as exc:
+            if rf.format == "xlsx" and rf.notes:  # the feedback may be on another sheet: name them
+                raise MappingError(f"{exc} (read {rf.notes[0]})") from None
+            raise
         return rf
 
     def _get(self, record: dict, key: str) -> Any:

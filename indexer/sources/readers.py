@@ -45,6 +45,7 @@ class FileOptions:
 
     encoding: str | None = None
     delimiter: str | None = None
+    sheet: str | None = None  # a workbook's sheet by name (default: the first visible one with a header row)
 
 
 @dataclass
@@ -291,9 +292,10 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def xlsx_records(path: Path, name: str) -> tuple[list[str], Iterator[RawRecord], list[str]]:
-    """(columns, records, notes) of the first visible sheet with a header row. Rows stream from
-    the workbook (read-only mode); refs are `file!sheet#R<row>`, Excel's own row numbers."""
+def xlsx_records(path: Path, name: str, sheet: str | None = None) -> tuple[list[str], Iterator[RawRecord], list[str]]:
+    """(columns, records, notes) of the sheet named `sheet` (hidden or not), else of the first
+    visible sheet with a header row. Rows stream from the workbook (read-only mode); refs are
+    `file!sheet#R<row>`, Excel's own row numbers."""
     from openpyxl import load_workbook
 
     fh = open(path, "rb")  # a file object: openpyxl would refuse a path without an Excel extension
@@ -309,6 +311,13 @@ def xlsx_records(path: Path, name: str) -> tuple[list[str], Iterator[RawRecord],
         fh.close()
 
     sheets = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+    if sheet is not None:
+        sheets = [ws for ws in wb.worksheets if ws.title == sheet] or [
+            ws for ws in wb.worksheets if ws.title.casefold() == sheet.strip().casefold()]
+        if not sheets:
+            titles = ", ".join(repr(ws.title) for ws in wb.worksheets)
+            close()
+            raise ValueError(f"{name} has no sheet {sheet!r}; its sheets: {titles}")
     for ws in sheets:
         rows = enumerate(ws.iter_rows(values_only=True), start=1)
         for _, row in rows:
@@ -320,11 +329,19 @@ def xlsx_records(path: Path, name: str) -> tuple[list[str], Iterator[RawRecord],
         while cells and not cells[-1].strip():
             cells.pop()
         columns = _header_names(cells)
-        others = len(wb.worksheets) - 1
-        notes = [f"sheet {ws.title!r}" + (f" ({others} other sheet{'s are' if others > 1 else ' is'} not read)" if others else "")]
+        notes = [f"sheet {ws.title!r}" + _other_sheets([o.title for o in wb.worksheets if o is not ws], sheet is None)]
         return columns, _sheet_rows(rows, columns, f"{name}!{ws.title}", close), notes
     close()
-    return [], iter(()), ["no sheet has a header row"]
+    return [], iter(()), [f"sheet {sheet!r} has no header row" if sheet is not None else "no sheet has a header row"]
+
+
+def _other_sheets(titles: list[str], choosable: bool, shown: int = 5) -> str:
+    """' (not read: 'Notes', 'Pivot'; choose another with --sheet)': named, so a wrong guess is one
+    flag away from fixed."""
+    if not titles:
+        return ""
+    names = ", ".join(repr(t) for t in titles[:shown]) + (f" and {len(titles) - shown} more" if len(titles) > shown else "")
+    return f" (not read: {names}" + ("; choose another with --sheet)" if choosable else ")")
 
 
 def _sheet_rows(rows, columns: list[str], where: str, close) -> Iterator[RawRecord]:
@@ -438,8 +455,10 @@ def open_records(path: str | Path, file_format: str, options: FileOptions | None
         if file_format != "csv":
             raise ValueError(f"{path.name} is an Excel workbook; a JSON connector cannot read it: "
                              "use --source csv (or appstore / survey), or save the sheet as CSV")
-        columns, records, notes = xlsx_records(path, path.name)
+        columns, records, notes = xlsx_records(path, path.name, options.sheet)
         return RecordFile(path.name, "xlsx", "", records, columns, None, False, notes)
+    if options.sheet is not None:
+        raise ValueError(f"{path.name} is not an Excel workbook: --sheet (a source's `sheet:`) applies to .xlsx files only")
     # Delimited text and JSON lines are read as a stream (a big export is never held whole in
     # memory); only a JSON document, which must be parsed whole anyway, is read at once.
     codec, encoding = detect_encoding(path, options.encoding)
