@@ -123,11 +123,12 @@ class DeadLetter:
     payload_chars: int = 0
     payload_truncated: bool = False
     pii_types: list[str] = field(default_factory=list)
+    reader: dict[str, Any] = field(default_factory=dict)  # how the connector read the file (Connector.reader_options)
 
     @classmethod
     def build(cls, *, connector: str, source: str, raw_ref: str, payload: str, reason: str, stage: str, run_id: str,
               source_path: str | None = None, cursor: str | None = None,
-              max_chars: int = PAYLOAD_MAX_CHARS) -> "DeadLetter":
+              max_chars: int = PAYLOAD_MAX_CHARS, reader: dict[str, Any] | None = None) -> "DeadLetter":
         """The only way a clear payload becomes a dead letter: redacted, capped, pointed to."""
         clear = payload or ""
         redacted, types, truncated = redact_payload(clear, max_chars)
@@ -151,6 +152,7 @@ class DeadLetter:
             payload_chars=len(clear),
             payload_truncated=truncated,
             pii_types=sorted(set(types) | set(reason_types)),
+            reader=dict(reader or {}),
         )
 
     @property

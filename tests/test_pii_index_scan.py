@@ -128,3 +128,36 @@ def test_a_dead_letter_fixed_at_its_source_is_replayed_from_its_pointer(es, sett
     assert list_dead_letters(es, settings, source="zendesk")[0] == 0
     es.indices.refresh(index=settings.indices.feedback)
     assert es.count(index=settings.indices.feedback, query={"term": {"source_record_id": "4242"}})["count"] >= 1
+
+
+def test_a_replay_reads_the_file_as_the_run_that_dead_lettered_it(es, settings, tmp_path, capsys, monkeypatch):
+    """A tweet export needs --id-from and --time-format: replayed with the connector's defaults, its
+    fixed row failed on the date again and, parsed, would have got another id (a second copy)."""
+    from indexer.deadletter import list_dead_letters
+    from indexer.ingest import ingest_path
+    from indexer.pipeline import Pipeline
+    from indexer.sources import make_connector
+    from voxindex.model import stable_id
+
+    rows = ["tweet_id,text,tweet_created", "5.70301E+17,Lost my bag again,24-02-2015 11.35",
+            "5.70301E+17,Seat was broken,24-02-2015 26.99"]  # an hour that does not exist
+    path = tmp_path / "Tweets.csv"
+    path.write_text("\n".join(rows) + "\n")
+
+    def flags():
+        return make_connector("csv", id_from=["text", "created_at"], time_format=["%d-%m-%Y %H.%M"], timezone="-05:00")
+
+    assert ingest_path(es, settings, flags(), path, pipeline=Pipeline(), progress=False).dead_lettered == 1
+    _, letters = list_dead_letters(es, settings, source="csv")
+    assert letters[0]["reader"] == {"id_from": ["text", "created_at"], "time_format": ["%d-%m-%Y %H.%M"], "timezone": "-05:00"}
+    path.write_text("\n".join([*rows[:2], rows[2].replace("26.99", "12.10")]) + "\n")
+    monkeypatch.setenv("VOXINDEX_INDEX_PREFIX", settings.index_prefix)
+    assert main(["deadletters", "--source", "csv", "--replay", "--no-enrich"]) == 0
+    assert "1 dead letter(s) resolved" in capsys.readouterr().out
+    again = ingest_path(es, settings, flags(), path, pipeline=Pipeline(), progress=False)  # the next scheduled run
+    es.indices.refresh(index=settings.indices.feedback)
+    hits = es.search(index=settings.indices.feedback, size=10)["hits"]["hits"]
+    assert sorted(h["_source"]["text"] for h in hits) == ["Lost my bag again", "Seat was broken"]  # no second copy
+    fixed = next(h for h in hits if h["_source"]["text"] == "Seat was broken")
+    assert fixed["_source"]["created_at"].startswith("2015-02-24T17:10:00")  # 12.10 at -05:00
+    assert (again.new, again.unchanged) == (0, 2) and fixed["_id"] != stable_id("csv", "5.70301E+17", "body", 0)

@@ -28,7 +28,7 @@ from voxindex.model import (
 )
 
 from .readers import FileOptions, RawRecord, RecordFile, open_records
-from .timeparse import DEFAULT_PARSER, TimeParser
+from .timeparse import DEFAULT_PARSER, TimeParser, zone_name
 
 CONTEXT_BEFORE = 3
 CONTEXT_AFTER = 1
@@ -229,6 +229,18 @@ class Connector:
 
     def _config_parts(self) -> list[Any]:
         return []
+
+    def reader_options(self) -> dict[str, Any]:
+        """The `make_connector` arguments (besides the name) this connector reads with, stored on
+        each dead letter so a replay reads the record back the same way: with the defaults it
+        would guess another map, times or id, and index a second copy under another id."""
+        tp, fo = self.time_parser, self.file_options
+        options = {"time_format": list(tp.formats), "timezone": zone_name(tp.default_tz), "encoding": fo.encoding,
+                   "delimiter": fo.delimiter, "sheet": fo.sheet, **self._reader_parts()}
+        return {k: v for k, v in options.items() if v}
+
+    def _reader_parts(self) -> dict[str, Any]:
+        return {}
 
     def time(self, value: Any, field_name: str) -> datetime:
         return self.time_parser.parse(value, field_name)

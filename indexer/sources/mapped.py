@@ -156,6 +156,7 @@ class MappedConnector(Connector):
         self.explicit_map = dict(field_map or {})
         self.field_map = {**self.default_map, **self.explicit_map}
         self.id_from: tuple[str, ...] = tuple(c.strip() for c in (id_from or ()) if c and c.strip())
+        self.given = {"field_map": self.explicit_map, "id_from": list(self.id_from), "channel": channel}  # as configured
         self.map_note: str | None = None  # set when the map was guessed, for the CLI to print
         self.row_id = False
         self._occurrences: Counter = Counter()
@@ -213,6 +214,9 @@ class MappedConnector(Connector):
                 self.map_note += (f"; not used: {', '.join(unused)} (keep one with --map KEY=COLUMN, "
                                   f"e.g. account_id=COLUMN for a company, product_area=COLUMN for a product)")
         return fm
+
+    def _reader_parts(self) -> dict[str, Any]:
+        return self.given  # not what the header made of them: a row id or a guessed map is made again
 
     def _config_parts(self) -> list[Any]:
         if not (self.explicit_map or self.id_from or self.map_note):

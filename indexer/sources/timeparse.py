@@ -40,6 +40,18 @@ EPOCH_MS_ABOVE = 1e11  # seconds would be the year 5138: this is milliseconds
 EPOCH_US_ABOVE = 1e14
 
 
+def zone_name(tz: tzinfo) -> str:
+    """The name `zone` reads back as `tz`: `Europe/Paris`, `UTC`, `+02:00`."""
+    key = getattr(tz, "key", None)
+    if key:
+        return key
+    offset = tz.utcoffset(None) or timedelta(0)
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds() // 60)
+    return f"{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def zone(name: str | None) -> tzinfo:
     """`UTC`, `Europe/Paris`, `+02:00` -> tzinfo; a clear error for anything else."""
     if not name or name.upper() in ("UTC", "Z", "GMT"):
