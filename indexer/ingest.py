@@ -501,12 +501,12 @@ class _Run:
         self.record_run("mismatch", s.reconciliation())
 
 
-def latest_per_id(parsed: list[Held]) -> tuple[list[Held], list[str]]:
+def latest_per_id(held: list[Held]) -> tuple[list[Held], list[str]]:
     """One version per record id: the latest by cursor (on a tie, the later line), as an
     update of the record would be. Returns the kept records and the ids of the others."""
     kept: dict[str, Held] = {}
     repeated: list[str] = []
-    for p in parsed:
+    for p in held:
         old = kept.get(p.record_id)
         if old is not None:
             repeated.append(p.record_id)
