@@ -262,6 +262,36 @@ def test_json_array_and_jsonl_with_epoch_times():
     assert times == ["2026-01-01T10:00:00+00:00", "2026-01-01T11:00:00+00:00", "2026-01-01T11:30:00+00:00"]
 
 
+def test_a_json_array_is_read_item_by_item_across_chunks(tmp_path, monkeypatch):
+    import indexer.sources.readers as readers
+
+    monkeypatch.setattr(readers, "JSON_CHUNK", 7)  # every item, string and number cut somewhere
+    items = [{"id": f"r{i}", "comment": f"Réponse {i}: \"slow\", [really]", "submitted": 1767225600 + i, "score": 10 - i}
+             for i in range(5)]
+    path = tmp_path / "export.json"
+    path.write_text("\ufeff[\n" + ",\n".join("  " + json.dumps(item, ensure_ascii=False) for item in items) + "\n]\n", encoding="utf-8")
+    opened = open_records(path, "jsonl")
+    records = list(opened.records)
+    assert opened.format == "json" and opened.columns == ["id", "comment", "submitted", "score"]
+    assert [r.raw_ref for r in records] == [f"export.json#[{i}]" for i in range(5)]
+    assert [r.record for r in records] == items and records[4].payload == json.dumps(items[4], ensure_ascii=False)
+    path.write_text("[1234567, 89]")
+    assert [r.error for r in open_records(path, "jsonl").records] == ["bad JSON: expected an object, got int"] * 2
+    path.write_text("[]")
+    assert list(open_records(path, "jsonl").records) == []
+
+
+def test_a_broken_json_array_keeps_what_came_before_the_break(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text('[\n{"id": "a", "comment": "fine", "submitted": 1767225600},\n{"id": "b", "comment": "cut off\n')
+    records = list(open_records(path, "jsonl").records)
+    assert [r.record["id"] for r in records[:-1]] == ["a"]
+    assert records[-1].raw_ref == "export.json#L3" and records[-1].error.startswith("bad JSON array: ")
+    assert records[-1].error.endswith("(line 3; the record before it was read)")
+    path.write_text('[{"id": "a"}] {"id": "b"}')
+    assert list(open_records(path, "jsonl").records)[-1].error.startswith("bad JSON array: extra data after the array")
+
+
 def test_an_object_wrapping_one_array_of_records(tmp_path):
     path = tmp_path / "export.json"
     path.write_text(json.dumps({"meta": {"count": 2}, "data": [{"id": 1, "body": "a", "created_at": "2026-01-01"},

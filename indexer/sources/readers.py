@@ -400,6 +400,80 @@ def json_document_records(doc: Any, name: str) -> list[RawRecord] | None:
     return [_decoded(f"{name}#[{i}]", json.dumps(item, ensure_ascii=False), item) for i, item in enumerate(doc)]
 
 
+JSON_CHUNK = 1 << 20  # characters read at a time from a JSON array
+JSON_ITEM_MAX = 64 << 20  # an array item this long without closing is a broken file, not a big record
+
+
+def json_array_records(fh: IO[str], name: str) -> Iterator[RawRecord]:
+    """The items of a top-level JSON array, one at a time, with their refs `file#[i]` (the stream
+    is closed when they end). A syntax error ends the array: what came before it is read, and the
+    rest is one record with the error, so a broken export is not lost whole."""
+    decoder = json.JSONDecoder()
+    buf, pos, lines_before, index = "", 0, 0, 0
+    at_eof = False
+
+    def more() -> bool:
+        nonlocal buf, pos, lines_before, at_eof
+        if at_eof:
+            return False
+        chunk = fh.read(JSON_CHUNK)
+        if not chunk:
+            at_eof = True
+            return False
+        lines_before += buf.count("\n", 0, pos)  # what was consumed leaves the buffer
+        buf, pos = buf[pos:] + chunk, 0
+        return True
+
+    def skip_space() -> str:
+        nonlocal pos
+        while True:
+            while pos < len(buf) and buf[pos] in " \t\r\n\ufeff":
+                pos += 1
+            if pos < len(buf) or not more():
+                return buf[pos] if pos < len(buf) else ""
+
+    def broken(message: str) -> RawRecord:
+        line = lines_before + buf.count("\n", 0, pos) + 1
+        rest = buf[pos : pos + 2000]
+        before = {0: "nothing before it", 1: "the record before it was read"}.get(index, f"the {index} records before it were read")
+        return RawRecord(f"{name}#L{line}", rest, error=f"bad JSON array: {message} (line {line}; {before})")
+
+    with fh:
+        if skip_space() != "[":
+            yield broken("expected '['")
+            return
+        pos += 1
+        expect_item = True
+        while True:
+            ch = skip_space()
+            if ch == "]" and (index == 0 or not expect_item):
+                pos += 1
+                if skip_space():
+                    yield broken("extra data after the array")
+                return
+            if not expect_item:
+                if ch != ",":
+                    yield broken("expected ',' or ']'" if ch else "the array is not closed")
+                    return
+                pos += 1
+                expect_item = True
+                continue
+            while True:
+                try:
+                    obj, end = decoder.raw_decode(buf, pos)
+                    if end < len(buf) or at_eof:  # a value cut at the buffer's end may look whole ("12")
+                        break
+                except json.JSONDecodeError as exc:
+                    if len(buf) - pos > JSON_ITEM_MAX or not more():
+                        yield broken(exc.msg)
+                        return
+                    continue
+                if not more():
+                    break
+            yield _decoded(f"{name}#[{index}]", json.dumps(obj, ensure_ascii=False), obj)
+            index, pos, expect_item = index + 1, end, False
+
+
 def _is_document(first_line: str, name: str) -> bool:
     """Whether a file whose first non-blank line this is holds one JSON document (an array, or an
     object wrapping one) rather than JSON lines."""
@@ -470,6 +544,10 @@ def open_records(path: str | Path, file_format: str, options: FileOptions | None
         delimiter = options.delimiter or sniff_delimiter(first, name)
         columns, records = csv_records(open_text(path, codec), name, delimiter)
         return RecordFile(name, "csv", encoding, records, columns, delimiter, compressed)
+    if first.lstrip().startswith("["):  # an array streams; an object wrapping one is parsed whole
+        stream = json_array_records(open_text(path, codec), name)
+        sample = list(itertools.islice(stream, COLUMN_SAMPLE))
+        return RecordFile(name, "json", encoding, itertools.chain(sample, stream), _columns(sample), None, compressed)
     if _is_document(first, name):
         with open_text(path, codec) as fh:
             fmt, recs = _json_records(fh.read().lstrip("\ufeff"), name)
