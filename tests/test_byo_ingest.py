@@ -160,6 +160,8 @@ def test_a_workbook_sheet_is_named_on_the_command_line_or_in_voxindex_yaml(es, s
     wb.save(tmp_path / "survey.xlsx")
     assert run("ingest", str(tmp_path / "survey.xlsx"), "--no-enrich", "--no-progress") == 2  # the summary sheet
     assert "(read sheet 'Summary' (not read: 'Replies'; choose another with --sheet))" in capsys.readouterr().err
+    assert run("ingest", str(tmp_path / "survey.xlsx"), "--sheet", "Replys", "--no-enrich", "--no-progress") == 2  # a bad argument
+    assert "survey.xlsx has no sheet 'Replys'; its sheets: 'Summary', 'Replies'" in capsys.readouterr().err
     assert run("ingest", str(tmp_path / "survey.xlsx"), "--sheet", "Replies", "--no-enrich", "--no-progress") == 0
     assert "with units 3: ok" in capsys.readouterr().out and count(es, settings.indices.feedback) == 3
     (tmp_path / "voxindex.yaml").write_text(yaml.safe_dump({"sources": {"survey": {

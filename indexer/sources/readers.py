@@ -31,6 +31,11 @@ COLUMN_SAMPLE = 50  # JSON records whose keys make up the columns shown by --dry
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # a long multi-line comment is still one field
 
 
+class UnreadableFile(ValueError):
+    """A file this reader cannot read as asked (an .xls, a missing sheet, an unknown encoding): a
+    mistake in the command or the file, reported with what to do, not a failed run."""
+
+
 @dataclass
 class RawRecord:
     raw_ref: str
@@ -133,7 +138,7 @@ def _known(encoding: str) -> None:
     try:
         codecs.lookup(encoding)
     except LookupError:
-        raise ValueError(f"unknown encoding {encoding!r} (try utf-8, utf-16, cp1252, latin-1)") from None
+        raise UnreadableFile(f"unknown encoding {encoding!r} (try utf-8, utf-16, cp1252, latin-1)") from None
 
 
 # ------------------------------------------------------------------ delimited text
@@ -263,7 +268,7 @@ def is_workbook(path: Path) -> bool:
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head == OLE_MAGIC:
-        raise ValueError(f"{Path(path).name} is an Excel 97-2003 workbook (.xls) or a password-protected one, "
+        raise UnreadableFile(f"{Path(path).name} is an Excel 97-2003 workbook (.xls) or a password-protected one, "
                          "which cannot be read: save it as .xlsx without a password, or as CSV, and ingest that")
     if head[:4] != ZIP_MAGIC:
         return False
@@ -303,7 +308,7 @@ def xlsx_records(path: Path, name: str, sheet: str | None = None) -> tuple[list[
         wb = load_workbook(fh, read_only=True, data_only=True)
     except Exception as exc:  # a damaged workbook: say so, not a traceback
         fh.close()
-        raise ValueError(f"{name}: cannot read the Excel workbook ({type(exc).__name__}: {exc}); "
+        raise UnreadableFile(f"{name}: cannot read the Excel workbook ({type(exc).__name__}: {exc}); "
                          "save the sheet as CSV and ingest that") from None
 
     def close() -> None:
@@ -317,7 +322,7 @@ def xlsx_records(path: Path, name: str, sheet: str | None = None) -> tuple[list[
         if not sheets:
             titles = ", ".join(repr(ws.title) for ws in wb.worksheets)
             close()
-            raise ValueError(f"{name} has no sheet {sheet!r}; its sheets: {titles}")
+            raise UnreadableFile(f"{name} has no sheet {sheet!r}; its sheets: {titles}")
     for ws in sheets:
         rows = enumerate(ws.iter_rows(values_only=True), start=1)
         for _, row in rows:
@@ -527,12 +532,12 @@ def open_records(path: str | Path, file_format: str, options: FileOptions | None
     path = Path(path)
     if is_workbook(path):
         if file_format != "csv":
-            raise ValueError(f"{path.name} is an Excel workbook; a JSON connector cannot read it: "
+            raise UnreadableFile(f"{path.name} is an Excel workbook; a JSON connector cannot read it: "
                              "use --source csv (or appstore / survey), or save the sheet as CSV")
         columns, records, notes = xlsx_records(path, path.name, options.sheet)
         return RecordFile(path.name, "xlsx", "", records, columns, None, False, notes)
     if options.sheet is not None:
-        raise ValueError(f"{path.name} is not an Excel workbook: --sheet (a source's `sheet:`) applies to .xlsx files only")
+        raise UnreadableFile(f"{path.name} is not an Excel workbook: --sheet (a source's `sheet:`) applies to .xlsx files only")
     # Delimited text and JSON lines are read as a stream (a big export is never held whole in
     # memory); only a JSON document, which must be parsed whole anyway, is read at once.
     codec, encoding = detect_encoding(path, options.encoding)
