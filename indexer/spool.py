@@ -94,7 +94,10 @@ class Spool:
         self.close()
 
     def _spill(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="voxindex-ingest-")
+        try:
+            self._file = tempfile.TemporaryFile(prefix="voxindex-ingest-")
+        except OSError as exc:
+            raise _no_room(exc) from None
         memory, self._memory = self._memory or [], None
         for parsed in memory:
             self._dump(parsed)
@@ -103,8 +106,19 @@ class Spool:
         assert self._file is not None
         with _collector_paused():
             data = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
-        self._file.write(data)
+        try:
+            self._file.write(data)
+        except OSError as exc:
+            raise _no_room(exc) from None
         self._offsets.append(self._offsets[-1] + len(data))
+
+
+def _no_room(exc: OSError) -> OSError:
+    """A full or unwritable TMPDIR, said with what to do (the bare error names neither the
+    directory nor the setting)."""
+    return OSError(exc.errno, f"cannot hold this file's records in {tempfile.gettempdir()} ({exc.strerror}); "
+                              "point TMPDIR at a disk with ~2 KB a record free, or raise VOXINDEX_INGEST_IN_MEMORY "
+                              "to keep more of them in memory")
 
 
 @contextmanager

@@ -70,3 +70,20 @@ def test_a_tiny_limit_still_reads_every_record(tmp_path, in_memory):
     with Spool(in_memory=in_memory).extend(parsed) as spool:
         assert spool.on_disk
         assert [p.record_id for p in spool.load(spool.keys)] == [p.record_id for p in parsed]
+
+
+def test_a_full_temporary_disk_says_where_and_what_to_do(tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    class Full:
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", lambda **kw: Full())
+    parsed = [r for r in get_connector("csv").read(unordered_chats(tmp_path / "c.csv")) if hasattr(r, "units")]
+    with pytest.raises(OSError, match=r"cannot hold this file's records in .*No space left on device.*TMPDIR.*VOXINDEX_INGEST_IN_MEMORY"):
+        Spool(in_memory=2).extend(parsed)
