@@ -214,11 +214,13 @@ def _ingest(args: argparse.Namespace) -> int:
 def _run_dir(es, settings, path, sources, pipeline, args):
     from .ingest import IngestAborted, ingest_dir
 
+    refused: list[str] = []  # a file refused does not stop the others (as with voxindex.yaml)
     try:
-        summaries = ingest_dir(es, settings, path, sources=sources, pipeline=pipeline, progress=not args.no_progress, batch_size=args.batch_size)
+        summaries = ingest_dir(es, settings, path, sources=sources, pipeline=pipeline, progress=not args.no_progress,
+                               batch_size=args.batch_size, refused=refused)
     except IngestAborted as exc:
         return [exc.summary] if exc.summary is not None else [], [(str(exc), EXIT_ABORTED)]
-    return list(summaries.values()), []
+    return list(summaries.values()), [(message, 2) for message in refused]
 
 
 def _run_jobs(es, settings, jobs, pipeline, args):

@@ -36,6 +36,8 @@ from .sources import FEEDBACK_CONNECTORS, AccountsConnector, Connector, get_conn
 from .progress import Progress, reading
 from .sources.base import Bad, Parsed
 from .sources.diagnose import FAIL_FAST_RECORDS, duplicate_hint, fail_fast
+from .sources.mapped import MappingError
+from .sources.readers import UnreadableFile
 from .sources.timeparse import DEFAULT_PARSER, TimeParser
 from .spool import Held, Spool
 
@@ -687,8 +689,11 @@ def ingest_dir(
     progress: bool = True,
     batch_size: int | None = None,
     policy: RetryPolicy | None = None,
+    refused: list[str] | None = None,
 ) -> dict[str, IngestSummary]:
-    """Accounts, then CRM contacts (identity), then every feedback source found in data_dir."""
+    """Accounts, then CRM contacts (identity), then every feedback source found in data_dir.
+    With `refused`, a file whose mapping is refused or that cannot be read as asked is noted
+    there and the other sources still run; without, the error is raised."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise FileNotFoundError(f"{data_dir}: not a directory (write one with `voxindex demo-data --out {data_dir}`)")
@@ -711,9 +716,14 @@ def ingest_dir(
             _load_contacts(es, settings, data_dir / "people.csv")
         if enriching is None:
             enriching = _pipeline(settings, es, None)  # built once: models load once
-        summaries[name] = ingest_path(
-            es, settings, name, path, pipeline=enriching, progress=progress, batch_size=batch_size, policy=policy, run_id=run_id
-        )
+        try:
+            summaries[name] = ingest_path(
+                es, settings, name, path, pipeline=enriching, progress=progress, batch_size=batch_size, policy=policy, run_id=run_id
+            )
+        except (MappingRejected, MappingError, UnreadableFile) as exc:
+            if refused is None:
+                raise
+            refused.append(str(exc))
     if contacts_pending:
         _load_contacts(es, settings, data_dir / "people.csv")
     return summaries

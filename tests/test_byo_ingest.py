@@ -171,6 +171,19 @@ def test_a_workbook_sheet_is_named_on_the_command_line_or_in_voxindex_yaml(es, s
     assert "cursor-skip 2 + empty 0 + with units 1: ok" in capsys.readouterr().out
 
 
+def test_a_refused_file_in_a_data_directory_does_not_stop_the_others(es, settings, tmp_path, capsys):
+    data = tmp_path / "exports"
+    data.mkdir()
+    rows = ["id,message,created_at"] + [f"c{i},Chat {i} about exports,0{i + 1}-03-2015" for i in range(6)]
+    (data / "chats.csv").write_text("\n".join(rows) + "\n")  # day or month first? refused, nothing written
+    shutil.copy(BYO / "posts.jsonl", data / "community.jsonl")
+    assert run("ingest", str(data), "--no-enrich", "--no-progress") == 2
+    out, err = capsys.readouterr()
+    assert "the first 6 records all failed the same way" in err and "--time-format" in err
+    assert "jsonl" in out and "with units 3: ok" in out
+    assert count(es, settings.indices.feedback) == 3
+
+
 def test_schedule_ingests_each_scheduled_source_now_and_then_on_its_cron(es, settings, tmp_path, monkeypatch, capsys):
     from apscheduler.schedulers.blocking import BlockingScheduler
 
