@@ -208,8 +208,8 @@ def _header_names(cells: list[str]) -> list[str]:
 
 def csv_records(stream: IO[str], name: str, delimiter: str) -> tuple[list[str], Iterator[RawRecord]]:
     """The header's column names and the rows, read from `stream` as the rows are asked for (the
-    stream is closed when they end)."""
-    tap = _LineTap(_without_bom(stream))
+    stream is closed when its lines end)."""
+    tap = _LineTap(_without_bom(_closing_lines(stream)))
     reader = csv.reader(tap, delimiter=delimiter)
     try:
         header = next(reader)
@@ -225,10 +225,6 @@ def csv_records(stream: IO[str], name: str, delimiter: str) -> tuple[list[str], 
     columns = _header_names(header)
 
     def rows() -> Iterator[RawRecord]:
-        with stream:
-            yield from _rows()
-
-    def _rows() -> Iterator[RawRecord]:
         start = reader.line_num + 1
         while True:
             try:
@@ -479,26 +475,23 @@ def json_array_records(fh: IO[str], name: str) -> Iterator[RawRecord]:
             index, pos, expect_item = index + 1, end, False
 
 
-def _is_document(first_line: str, name: str) -> bool:
-    """Whether a file whose first non-blank line this is holds one JSON document (an array, or an
-    object wrapping one) rather than JSON lines."""
+def _is_wrapping_object(first_line: str, name: str) -> bool:
+    """Whether a file whose first non-blank line this is holds one JSON object (wrapping the
+    records' array) rather than JSON lines. An array is read item by item (`json_array_records`)."""
     body = first_line.lstrip()
     whole = name.lower().removesuffix(".gz").endswith(".json")  # a .json file is one document, even on one line
-    return body.startswith("[") or (body.startswith("{") and (whole or not _first_line_is_json(body)))
+    return body.startswith("{") and (whole or not _first_line_is_json(body))
 
 
-def _json_records(text: str, name: str) -> tuple[str, list[RawRecord]]:
-    body = text.lstrip()
-    if _is_document(body, name):
-        try:
-            doc = json.loads(body)
-        except json.JSONDecodeError as exc:
-            if body.startswith("["):
-                return "json", [RawRecord(f"{name}#L{exc.lineno}", body[:2000], error=f"bad JSON array: {exc.msg} (line {exc.lineno})")]
-            doc = None
-        records = json_document_records(doc, name) if doc is not None else None
-        if records is not None:
-            return "json", records
+def _wrapped_records(text: str, name: str) -> tuple[str, list[RawRecord]]:
+    """The records of an object wrapping one array of them; read as JSON lines when it is not one."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        doc = None
+    records = json_document_records(doc, name) if doc is not None else None
+    if records is not None:
+        return "json", records
     return "jsonl", list(jsonl_records(io.StringIO(text, newline=""), name))
 
 
@@ -538,8 +531,8 @@ def open_records(path: str | Path, file_format: str, options: FileOptions | None
         return RecordFile(path.name, "xlsx", "", records, columns, None, False, notes)
     if options.sheet is not None:
         raise UnreadableFile(f"{path.name} is not an Excel workbook: --sheet (a source's `sheet:`) applies to .xlsx files only")
-    # Delimited text and JSON lines are read as a stream (a big export is never held whole in
-    # memory); only a JSON document, which must be parsed whole anyway, is read at once.
+    # Delimited text, JSON lines and JSON arrays are read as a stream (a big export is never held
+    # whole in memory); only an object wrapping the records' array is read at once.
     codec, encoding = detect_encoding(path, options.encoding)
     compressed = is_gzip(path)
     name = path.name
@@ -549,17 +542,16 @@ def open_records(path: str | Path, file_format: str, options: FileOptions | None
         delimiter = options.delimiter or sniff_delimiter(first, name)
         columns, records = csv_records(open_text(path, codec), name, delimiter)
         return RecordFile(name, "csv", encoding, records, columns, delimiter, compressed)
-    if first.lstrip().startswith("["):  # an array streams; an object wrapping one is parsed whole
-        stream = json_array_records(open_text(path, codec), name)
-        sample = list(itertools.islice(stream, COLUMN_SAMPLE))
-        return RecordFile(name, "json", encoding, itertools.chain(sample, stream), _columns(sample), None, compressed)
-    if _is_document(first, name):
+    if _is_wrapping_object(first, name):  # parsed whole: the array is found only inside the object
         with open_text(path, codec) as fh:
-            fmt, recs = _json_records(fh.read().lstrip("\ufeff"), name)
+            fmt, recs = _wrapped_records(fh.read().lstrip("\ufeff"), name)
         return RecordFile(name, fmt, encoding, iter(recs), _columns(recs), None, compressed)
-    stream = jsonl_records(_closing_lines(open_text(path, codec)), name)
-    sample = list(itertools.islice(stream, COLUMN_SAMPLE))
-    return RecordFile(name, "jsonl", encoding, itertools.chain(sample, stream), _columns(sample), None, compressed)
+    if first.lstrip().startswith("["):
+        fmt, stream = "json", json_array_records(open_text(path, codec), name)
+    else:
+        fmt, stream = "jsonl", jsonl_records(_closing_lines(open_text(path, codec)), name)
+    sample = list(itertools.islice(stream, COLUMN_SAMPLE))  # the columns shown and guessed from
+    return RecordFile(name, fmt, encoding, itertools.chain(sample, stream), _columns(sample), None, compressed)
 
 
 def _closing_lines(fh: IO[str]) -> Iterator[str]:
