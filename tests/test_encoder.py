@@ -94,6 +94,51 @@ def test_hidden_states_equal_hugging_face_output_hidden_states(settings, referen
     assert [len(o) for o in out.offsets] == batch.attention_mask.sum(1).tolist()
 
 
+def test_the_graph_is_written_from_the_weights_without_torch(tmp_path):
+    """The runtime install has no torch (setup.cfg): the fp32 graph comes from the safetensors
+    weights through onnx alone. torch and transformers are made unimportable in the child; the
+    vectors of the graph it writes are held to torch's by the tests above (they use the same file)."""
+    out = tmp_path / "g.onnx"
+    code = ("import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None; "
+            "import pathlib; from indexer.encoder.graph import write; from indexer.encoder.weights import model_dir; "
+            f"write(model_dir(), pathlib.Path({str(out)!r})); print('written')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    from indexer.encoder.runtime import load_session
+    from indexer.encoder.tokenize import Tokenizer
+    from indexer.encoder.weights import model_dir
+
+    feeds = Tokenizer(model_dir())(TEXTS).feeds()
+    vecs, h6 = load_session(out, 1).run(["embedding", "hidden_6"], feeds)
+    assert vecs.shape == (len(TEXTS), 384) and np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+    assert h6.shape == (len(TEXTS), feeds["input_ids"].shape[1], 384)
+
+
+def test_safetensors_are_read_without_the_library(tmp_path):
+    import json as _json
+    import struct
+
+    from indexer.encoder.graph import read_safetensors
+
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    b = np.array([1.5, -2.0], dtype=np.float16)
+    header = {"a": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]},
+              "b": {"dtype": "F16", "shape": [2], "data_offsets": [24, 28]}, "__metadata__": {"format": "pt"}}
+    raw = _json.dumps(header).encode()
+    (tmp_path / "m.safetensors").write_bytes(struct.pack("<Q", len(raw)) + raw + a.tobytes() + b.tobytes())
+    got = read_safetensors(tmp_path / "m.safetensors")
+    assert set(got) == {"a", "b"} and (got["a"] == a).all() and got["b"].tolist() == [1.5, -2.0]
+    assert got["b"].dtype == np.float32
+
+
+def test_without_the_torch_extra_the_reference_says_what_to_install(monkeypatch):
+    from indexer.encoder import encoder
+
+    monkeypatch.setattr(encoder, "torch_available", lambda: False)
+    with pytest.raises(RuntimeError, match=r"pip install -e '\.\[torch\]'"):
+        encoder.require_torch("VOXINDEX_ENCODER=torch")
+
+
 def test_an_unknown_layer_is_refused(settings):
     from indexer.encoder import get_encoder
 

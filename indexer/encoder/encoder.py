@@ -6,7 +6,8 @@ Three interchangeable kinds, chosen by `VOXINDEX_ENCODER`:
           (`quantize.py`: a text's vector does not depend on its batch-mates): ~1.1-1.2x the
           encoder's speed, cosine 0.998 to the reference, within 0.01 on every quality gate; it
           saves the whole pipeline no CPU, so it is opt-in (README "Measured speed");
-- `torch` the transformers model itself: the reference the other two are measured against.
+- `torch` the transformers model itself: the reference the other two are measured against
+          (needs the optional torch extra: `require_torch`).
 
 Texts are tokenized by the fast tokenizer, sorted by token count and run in batches of
 `batch_size`, so a batch pads little; results come back in the caller's order.
@@ -25,6 +26,20 @@ from .weights import model_dir
 
 DIMS = 384
 KINDS = ("int8", "fp32", "torch")
+TORCH_EXTRA = "pip install -e '.[torch]' (torch and transformers; `make test` installs them too)"
+
+
+def torch_available() -> bool:
+    """Whether the optional torch extra is installed (found without importing it)."""
+    from importlib.util import find_spec
+
+    return find_spec("torch") is not None and find_spec("transformers") is not None
+
+
+def require_torch(what: str) -> None:
+    """Stop with what to install when `what` needs the torch extra the runtime does without."""
+    if not torch_available():
+        raise RuntimeError(f"{what} needs torch and transformers, which the runtime install leaves out: {TORCH_EXTRA}")
 
 
 @dataclass
@@ -151,6 +166,7 @@ class TorchEncoder(Encoder):
     kind = "torch"
 
     def __init__(self, model_dir: Path, threads: int, batch_size: int = 64):
+        require_torch("VOXINDEX_ENCODER=torch (the reference encoder)")
         super().__init__(model_dir, batch_size)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

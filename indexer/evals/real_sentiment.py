@@ -36,7 +36,7 @@ def as_task(spec: corpora.CorpusSpec, labels: list[str]) -> list[str]:
 def run(corpora_dir: Path, limit: int | None = None, seed: int = 0, names=CORPORA) -> dict[str, dict]:
     """metric name -> {"value", "lo", "hi", "n"} for the model and the rules on every corpus."""
     from indexer.enrich.sentiment import model_sentiments
-    from indexer.models.sentiment_export import lexicon_labels, rules_labels
+    from indexer.models.baselines import lexicon_labels, rules_labels
 
     root = Path(corpora_dir)
     out: dict[str, dict] = {}

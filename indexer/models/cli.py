@@ -36,7 +36,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _train(args) -> int:
-    from indexer.models import precompute, sentiment_export, sentiment_train
     from indexer.models.sentiment_model import ARTIFACT_DIR
 
     out = Path(args.out) if args.out else ARTIFACT_DIR
@@ -46,6 +45,14 @@ def _train(args) -> int:
         doc = json.loads((out / "real-eval.json").read_text())
         print(format_metrics(doc["tasks"]["sentiment"]))
         return 0
+    from indexer.encoder import torch_available
+    from indexer.encoder.encoder import TORCH_EXTRA
+
+    if not torch_available():
+        print(f"error: training needs torch and transformers, which the runtime install leaves out: {TORCH_EXTRA}")
+        return 2
+    from indexer.models import precompute, sentiment_export, sentiment_train
+
     root, work = Path(args.corpora), Path(args.work)
     if not (root / "README.md").exists():
         print(f"error: {root} does not look like the shared corpora directory (no README.md)")

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from indexer.models import corpora, precompute
+from indexer.models.baselines import lexicon_labels, rules_labels
 from indexer.models.branch import HIDDEN, build
 from indexer.models.scoring import constant_macro_f1, scores
 from indexer.models.sentiment_train import SELECTION, predict_logits
@@ -36,21 +37,6 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
 
     grid = np.arange(0.5, 3.01, 0.02)
     return round(float(grid[int(np.argmin([nll(t) for t in grid]))]), 2)
-
-
-def rules_labels(texts: list[str]) -> list[str]:
-    """Today's model-free sentiment: VADER + cue patterns + intent settling (embed=False path)."""
-    from indexer.enrich.sentiment import IntentModel
-
-    model = IntentModel(None, {})
-    return [model.classify(t, None)[0].label for t in texts]
-
-
-def lexicon_labels(texts: list[str]) -> list[str]:
-    """VADER + cue patterns alone, before intent settling (the stronger baseline on tweets)."""
-    from indexer.enrich.sentiment import read_signals, sentiment_of
-
-    return [sentiment_of(read_signals(t)).label for t in texts]
 
 
 def gold_and_pred(spec: corpora.CorpusSpec, labels: list[str], rows: list[dict]):
