@@ -50,8 +50,7 @@ setup: es-start
 	$(VX) setup
 
 demo: install
-	@# the embedder may use both cores here: Elasticsearch idles while a batch is embedded
-	VOXINDEX_TORCH_THREADS=$${VOXINDEX_TORCH_THREADS:-2} $(VX) demo --seed $(SEED) --days $(DAYS) --out $(DATA)
+	$(VX) demo --seed $(SEED) --days $(DAYS) --out $(DATA)
 
 # configuration (rule set, per-file ignores, the mypy baseline) lives in pyproject.toml
 lint: install-test
