@@ -55,7 +55,7 @@ def _weights(model_dir: Path) -> dict[str, np.ndarray]:
 
 
 class _Builder:
-    def __init__(self):
+    def __init__(self) -> None:
         from onnx import helper
 
         self.h = helper
