@@ -1,7 +1,7 @@
 """The encoder: texts -> MiniLM sentence vectors (and, on request, token states of any layer).
 
 Three interchangeable kinds, chosen by `VOXINDEX_ENCODER`:
-- `fp32`  ONNX Runtime, the exported weights unchanged (numerically the torch model; default);
+- `fp32`  ONNX Runtime on the graph written from the weights (`graph.py`; numerically the torch model; default);
 - `int8`  ONNX Runtime, MatMul weights dynamically quantized per channel, activations per token
           (`quantize.py`: a text's vector does not depend on its batch-mates): ~1.1-1.2x the
           encoder's speed, cosine 0.998 to the reference, within 0.01 on every quality gate; it
