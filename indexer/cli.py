@@ -225,9 +225,7 @@ def _run_dir(es, settings, path, sources, pipeline, args):
 
 def _run_jobs(es, settings, jobs, pipeline, args):
     """Every file in turn; a source whose mapping is refused does not stop the others."""
-    from .ingest import IngestAborted, MappingRejected, ingest_path
-    from .sources.mapped import MappingError
-    from .sources.readers import UnreadableFile
+    from .ingest import FILE_REFUSALS, IngestAborted, ingest_path
 
     summaries, errors = [], []
     announce = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
@@ -237,7 +235,7 @@ def _run_jobs(es, settings, jobs, pipeline, args):
                 ingest_path(es, settings, connector, path, pipeline=pipeline, progress=not args.no_progress,
                             batch_size=args.batch_size, announce=announce)
             )
-        except (MappingRejected, MappingError, UnreadableFile) as exc:  # this file; the others still run
+        except FILE_REFUSALS as exc:  # this file; the others still run
             errors.append((str(exc), 2))
         except IngestAborted as exc:  # Elasticsearch is gone: the next source would fail too
             if exc.summary is not None:

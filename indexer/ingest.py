@@ -540,6 +540,11 @@ class MappingRejected(IngestAborted):
     """The first records of a file all failed alike: a wrong mapping, stopped before writing."""
 
 
+# What refuses one file and not the run: its mapping (rejected by fail-fast or by the header) or a
+# file that cannot be read as asked. A directory or a voxindex.yaml run reports it and goes on.
+FILE_REFUSALS = (MappingRejected, MappingError, UnreadableFile)
+
+
 def ingest_path(
     es: Elasticsearch,
     settings,
@@ -720,7 +725,7 @@ def ingest_dir(
             summaries[name] = ingest_path(
                 es, settings, name, path, pipeline=enriching, progress=progress, batch_size=batch_size, policy=policy, run_id=run_id
             )
-        except (MappingRejected, MappingError, UnreadableFile) as exc:
+        except FILE_REFUSALS as exc:
             if refused is None:
                 raise
             refused.append(str(exc))
