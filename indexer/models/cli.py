@@ -45,11 +45,12 @@ def _train(args) -> int:
         doc = json.loads((out / "real-eval.json").read_text())
         print(format_metrics(doc["tasks"]["sentiment"]))
         return 0
-    from indexer.encoder import torch_available
-    from indexer.encoder.encoder import TORCH_EXTRA
+    from indexer.encoder import require_torch
 
-    if not torch_available():
-        print(f"error: training needs torch and transformers, which the runtime install leaves out: {TORCH_EXTRA}")
+    try:
+        require_torch("training")
+    except RuntimeError as exc:
+        print(f"error: {exc}")
         return 2
     from indexer.models import precompute, sentiment_export, sentiment_train
 
