@@ -61,11 +61,15 @@ class _Builder:
         self.h = helper
         self.nodes: list = []
         self.inits: list = []
+        self._names: set[str] = set()
 
     def const(self, name: str, value) -> str:
+        """An initializer, added once per name: every layer asks for the same scalars and shapes."""
         from onnx import numpy_helper
 
-        self.inits.append(numpy_helper.from_array(np.asarray(value), name))
+        if name not in self._names:
+            self._names.add(name)
+            self.inits.append(numpy_helper.from_array(np.asarray(value), name))
         return name
 
     def op(self, op_type: str, inputs: list[str], name: str, output: str | None = None, **attrs) -> str:
@@ -131,7 +135,7 @@ def _embeddings(b: _Builder, w: dict, dims: _Dims) -> str:
         return b.op("Gather", [b.const(key, w[key]), index], f"{e}/{name}/Gather")
 
     width = b.op("Gather", [b.op("Shape", ["input_ids"], f"{e}/Shape"), b.const("c_one_i64", np.int64(1))], f"{e}/Gather")
-    positions = b.op("Range", [b.const("c_zero_i64", np.int64(0)), width, "c_one_i64"], f"{e}/Range")
+    positions = b.op("Range", [b.const("c_zero_i64", np.int64(0)), width, b.const("c_one_i64", np.int64(1))], f"{e}/Range")
     summed = b.op("Add", [table("word_embeddings", "input_ids"), table("token_type_embeddings", "token_type_ids")], f"{e}/Add")
     summed = b.op("Add", [summed, table("position_embeddings", positions)], f"{e}/Add_1")
     return b.layer_norm(summed, w, "embeddings.LayerNorm", f"{e}/LayerNorm", dims.eps, "hidden_0")
@@ -152,7 +156,7 @@ def _layer(b: _Builder, w: dict, h: str, bias: str, i: int, dims: _Dims) -> str:
     feed-forward, residual + LayerNorm. Returns hidden_{i+1}."""
     s, k = f"/bert/encoder/layer.{i}", f"encoder.layer.{i}"
     d, dh = dims.hidden, dims.hidden // dims.heads
-    split = b.const(f"{k}.heads_shape", np.array([0, 0, dims.heads, dh], np.int64))
+    split = b.const("c_heads_shape", np.array([0, 0, dims.heads, dh], np.int64))
 
     def dense(x: str, name: str) -> str:
         return b.linear(x, w[f"{k}.{name}.weight"], w[f"{k}.{name}.bias"], f"{s}/{name.replace('.', '/')}", f"{k}.{name}")
@@ -163,19 +167,19 @@ def _layer(b: _Builder, w: dict, h: str, bias: str, i: int, dims: _Dims) -> str:
 
     att = f"{s}/attention/self"
     scores = b.op("MatMul", [heads("query", [0, 2, 1, 3]), heads("key", [0, 2, 3, 1])], f"{att}/MatMul")
-    scores = b.op("Mul", [scores, b.const(f"{k}.scale", np.float32(1.0 / np.sqrt(dh)))], f"{att}/Mul")
+    scores = b.op("Mul", [scores, b.const("c_scale", np.float32(1.0 / np.sqrt(dh)))], f"{att}/Mul")
     probs = b.op("Softmax", [b.op("Add", [scores, bias], f"{att}/Add")], f"{att}/Softmax", axis=-1)
     ctx = b.op("Transpose", [b.op("MatMul", [probs, heads("value", [0, 2, 1, 3])], f"{att}/MatMul_1")],
                f"{att}/Transpose_3", perm=[0, 2, 1, 3])
-    ctx = b.op("Reshape", [ctx, b.const(f"{k}.merge_shape", np.array([0, 0, d], np.int64))], f"{att}/Reshape_3")
+    ctx = b.op("Reshape", [ctx, b.const("c_merge_shape", np.array([0, 0, d], np.int64))], f"{att}/Reshape_3")
     y = b.op("Add", [dense(ctx, "attention.output.dense"), h], f"{s}/attention/output/Add")
     a = b.layer_norm(y, w, f"{k}.attention.output.LayerNorm", f"{s}/attention/output/LayerNorm", dims.eps)
     x = dense(a, "intermediate.dense")
     # exact GELU, in the traced graph's order: x * (erf(x / sqrt 2) + 1) * 0.5
     act = f"{s}/intermediate/intermediate_act_fn"
-    g = b.op("Erf", [b.op("Div", [x, b.const(f"{k}.sqrt2", np.float32(np.sqrt(2.0)))], f"{act}/Div")], f"{act}/Erf")
-    g = b.op("Add", [g, "c_one_f"], f"{act}/Add")
-    g = b.op("Mul", [b.op("Mul", [x, g], f"{act}/Mul"), b.const(f"{k}.half", np.float32(0.5))], f"{act}/Mul_1")
+    g = b.op("Erf", [b.op("Div", [x, b.const("c_sqrt2", np.float32(np.sqrt(2.0)))], f"{act}/Div")], f"{act}/Erf")
+    g = b.op("Add", [g, b.const("c_one_f", np.float32(1.0))], f"{act}/Add")
+    g = b.op("Mul", [b.op("Mul", [x, g], f"{act}/Mul"), b.const("c_half", np.float32(0.5))], f"{act}/Mul_1")
     y = b.op("Add", [dense(g, "output.dense"), a], f"{s}/output/Add")
     return b.layer_norm(y, w, f"{k}.output.LayerNorm", f"{s}/output/LayerNorm", dims.eps, f"hidden_{i + 1}")
 
