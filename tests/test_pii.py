@@ -301,3 +301,21 @@ def test_presidio_recognizers_are_skipped_only_where_they_cannot_fire():
             assert got == want, (cls.__name__, text)
     assert not _RECOGNIZER_CUES["IpRecognizer"].search("Note: see ticket 12:30 today, version 1.2.3")
     assert not _RECOGNIZER_CUES["EmailRecognizer"].search("no handle here")
+
+
+@pytest.mark.parametrize("text", [
+    "Thanks, Dana Whitfield-Ôrsted", "dana whitfield-ôrsted wrote this", "DANA", "Dana\tWhitfield-Ôrsted is here",
+    "nothing about her at all", "see https://example.com/u/dana-whitfield", "Ms. Whitfield-Ôrsted, Esq.",
+])
+def test_a_name_pattern_skips_only_texts_it_could_never_match(text):
+    """Name patterns are compiled only for texts that contain one of the name's words; the skip
+    must never change what they find."""
+    import re
+
+    from indexer.enrich.pii import _name_variant_patterns, _slug_patterns
+
+    patterns = [*_name_variant_patterns(["Dana Whitfield-Ôrsted", "dana_w", "DANA W"]), *_slug_patterns(["Dana Whitfield"])]
+    assert patterns
+    for p in patterns:
+        expected = [m.span() for m in re.compile(p.source).finditer(text)]
+        assert [m.span() for m in p.finditer(text)] == expected, p.source

@@ -22,7 +22,7 @@ from voxindex.model import FeedbackUnit
 
 # pii_patterns imports no presidio: importing this module stays cheap (presidio pulls in torch
 # and transformers, ~25 s cold); the analyzer is built on the first `detect` that needs it.
-from .pii_patterns import FIRST_NAMES, NOT_NAMES, known_name_patterns, person_hits, url_pii_ranges
+from .pii_patterns import FIRST_NAMES, NOT_NAMES, NamePattern, known_name_patterns, person_hits, url_pii_ranges
 
 log = logging.getLogger(__name__)
 
@@ -226,16 +226,16 @@ def merge_spans(spans: Iterable[Span]) -> list[Span]:
     return out
 
 
-def _name_variant_patterns(names: Iterable[str | None], split_parts: bool = True) -> list[re.Pattern]:
+def _name_variant_patterns(names: Iterable[str | None], split_parts: bool = True) -> list[NamePattern]:
     return _cached_name_patterns(tuple(names), split_parts)
 
 
 @lru_cache(maxsize=4096)  # a unit's title, text and context turns share one author: compile once
-def _cached_name_patterns(names: tuple[str | None, ...], split_parts: bool) -> list[re.Pattern]:
+def _cached_name_patterns(names: tuple[str | None, ...], split_parts: bool) -> list[NamePattern]:
     """Patterns for a unit's own known names. A person-like name (1-3 alphabetic words) also
     yields its parts; a handle or nickname only ever matches exactly."""
     person_names: list[str] = []
-    exact: list[re.Pattern] = []
+    exact: list[NamePattern] = []
     # "SVEN WILLIAMS" in a CRM export is addressed as "Sven" in the thread
     names = tuple(names) + tuple(n.title() for n in names if n and (n.isupper() or n.islower()))
     for name in names:
@@ -246,7 +246,7 @@ def _cached_name_patterns(names: tuple[str | None, ...], split_parts: bool) -> l
         if split_parts and person_like:
             person_names.append(name)
         elif len(name.strip()) >= 3:
-            exact.append(re.compile(r"(?<![\w@.])" + re.escape(name.strip()) + r"(?![\w@])"))
+            exact.append(NamePattern(r"(?<![\w@.])" + re.escape(name.strip()) + r"(?![\w@])", (name.strip().casefold(),)))
     return exact + known_name_patterns(person_names)
 
 
@@ -300,7 +300,7 @@ def redact_text(text: str, known_names: Iterable[str | None] = (), gazetteer=Non
     return (redact(text, spans) if spans else text), {s.type for s in spans}
 
 
-def _slug_patterns(names: Iterable[str | None]) -> list[re.Pattern]:
+def _slug_patterns(names: Iterable[str | None]) -> list[NamePattern]:
     """A person's own name as URLs write it: 'jonathan-mbeki', 'jonathan.mbeki', 'jonathan'."""
     out = []
     for name in names:
@@ -308,7 +308,8 @@ def _slug_patterns(names: Iterable[str | None]) -> list[re.Pattern]:
         if not tokens:
             continue
         joined = r"[\-_.+]?".join(re.escape(t) for t in tokens)
-        out.append(re.compile(r"(?i)(?<![a-z])(?:" + joined + "|" + "|".join(re.escape(t) for t in tokens) + r")(?![a-z])"))
+        source = r"(?i)(?<![a-z])(?:" + joined + "|" + "|".join(re.escape(t) for t in tokens) + r")(?![a-z])"
+        out.append(NamePattern(source, tuple(t.casefold() for t in tokens)))
     return out
 
 
