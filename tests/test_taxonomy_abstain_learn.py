@@ -92,6 +92,59 @@ def test_a_unit_that_fits_no_sub_theme_gets_none_and_is_not_confident(embedder):
     assert clf.labels(on).confident is True
 
 
+def _basis_classifier(k: int) -> TaxonomyClassifier:
+    """k sub-themes whose prototypes all embed to the basis vector e_i: a unit's score for
+    sub-theme i is its i-th coordinate (no keywords)."""
+    import re
+
+    from indexer.enrich.taxonomy import SubTheme, Taxonomy
+
+    subs = tuple(SubTheme("t", f"s{i}", f"topic s{i}", (), ()) for i in range(k))
+
+    def embed(texts):
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for row, t in enumerate(texts):
+            out[row, int(re.search(r"s(\d+)", t).group(1))] = 1.0
+        return out
+
+    return TaxonomyClassifier(Taxonomy("b-1", {"t": ""}, subs, path="<basis>"), embed)
+
+
+def test_an_in_domain_message_that_fits_every_sub_theme_alike_is_unclassified():
+    """Support alone passes a message that is about the taxonomy's domain but none of its
+    sub-themes; its lead over the mean score does not (docs/taxonomy.md)."""
+    clf = _basis_classifier(9)
+    focused = np.zeros(384, dtype=np.float32)
+    focused[[0, 1]] = [0.9, 0.3]
+    flat = np.zeros(384, dtype=np.float32)
+    flat[:9] = 1 / 3  # fits all nine at 0.333, well above the support threshold
+    on, off = clf.predict(["a", "b"], np.stack([focused / np.linalg.norm(focused), flat]))
+    assert on.primary_sub_theme == "s0" and not on.unclassified
+    assert off.support > clf.abstain and off.lead < clf.abstain_lead
+    assert off.unclassified and off.sub_themes == [] and clf.margin(off) < 0 < clf.margin(on)
+
+
+def test_the_lead_rule_is_off_below_the_smallest_calibrated_taxonomy():
+    clf = _basis_classifier(5)
+    flat = np.zeros((1, 384), dtype=np.float32)
+    flat[0, :5] = 1 / np.sqrt(5)
+    [pred] = clf.predict(["a"], flat)
+    assert clf.abstain_lead == -np.inf and not pred.unclassified
+    assert TaxonomyClassifier(clf.taxonomy, clf.embed, abstain=-np.inf).abstain_lead == -np.inf  # "never abstain"
+
+
+def test_the_lead_scale_is_the_largest_that_keeps_every_calibration_set_within_budget():
+    from indexer.evals.real.abstention import lead_scale
+
+    # one in-scope set of 100 right answers at k = 9, support always passing, leads 0, 0.002, ... 0.198
+    lead = np.arange(100) * 0.002
+    sets = [("x", 9, ["a"] * 100, ["a"] * 100, np.ones(100), lead, None)]
+    assert lead_scale(sets, {9: 0.1, 150: 0.1}) == (0.0, {})  # even 0.5 x 0.1 abstains on 25 right answers
+    # 0.0075 x factor: 1.0 .. 0.85 abstain on 4 (3.75 .. 3.2 steps of 0.002), 0.8 on exactly 3 (0, 0.002, 0.004)
+    scale, drops = lead_scale(sets, {9: 0.0075, 150: 0.0075})
+    assert scale == 0.8 and drops == {"x": 0.03}
+
+
 def test_learn_fits_a_head_from_csv_and_corrections_and_ingest_uses_it(small, tmp_path, embedder, base_settings):
     settings = replace(base_settings, home=tmp_path / "home", taxonomy_path=str(small))
     record(settings, "u-1", "I got billed for the same order on two days", "double-charge", "refund", "t-1", "ana")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.enrich.taxonomy import SubTheme, Taxonomy, TaxonomyClassifier, abstain_zero_shot
+from indexer.enrich.taxonomy import SubTheme, Taxonomy, TaxonomyClassifier, abstain_zero_shot, interpolate_by_k
 
 from . import corpora as C
 from .datasets import HINT3, SETS, SMALL_DRAWS, SMALL_K, draws, embed_rows, taxonomy_for
@@ -27,8 +27,29 @@ MAX_DROP = 0.03  # the issue's budget: in-scope accuracy may drop at most 3 poin
 
 
 def supports(clf: TaxonomyClassifier, rows, vecs) -> tuple[list[str], np.ndarray]:
+    best, support, _ = abstention_scores(clf, rows, vecs)
+    return best, support
+
+
+def abstention_scores(clf: TaxonomyClassifier, rows, vecs) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(best guess, support, lead) per row: what either abstention rule reads."""
     preds = clf.predict([r["text"] for r in rows], vecs)
-    return [p.best_guess for p in preds], np.array([p.support for p in preds])
+    return [p.best_guess for p in preds], np.array([p.support for p in preds]), np.array([p.lead for p in preds])
+
+
+def margins(clf: TaxonomyClassifier, rows, vecs) -> tuple[list[str], np.ndarray]:
+    """(best guess, distance from abstaining under the classifier's own rules): < 0 abstains."""
+    preds = clf.predict([r["text"] for r in rows], vecs)
+    return [p.best_guess for p in preds], np.array([clf.margin(p) for p in preds])
+
+
+def cut_scores(clf: TaxonomyClassifier, rows, vecs, threshold: float | None) -> tuple[list[str], np.ndarray]:
+    """What `score` reads with the cut-off 0: the classifier's own margins, or (an experiment's
+    `threshold`) the support alone shifted by it."""
+    if threshold is None:
+        return margins(clf, rows, vecs)
+    best, sup = supports(clf, rows, vecs)
+    return best, sup - threshold
 
 
 def score(gold, best, support, oos_label, threshold, seed=0, prefix="") -> dict[str, dict]:
@@ -57,9 +78,8 @@ def run(corpora: Path, limit: int | None = None, seed: int = 0, threshold: float
         s = SETS[name]
         rows = C.sample(C.read(corpora, s.test), limit, seed)
         clf = TaxonomyClassifier(taxonomy_for(s, corpora), embedder())
-        best, sup = supports(clf, rows, embed_rows(rows))
-        t = clf.abstain if threshold is None else threshold
-        out.update(score([r["label"] for r in rows], best, sup, s.oos_label, t, seed, f"{name}.zero_shot."))
+        best, cut = cut_scores(clf, rows, embed_rows(rows), threshold)
+        out.update(score([r["label"] for r in rows], best, cut, s.oos_label, 0.0, seed, f"{name}.zero_shot."))
     out.update(small_taxonomies(corpora, limit, seed, threshold))
     out.update(described_small_taxonomies(corpora, limit, seed, threshold))
     return out
@@ -77,10 +97,10 @@ def small_taxonomies(corpora: Path, limit, seed: int, threshold: float | None = 
         subs = tuple(SubTheme("clinc", l, l.replace("_", " "), (), ()) for l in intents)
         clf = TaxonomyClassifier(Taxonomy(f"clinc-{SMALL_K}", {"clinc": ""}, subs, path="<clinc subset>"), embedder())
         rows = C.sample([r for r in test if r["label"] in intents or r["label"] == "out_of_scope"], limit, seed)
-        b, s_ = supports(clf, rows, embed_rows(rows))
+        b, s_ = cut_scores(clf, rows, embed_rows(rows), threshold)
         gold += [r["label"] for r in rows]
         best += b
-        sup += (s_ - (clf.abstain if threshold is None else threshold)).tolist()  # one cut-off: 0
+        sup += s_.tolist()  # one cut-off: 0
     return score(gold, best, np.array(sup), "out_of_scope", 0.0, seed, f"clinc150-{SMALL_K}-intents.zero_shot.")
 
 
@@ -118,13 +138,12 @@ def pooled_abstention(subsets, classifier_of, suffix: str, seed: int, threshold:
     pooled: dict[str, tuple[list, list, list]] = {}
     for tax, intents, row_sets in subsets:
         clf = classifier_of(tax, intents)
-        cut = clf.abstain if threshold is None else threshold
         for name, rows in row_sets.items():
-            b, s_ = supports(clf, rows, embed_rows(rows))
+            b, s_ = cut_scores(clf, rows, embed_rows(rows), threshold)
             gold, best, sup = pooled.setdefault(name, ([], [], []))
             gold += [r["label"] for r in rows]
             best += b
-            sup += (s_ - cut).tolist()
+            sup += s_.tolist()
     out: dict[str, dict] = {}
     for name, (gold, best, sup) in pooled.items():
         out.update(score(gold, best, np.array(sup), "out_of_scope", 0.0, seed, f"{name}.{suffix}."))
@@ -140,15 +159,16 @@ def described_small_taxonomies(corpora: Path, limit, seed: int, threshold: float
 
 
 def calibration_data(corpora: Path, limit: int | None = None, seed: int = 0):
-    """(name, gold, best, support, oos_label) on the calibration splits only."""
+    """(name, number of sub-themes, gold, best, support, lead, oos_label) on the calibration splits only."""
     from indexer.evals.common import embedder
 
     for name in DATASETS:
         s = SETS[name]
         rows = C.sample(C.read(corpora, s.calibration), limit, seed)
-        clf = TaxonomyClassifier(taxonomy_for(s, corpora), embedder(), abstain=-np.inf)
-        best, sup = supports(clf, rows, embed_rows(rows))
-        yield name, [r["label"] for r in rows], best, sup, s.oos_label
+        tax = taxonomy_for(s, corpora)
+        clf = TaxonomyClassifier(tax, embedder(), abstain=-np.inf)
+        best, sup, lead = abstention_scores(clf, rows, embed_rows(rows))
+        yield name, len(tax.sub_themes), [r["label"] for r in rows], best, sup, lead, s.oos_label
 
 
 def choose_threshold(sets, max_drop: float = MAX_DROP) -> tuple[float, dict]:
@@ -171,29 +191,62 @@ def choose_threshold(sets, max_drop: float = MAX_DROP) -> tuple[float, dict]:
     return chosen, report
 
 
+LEAD_SCALES = tuple(round(1.0 - 0.05 * i, 2) for i in range(11))  # 1.0 .. 0.5
+
+
 def calibrate(corpora: Path | None = None, seed: int = 0) -> dict:
-    """The calibration behind `abstain_zero_shot(k)`: on CLINC150 val, names-only taxonomies of k
-    intents (5 seeded draws per k, and all 150), the highest threshold with <= 3 points in-scope
-    drop, median per k; and, as a check, the same on each HINT3 train set (descriptions written)."""
+    """The calibration behind `abstain_zero_shot(k)` and `abstain_lead(k)`: on CLINC150 val,
+    names-only taxonomies of k intents (5 seeded draws per k, and all 150), the highest support
+    threshold and, separately, the highest lead threshold with <= 3 points in-scope drop, medians
+    per k; then the lead curve's scale (`lead_scale`), with every CLINC150 val draw and each HINT3
+    train set (descriptions written) as calibration sets. Also, as a check, the support threshold
+    the same rule gives each HINT3 train set."""
     from indexer.evals.common import embedder
 
     corpora = C.corpora_dir(corpora)
     val = C.read(corpora, "intent/clinc150-val")
     labels = sorted({r["label"] for r in val} - {"out_of_scope"})
-    by_k = {}
+    by_k, lead_by_k, sets = {}, {}, []
     for k in (9, 20, 50, 150):
-        found = []
+        found, found_lead = [], []
         for intents in (draws(corpora, k, 5, seed) if k < len(labels) else [labels]):
             subs = tuple(SubTheme("clinc", l, l.replace("_", " "), (), ()) for l in intents)
             clf = TaxonomyClassifier(Taxonomy(f"clinc-{k}", {"clinc": ""}, subs), embedder(), abstain=-np.inf)
             rows = [r for r in val if r["label"] in intents or r["label"] == "out_of_scope"]
-            best, sup = supports(clf, rows, embed_rows(rows))
-            found.append(choose_threshold([("val", [r["label"] for r in rows], best, sup, "out_of_scope")])[0])
-        by_k[k] = float(np.median(found))
-    hint3 = {name: choose_threshold([entry])[0] for entry in calibration_data(corpora) for name in [entry[0]]
-             if name != "clinc150"}
-    return {"clinc_median_threshold_by_k": by_k, "hint3_train_threshold": hint3,
-            "described_over_names_only": described_ratios(corpora, hint3, seed)}
+            best, sup, lead = abstention_scores(clf, rows, embed_rows(rows))
+            gold = [r["label"] for r in rows]
+            found.append(choose_threshold([("val", gold, best, sup, "out_of_scope")])[0])
+            found_lead.append(choose_threshold([("val", gold, best, lead, "out_of_scope")])[0])
+            sets.append((f"clinc150-val-{k}-intents", k, gold, best, sup, lead, "out_of_scope"))
+        by_k[k], lead_by_k[k] = float(np.median(found)), float(np.median(found_lead))
+    hint3 = [entry for entry in calibration_data(corpora) if entry[0] != "clinc150"]
+    scale, drops = lead_scale(sets + hint3, lead_by_k)
+    hint3_threshold = {name: choose_threshold([(name, gold, best, sup, oos)])[0]
+                       for name, _, gold, best, sup, _, oos in hint3}
+    return {"clinc_median_threshold_by_k": by_k, "clinc_median_lead_threshold_by_k": lead_by_k,
+            "lead_scale": scale, "lead_threshold_by_k": {k: round(scale * v, 5) for k, v in lead_by_k.items()},
+            "in_scope_drop_at_lead_scale": drops, "hint3_train_threshold": hint3_threshold,
+            "described_over_names_only": described_ratios(corpora, hint3_threshold, seed)}
+
+
+def lead_scale(sets, lead_by_k: dict[int, float], max_drop: float = MAX_DROP) -> tuple[float, dict[str, float]]:
+    """Pure: the largest factor on the lead curve at which both rules together (support under
+    `abstain_zero_shot(k)` or lead under factor x the curve) keep the in-scope drop <= max_drop on
+    every named set of (name, k, gold, best, support, lead, oos_label); sets sharing a name (the
+    seeded draws of one k) count by their median drop, as the curves were drawn from medians.
+    0.0 when no factor does."""
+    for scale in LEAD_SCALES:
+        found: dict[str, list[float]] = {}
+        for name, k, gold, best, sup, lead, oos_label in sets:
+            g, b = np.asarray(gold, dtype=object), np.asarray(best, dtype=object)
+            ins = g != oos_label
+            ok = g[ins] == b[ins]
+            kept = (sup[ins] >= abstain_zero_shot(k)) & (lead[ins] >= scale * interpolate_by_k(lead_by_k, k))
+            found.setdefault(name, []).append(float(ok.mean() - (ok & kept).mean()))
+        drops = {name: round(float(np.median(d)), 4) for name, d in found.items()}
+        if max(drops.values()) <= max_drop:
+            return scale, drops
+    return 0.0, {}
 
 
 def described_ratios(corpora: Path, hint3: dict[str, float], seed: int = 0) -> dict[str, float]:
