@@ -197,6 +197,14 @@ def _ingest(args: argparse.Namespace) -> int:
     except (MappingError, ValueError, FileNotFoundError) as exc:
         _err(str(exc))
         return 2
+    if not args.no_enrich and settings.encoder == "torch":
+        from indexer.encoder import require_torch
+
+        try:  # before the indices are created: a refused run leaves nothing behind
+            require_torch("VOXINDEX_ENCODER=torch")
+        except RuntimeError as exc:
+            _err(str(exc))
+            return 2
 
     es = _client(settings)
     pipeline = Pipeline() if args.no_enrich else None
