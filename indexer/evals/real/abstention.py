@@ -6,8 +6,8 @@
   when abstained units count as wrong (what abstaining costs);
 - in_scope_abstain_rate: in-scope messages left unclassified.
 
-The zero-shot threshold (`abstain_zero_shot(k)`) was calibrated on CLINC150 val and HINT3 train
-(`calibrate()`), never on these test splits. Besides the corpora's own sets, two deployment-sized
+The zero-shot thresholds (`abstain_zero_shot(k)` on support, `abstain_lead_zero_shot(k)` on lead)
+were calibrated on CLINC150 val and HINT3 train (`calibrate()`), never on these test splits. Besides the corpora's own sets, two deployment-sized
 rows: 9-intent CLINC150 taxonomies (names only) and 9-intent Banking77 taxonomies with written
 descriptions, against general and against in-domain out-of-scope messages."""
 from __future__ import annotations
@@ -195,7 +195,7 @@ LEAD_SCALES = tuple(round(1.0 - 0.05 * i, 2) for i in range(11))  # 1.0 .. 0.5
 
 
 def calibrate(corpora: Path | None = None, seed: int = 0) -> dict:
-    """The calibration behind `abstain_zero_shot(k)` and `abstain_lead(k)`: on CLINC150 val,
+    """The calibration behind `abstain_zero_shot(k)` and `abstain_lead_zero_shot(k)`: on CLINC150 val,
     names-only taxonomies of k intents (5 seeded draws per k, and all 150), the highest support
     threshold and, separately, the highest lead threshold with <= 3 points in-scope drop, medians
     per k; then the lead curve's scale (`lead_scale`), with every CLINC150 val draw and each HINT3
