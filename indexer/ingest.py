@@ -210,7 +210,7 @@ class _Run:
             source_path=self.summary.path,
             cursor=cursor,
             max_chars=getattr(self.settings, "deadletter_max_chars", 16_384),
-            reader=self.connector.reader_options() if hasattr(self.connector, "reader_options") else None,
+            reader=self.connector.reader_options(),
         )
 
     # -- the batch

@@ -83,6 +83,11 @@ class AccountsConnector:
         for raw in read_jsonl(Path(path)):
             yield self.parse_raw(raw)
 
+    def reader_options(self) -> dict[str, Any]:
+        """What a replay must know to read a record back as this run did (`Connector.reader_options`):
+        nothing, since the accounts file is always JSONL read one way."""
+        return {}
+
     def parse_raw(self, raw: RawRecord) -> ParsedAccount | Bad:
         if raw.error is not None or raw.record is None:
             return Bad(raw.raw_ref, raw.payload, raw.error or "undecodable record")
