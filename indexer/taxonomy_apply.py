@@ -114,7 +114,8 @@ def apply_taxonomy(settings, es, taxonomy_path=None, delete_old: bool = False, p
     embedder = get_embedder(settings)
     classifier = get_classifier(taxonomy_path, embedder=embedder, settings=settings)  # + learned head
     taxonomy = classifier.taxonomy
-    intent_model = IntentModel(embedder, {k: v for k, v in taxonomy.intent_priors.items() if v in INTENTS})
+    intent_model = IntentModel(embedder, {k: v for k, v in taxonomy.intent_priors.items() if v in INTENTS},
+                               taxonomy.severity_floors)
 
     ensure_index(es, names, load_spec("feedback"))  # the template is current before we create from it
     new = next_index_name(es, alias, old)

@@ -89,6 +89,26 @@ def test_intent_priors_come_from_the_taxonomy_file(tmp_path):
     assert model.classify(neutral_text, None, None, None)[1].label != "praise"
 
 
+def test_severity_floors_come_from_the_taxonomy_file_not_from_sub_theme_names(tmp_path):
+    from indexer.enrich.sentiment import taxonomy_severity_floors
+    from indexer.enrich.taxonomy import load_taxonomy
+
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(
+        "version: '1'\nthemes:\n  access:\n    sub_themes:\n"
+        "      login-broken: {description: cannot sign in, severity: high}\n      outage: {}\n", encoding="utf-8")
+    floors = taxonomy_severity_floors(path)
+    assert floors == {"login-broken": "high"}
+    model = IntentModel(None, {}, floors)
+    text = "The sign in page gives me an error"
+    assert model.classify(text, None, "access", "login-broken")[2].label == "high"
+    assert model.classify(text, None, "access", "outage")[2].label == "medium"  # a name alone means nothing
+    assert model.classify("Please add dark mode", None, "access", "login-broken")[2].label == "low"  # problems only
+    path.write_text(path.read_text().replace("severity: high", "severity: urgent"), encoding="utf-8")
+    with pytest.raises(ValueError, match="severity 'urgent'; use one of low, medium, high, critical"):
+        load_taxonomy(path)
+
+
 def test_the_model_free_path_keeps_the_lexicon():
     model = IntentModel(None, {})
     assert model.classify("This is awful, it crashes every time", None)[0].label == "negative"

@@ -55,6 +55,17 @@ def taxonomy_intents(path=None) -> dict[str, str]:
     return {name: intent for name, intent in priors.items() if intent in INTENTS}
 
 
+def taxonomy_severity_floors(path=None) -> dict[str, str]:
+    """Sub-theme -> the least severity of a problem reported about it, from optional `severity:`
+    fields in the taxonomy YAML (`Taxonomy.severity_floors`)."""
+    from .taxonomy import load_taxonomy
+
+    try:
+        return load_taxonomy(path).severity_floors
+    except (OSError, ValueError):
+        return {}
+
+
 @lru_cache(maxsize=1)
 def _vader():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -157,17 +168,16 @@ def intent_scores(s: Signals, sentiment: str, sim: dict | None,
     return sc
 
 
-def severity_of(intent: str, sentiment: Scored, s: Signals, sub_theme: str | None) -> Scored:
+def severity_of(intent: str, sentiment: Scored, s: Signals, floor: str | None = None) -> Scored:
+    """`floor`: the least severity of a problem about the unit's sub-theme (the taxonomy's `severity:`)."""
     level = {"praise": 0, "question": 0, "feature_request": 0, "complaint": 1, "bug": 1, "churn_risk": 2}[intent]
     if intent in ("bug", "complaint", "churn_risk"):
         if s.critical and intent == "bug":
             level = 3
         elif s.critical or s.high:
             level = max(level, 2)
-        if sub_theme in ("outage", "data-loss") and intent == "bug":
-            level = max(level, 2 if not s.critical else 3)
-        if sub_theme == "double-charge":
-            level = max(level, 2)
+        if floor is not None:
+            level = max(level, SEVERITIES.index(floor))
         if sentiment.label == "negative" and s.valence <= -0.6 and level < 3:
             level += 1
     elif intent == "question" and (s.bug or s.high):
@@ -177,10 +187,12 @@ def severity_of(intent: str, sentiment: Scored, s: Signals, sub_theme: str | Non
 
 
 class IntentModel:
-    def __init__(self, embed=None, priors: dict[str, str] | None = None):
+    def __init__(self, embed=None, priors: dict[str, str] | None = None, severity_floors: dict[str, str] | None = None):
         self.embed = embed
-        # Intent priors come from the taxonomy file (`intent:` per sub-theme or theme).
+        # Intent priors and severity floors come from the taxonomy file (`intent:` per sub-theme
+        # or theme, `severity:` per sub-theme).
         self.priors = taxonomy_intents() if priors is None else priors
+        self.severity_floors = taxonomy_severity_floors() if severity_floors is None else severity_floors
         self._protos: dict[str, np.ndarray] | None = None
         self.head = None
         if embed is not None:
@@ -218,7 +230,7 @@ class IntentModel:
         intent = names[int(np.argmax(p))]
         if sentiment is None:
             sent = settle_sentiment(sent, intent, s)
-        return sent, Scored(intent, round(float(p.max()), 3)), severity_of(intent, sent, s, sub_theme)
+        return sent, Scored(intent, round(float(p.max()), 3)), severity_of(intent, sent, s, self.severity_floors.get(sub_theme or ""))
 
 
 def branch_model(settings=None):
@@ -291,7 +303,7 @@ def sentiment_stage(settings=None, embedder=None, use_embeddings: bool = True, t
     from .embed import get_embedder
 
     emb = (embedder or get_embedder(settings)) if use_embeddings else None
-    model = IntentModel(emb, taxonomy_intents(taxonomy_path))
+    model = IntentModel(emb, taxonomy_intents(taxonomy_path), taxonomy_severity_floors(taxonomy_path))
     branch = branch_model(settings) if use_embeddings and hidden is None else None
     if branch is not None:
         hidden = prefix_states(branch_input_encoder(settings), branch.max_tokens)
