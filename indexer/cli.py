@@ -194,6 +194,10 @@ def _ingest(args: argparse.Namespace) -> int:
                 jobs = [(None, _flag_connector(args, path, settings), path)]
         if args.dry_run:
             return _dry_run(jobs)
+        if not args.no_enrich:  # a broken taxonomy file stops the run before any index is created
+            from .enrich.taxonomy import load_taxonomy
+
+            load_taxonomy(settings.taxonomy_path)
     except (MappingError, ValueError, FileNotFoundError) as exc:
         _err(str(exc))
         return 2

@@ -57,3 +57,15 @@ def make_settings(es, base_settings, request):
 @pytest.fixture
 def settings(make_settings):
     return make_settings()
+
+
+@pytest.fixture
+def unset_prefix(es, base_settings, monkeypatch):
+    """A fresh index prefix set in the environment (for CLI runs) and not set up: for tests that a
+    refused run creates nothing. Whatever a failing run did create is dropped afterwards."""
+    from voxindex.setup import drop_indices
+
+    prefix = f"vxt-{RUN_ID}-unset-{uuid.uuid4().hex[:6]}"
+    monkeypatch.setenv("VOXINDEX_INDEX_PREFIX", prefix)
+    yield prefix
+    drop_indices(es, replace(base_settings, index_prefix=prefix).indices)

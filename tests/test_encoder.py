@@ -156,27 +156,16 @@ def test_without_the_torch_extra_the_reference_says_what_to_install(monkeypatch)
         encoder.require_torch("VOXINDEX_ENCODER=torch")
 
 
-def test_ingest_with_the_torch_encoder_but_no_torch_refuses_before_creating_anything(monkeypatch, capsys, es):
-    import uuid
-
+def test_ingest_with_the_torch_encoder_but_no_torch_refuses_before_creating_anything(monkeypatch, capsys, es,
+                                                                                     unset_prefix):
     from indexer.encoder import encoder
     from voxindex import cli
 
-    prefix = f"vxt-notorch-{uuid.uuid4().hex[:6]}"
     monkeypatch.setenv("VOXINDEX_ENCODER", "torch")
-    monkeypatch.setenv("VOXINDEX_INDEX_PREFIX", prefix)
     monkeypatch.setattr(encoder, "torch_available", lambda: False)
-    try:
-        assert cli.main(["ingest", str(Path(__file__).parent / "fixtures" / "sources" / "chats.csv")]) == 2
-        assert "pip install -e '.[torch]'" in capsys.readouterr().err
-        assert not es.indices.get(index=f"{prefix}*", expand_wildcards="all")
-    finally:  # what a failing run created
-        from dataclasses import replace
-
-        from voxindex.config import get_settings
-        from voxindex.setup import drop_indices
-
-        drop_indices(es, replace(get_settings(), index_prefix=prefix).indices)
+    assert cli.main(["ingest", str(Path(__file__).parent / "fixtures" / "sources" / "chats.csv")]) == 2
+    assert "pip install -e '.[torch]'" in capsys.readouterr().err
+    assert not es.indices.get(index=f"{unset_prefix}*", expand_wildcards="all")
 
 
 def test_an_unknown_layer_is_refused(settings):

@@ -70,6 +70,36 @@ def test_calibration_picks_the_highest_threshold_within_the_in_scope_budget():
     assert report["oos_recall"]["x"] == 1.0 and report["drop"]["x"] == 0.0
 
 
+@pytest.mark.parametrize("sub_theme, error", [
+    ("{description: refund, return or replacement}", "unknown key.s. return or replacement.*put the text in quotes"),
+    ("{description: refunds, keyword: [refund]}", "unknown key.s. keyword; allowed: description, keywords"),
+    ("{description: refunds, intent: angry}", "intent 'angry'; use one of"),
+])
+def test_a_taxonomy_file_with_a_key_or_value_it_does_not_know_is_refused_with_the_fix(tmp_path, sub_theme, error):
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(f"version: '1'\nthemes:\n  money:\n    sub_themes:\n      refund: {sub_theme}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=error):
+        load_taxonomy(path)
+    path.write_text("version: '1'\nthemes:\n  money:\n    sub_themes:\n"
+                    "      refund: {description: \"refund, return or replacement\"}\n", encoding="utf-8")
+    assert load_taxonomy(path).sub_themes[0].description == "refund, return or replacement"
+
+
+def test_ingest_with_a_broken_taxonomy_file_stops_before_creating_anything(tmp_path, monkeypatch, capsys, es,
+                                                                            unset_prefix):
+    from pathlib import Path
+
+    from voxindex import cli
+
+    bad = tmp_path / "taxonomy.yaml"
+    bad.write_text("version: '1'\nthemes:\n  money:\n    sub_themes:\n      refund: {description: refund, or a return}\n")
+    monkeypatch.setenv("VOXINDEX_TAXONOMY", str(bad))
+    chats = Path(__file__).parent / "fixtures" / "sources" / "chats.csv"
+    assert cli.main(["ingest", str(chats)]) == 2
+    assert "put the text in quotes" in capsys.readouterr().err
+    assert not es.indices.get(index=f"{unset_prefix}*", expand_wildcards="all")
+
+
 def test_intent_priors_come_from_the_taxonomy_file(small):
     tax = load_taxonomy(small)
     assert tax.intent_prior("billing", "refund") == "complaint"
