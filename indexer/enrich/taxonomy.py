@@ -174,7 +174,7 @@ def _known_keys(path: Path, where: str, body, allowed: tuple[str, ...]) -> None:
     unknown = [str(k) for k in body if k not in allowed]
     if unknown:
         # `{description: refund, return or replacement}` is YAML for two keys: the description
-        # "refund" and a key "return or replacement" with no value (16 sub-themes of this project's
+        # "refund" and a key "return or replacement" with no value (17 sub-themes of this project's
         # own eval taxonomies were cut short that way before this check)
         hint = ("; a comma inside { } starts a new key: put the text in quotes"
                 if any(body[k] is None for k in body if k not in allowed) else "")
