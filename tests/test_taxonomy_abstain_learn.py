@@ -238,3 +238,16 @@ def test_learn_reports_how_the_head_does_on_examples_it_did_not_see(small, embed
         assert acc["n"] == 12 and acc["lo"] <= acc["value"] <= acc["hi"]
     assert report["learned"]["accuracy"]["value"] >= 0.75  # these are easy: a broken fit would miss
     assert cross_validate(tax, texts[:7], labels[:7], embedder, folds=4) is None  # too few to hold out
+
+
+def test_taxonomy_show_says_what_the_file_means_besides_its_labels(small, capsys):
+    from voxindex import cli
+
+    small.write_text(small.read_text().replace("double-charge: {description: charged twice for one purchase}",
+                                               "double-charge: {description: charged twice for one purchase, severity: high}"))
+    assert cli.main(["taxonomy", "show", "--taxonomy", str(small)]) == 0
+    out = capsys.readouterr().out
+    assert "billing: refund, double-charge" in out
+    assert "intent priors: billing -> complaint, login -> bug" in out
+    assert "severity floors: double-charge -> high" in out
+    assert "zero-shot abstention for 3 sub-themes: support < 0.235 (lead rule off below 9 sub-themes)" in out

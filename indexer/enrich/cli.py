@@ -52,10 +52,20 @@ def _show(args) -> int:
 
     from voxindex.config import get_settings
 
+    from .taxonomy import abstain_lead_zero_shot, abstain_zero_shot
+
     tax = load_taxonomy(args.taxonomy or get_settings().taxonomy_path)
     print(f"taxonomy {tax.version} ({tax.path})")
     for theme in tax.themes:
         print(f"  {theme}: " + ", ".join(s.name for s in tax.sub_themes if s.theme == theme))
+    # what the file means besides its labels: the rest of the pipeline reads these from it
+    for title, table in (("intent priors", tax.intent_priors), ("severity floors", tax.severity_floors)):
+        print(f"{title}: " + (", ".join(f"{k} -> {v}" for k, v in sorted(table.items())) or "none"))
+    k = len(tax.sub_themes)
+    lead = abstain_lead_zero_shot(k)
+    print(f"zero-shot abstention for {k} sub-themes: support < {abstain_zero_shot(k):.3f}"
+          + (f" or lead < {lead:.3f}" if lead > -float("inf") else " (lead rule off below 9 sub-themes)")
+          + "; a head fitted by `taxonomy learn` abstains on its own threshold")
     return 0
 
 
