@@ -333,6 +333,12 @@ def test_header_guessing_covers_common_names():
         "text": "Review Text", "created_at": "Submitted At", "id": "Review ID", "email": "Customer Email", "rating": "Star Rating",
     }
     assert guess_field_map(["body", "timestamp", "user", "stars"]) == {"text": "body", "created_at": "timestamp", "name": "user", "rating": "stars"}
+    # camelCase headers, as a public product-review dump writes them: reviewerID is an id, not the text
+    amazon = ["reviewerID", "asin", "reviewerName", "helpful", "reviewText", "overall", "summary", "unixReviewTime", "reviewTime"]
+    assert guess_field_map(amazon) == {"text": "reviewText", "created_at": "unixReviewTime", "name": "reviewerName",
+                                       "rating": "overall", "title": "summary"}
+    assert guess_field_map(["tweetId", "createdAt", "userName", "tweetText"]) == {
+        "text": "tweetText", "created_at": "createdAt", "id": "tweetId", "name": "userName"}
 
 
 def test_a_file_without_text_or_date_column_is_refused_with_its_columns(tmp_path):

@@ -114,6 +114,9 @@ def parse_rating(value: Any, name: str) -> float | None:
 
 
 def _norm(header: str) -> str:
+    # camelCase is split first: an Amazon export's `reviewText` is review_text, and its `reviewerID`
+    # (reviewer_id) must not be taken for the text because "review" is part of its name
+    header = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", header)
     return re.sub(r"[^a-z0-9]+", "_", header.lower()).strip("_")
 
 
