@@ -339,6 +339,13 @@ def test_header_guessing_covers_common_names():
                                        "rating": "overall", "title": "summary"}
     assert guess_field_map(["tweetId", "createdAt", "userName", "tweetText"]) == {
         "text": "tweetText", "created_at": "createdAt", "id": "tweetId", "name": "userName"}
+    # a review-site export whose every column starts with "Review": the text is the one that names no date,
+    # id or title (it used to take "Review Created (UTC)")
+    trustpilot = ["Review Created (UTC)", "Review Consumer User Id", "Review Title", "Review Content", "Review Stars",
+                  "Reference Id", "Reviewer Name"]
+    assert guess_field_map(trustpilot) == {"text": "Review Content", "created_at": "Review Created (UTC)",
+                                           "name": "Reviewer Name", "rating": "Review Stars", "title": "Review Title"}
+    assert guess_field_map(["id_str", "full_text", "created_at"])["id"] == "id_str"  # a tweet's own id, not a row hash
 
 
 def test_a_file_without_text_or_date_column_is_refused_with_its_columns(tmp_path):

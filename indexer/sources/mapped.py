@@ -47,7 +47,7 @@ HEADER_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "id": (
         ("id", "record_id", "review_id", "response_id", "ticket_id", "tweet_id", "post_id", "message_id",
-         "comment_id", "feedback_id", "uuid", "guid"),
+         "comment_id", "feedback_id", "uuid", "guid", "id_str"),
         (),
     ),
     "email": (("email", "e_mail", "email_address", "author_email", "user_email", "customer_email"), ("email",)),
@@ -120,6 +120,18 @@ def _norm(header: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", header.lower()).strip("_")
 
 
+# A column whose name has one of these words holds something other than the text, whatever else it
+# says: Trustpilot's "Review Created (UTC)" is a date and "Review Title" a title, not the review
+NOT_TEXT_WORDS = frozenset({"id", "date", "time", "created", "updated", "utc", "title", "name", "email", "url",
+                            "link", "stars", "rating", "score", "count", "language", "lang", "reply", "tags"})
+
+
+def _partial_ok(key: str, norm: str) -> bool:
+    if norm.endswith("_id") or norm == "id":
+        return False
+    return key != "text" or not NOT_TEXT_WORDS & set(norm.split("_"))
+
+
 def guess_field_map(columns: list[str]) -> dict[str, str]:
     """Canonical key -> column, from common header names. Each column is used once."""
     by_norm = {}
@@ -131,7 +143,8 @@ def guess_field_map(columns: list[str]) -> dict[str, str]:
         found = next((by_norm[n] for n in exact if n in by_norm and by_norm[n] not in taken), None)
         if found is None:
             found = next(
-                (col for frag in partial for col in columns if frag in _norm(col) and col not in taken and not _norm(col).endswith("_id")),
+                (col for frag in partial for col in columns
+                 if frag in _norm(col) and col not in taken and _partial_ok(key, _norm(col))),
                 None,
             )
         if found is not None:
