@@ -346,6 +346,12 @@ def test_header_guessing_covers_common_names():
     assert guess_field_map(trustpilot) == {"text": "Review Content", "created_at": "Review Created (UTC)",
                                            "name": "Reviewer Name", "rating": "Review Stars", "title": "Review Title"}
     assert guess_field_map(["id_str", "full_text", "created_at"])["id"] == "id_str"  # a tweet's own id, not a row hash
+    # survey and chat exports: the feedback column, the submission or conversation id, an NPS score
+    assert guess_field_map(["Submission ID", "Submitted at", "Contact email", "NPS score", "Feedback"]) == {
+        "text": "Feedback", "created_at": "Submitted at", "id": "Submission ID", "email": "Contact email", "rating": "NPS score"}
+    assert guess_field_map(["Conversation ID", "Created at (UTC)", "User ID", "Conversation first message"]) == {
+        "text": "Conversation first message", "created_at": "Created at (UTC)", "id": "Conversation ID"}
+    assert guess_field_map(["Start Date (UTC)", "Submit Date (UTC)", "Comments"])["created_at"] == "Submit Date (UTC)"
 
 
 def test_a_file_without_text_or_date_column_is_refused_with_its_columns(tmp_path):
