@@ -98,7 +98,6 @@ def _copy(es, hits, target: str, classifier, intent_model) -> tuple[int, int]:
 def apply_taxonomy(settings, es, taxonomy_path=None, delete_old: bool = False, progress: bool = True) -> ApplyResult:
     from indexer.enrich.embed import get_embedder
     from indexer.enrich.sentiment import IntentModel
-    from voxindex.model import INTENTS
     from indexer.enrich.taxonomy import get_classifier
     from voxindex.setup import ensure_index, load_spec, template_refresh_interval
 
@@ -114,8 +113,7 @@ def apply_taxonomy(settings, es, taxonomy_path=None, delete_old: bool = False, p
     embedder = get_embedder(settings)
     classifier = get_classifier(taxonomy_path, embedder=embedder, settings=settings)  # + learned head
     taxonomy = classifier.taxonomy
-    intent_model = IntentModel(embedder, {k: v for k, v in taxonomy.intent_priors.items() if v in INTENTS},
-                               taxonomy.severity_floors)
+    intent_model = IntentModel(embedder, taxonomy.intent_priors, taxonomy.severity_floors)
 
     ensure_index(es, names, load_spec("feedback"))  # the template is current before we create from it
     new = next_index_name(es, alias, old)

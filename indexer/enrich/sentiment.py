@@ -43,27 +43,27 @@ INTENT_PROTOTYPES = {
 }
 
 
-def taxonomy_intents(path=None) -> dict[str, str]:
-    """Sub-theme (and theme) name -> the intent it usually carries, from optional `intent:`
-    fields in the taxonomy YAML (`Taxonomy.intent_priors`). A taxonomy without them gives no prior."""
+def taxonomy_hints(path=None) -> tuple[dict[str, str], dict[str, str]]:
+    """(intent priors, severity floors) the taxonomy YAML gives (`Taxonomy.intent_priors`,
+    `Taxonomy.severity_floors`; the loader refuses an unknown intent or severity), read once;
+    none from a file that cannot be read."""
     from .taxonomy import load_taxonomy
 
     try:
-        priors = load_taxonomy(path).intent_priors
+        tax = load_taxonomy(path)
     except (OSError, ValueError):
-        return {}
-    return {name: intent for name, intent in priors.items() if intent in INTENTS}
+        return {}, {}
+    return tax.intent_priors, tax.severity_floors
+
+
+def taxonomy_intents(path=None) -> dict[str, str]:
+    """Sub-theme (and theme) name -> the intent it usually carries, from optional `intent:` fields."""
+    return taxonomy_hints(path)[0]
 
 
 def taxonomy_severity_floors(path=None) -> dict[str, str]:
-    """Sub-theme -> the least severity of a problem reported about it, from optional `severity:`
-    fields in the taxonomy YAML (`Taxonomy.severity_floors`)."""
-    from .taxonomy import load_taxonomy
-
-    try:
-        return load_taxonomy(path).severity_floors
-    except (OSError, ValueError):
-        return {}
+    """Sub-theme -> the least severity of a problem reported about it, from optional `severity:` fields."""
+    return taxonomy_hints(path)[1]
 
 
 @lru_cache(maxsize=1)
@@ -191,8 +191,9 @@ class IntentModel:
         self.embed = embed
         # Intent priors and severity floors come from the taxonomy file (`intent:` per sub-theme
         # or theme, `severity:` per sub-theme).
-        self.priors = taxonomy_intents() if priors is None else priors
-        self.severity_floors = taxonomy_severity_floors() if severity_floors is None else severity_floors
+        hints = taxonomy_hints() if priors is None or severity_floors is None else ({}, {})
+        self.priors = hints[0] if priors is None else priors
+        self.severity_floors = hints[1] if severity_floors is None else severity_floors
         self._protos: dict[str, np.ndarray] | None = None
         self.head = None
         if embed is not None:
@@ -303,7 +304,7 @@ def sentiment_stage(settings=None, embedder=None, use_embeddings: bool = True, t
     from .embed import get_embedder
 
     emb = (embedder or get_embedder(settings)) if use_embeddings else None
-    model = IntentModel(emb, taxonomy_intents(taxonomy_path), taxonomy_severity_floors(taxonomy_path))
+    model = IntentModel(emb, *taxonomy_hints(taxonomy_path))
     branch = branch_model(settings) if use_embeddings and hidden is None else None
     if branch is not None:
         hidden = prefix_states(branch_input_encoder(settings), branch.max_tokens)

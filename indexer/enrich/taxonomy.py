@@ -21,7 +21,7 @@ import numpy as np
 import yaml
 
 from indexer.pipeline import FunctionStage
-from voxindex.model import FeedbackUnit, TaxonomyLabels
+from voxindex.model import INTENTS, SEVERITIES, FeedbackUnit, TaxonomyLabels
 
 from .taxonomy_head import head_path
 from .taxonomy_head import load as load_head
@@ -138,7 +138,7 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
         _known_keys(p, f"theme {theme!r}", body, THEME_KEYS)
         themes[theme] = body.get("description", theme)
         if body.get("intent"):
-            theme_intents[theme] = _intent(p, f"theme {theme!r}", body["intent"])
+            theme_intents[theme] = _one_of(p, f"theme {theme!r}", "intent", body["intent"], INTENTS)
         for name, sub in (body.get("sub_themes") or {}).items():
             sub = sub or {}
             _known_keys(p, f"sub-theme {name!r}", sub, SUB_THEME_KEYS)
@@ -149,8 +149,8 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
                     description=sub.get("description", name),
                     keywords=tuple(str(k) for k in sub.get("keywords", [])),
                     examples=tuple(str(e) for e in sub.get("examples", [])),
-                    intent=_intent(p, f"sub-theme {name!r}", sub["intent"]) if sub.get("intent") else None,
-                    severity=_severity(p, name, sub.get("severity")),
+                    intent=_one_of(p, f"sub-theme {name!r}", "intent", sub.get("intent") or None, INTENTS),
+                    severity=_one_of(p, f"sub-theme {name!r}", "severity", sub.get("severity"), SEVERITIES),
                 )
             )
     if not subs:
@@ -181,21 +181,12 @@ def _known_keys(path: Path, where: str, body, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{path}: {where} has unknown key(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}{hint}")
 
 
-def _intent(path: Path, where: str, value) -> str:
-    from voxindex.model import INTENTS
-
-    if str(value) not in INTENTS:
-        raise ValueError(f"{path}: {where} has intent {value!r}; use one of {', '.join(INTENTS)}")
-    return str(value)
-
-
-def _severity(path: Path, sub_theme: str, value) -> str | None:
-    from voxindex.model import SEVERITIES
-
+def _one_of(path: Path, where: str, field: str, value, allowed: tuple[str, ...]) -> str | None:
+    """An optional label (`intent:`, `severity:`) checked against the model's labels."""
     if value is None:
         return None
-    if str(value) not in SEVERITIES:
-        raise ValueError(f"{path}: sub-theme {sub_theme!r} has severity {value!r}; use one of {', '.join(SEVERITIES)}")
+    if str(value) not in allowed:
+        raise ValueError(f"{path}: {where} has {field} {value!r}; use one of {', '.join(allowed)}")
     return str(value)
 
 

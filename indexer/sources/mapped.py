@@ -130,16 +130,17 @@ NOT_TEXT_WORDS = frozenset({"id", "date", "time", "created", "updated", "utc", "
 
 
 def _partial_ok(key: str, norm: str) -> bool:
-    if norm.endswith("_id") or norm == "id":
+    if norm.endswith("_id"):
         return False
     return key != "text" or not NOT_TEXT_WORDS & set(norm.split("_"))
 
 
 def guess_field_map(columns: list[str]) -> dict[str, str]:
     """Canonical key -> column, from common header names. Each column is used once."""
-    by_norm = {}
+    norms = {col: _norm(col) for col in columns}
+    by_norm: dict[str, str] = {}
     for col in columns:
-        by_norm.setdefault(_norm(col), col)
+        by_norm.setdefault(norms[col], col)
     taken: set[str] = set()
     out: dict[str, str] = {}
     for key, (exact, partial) in HEADER_NAMES.items():
@@ -147,7 +148,7 @@ def guess_field_map(columns: list[str]) -> dict[str, str]:
         if found is None:
             found = next(
                 (col for frag in partial for col in columns
-                 if frag in _norm(col) and col not in taken and _partial_ok(key, _norm(col))),
+                 if frag in norms[col] and col not in taken and _partial_ok(key, norms[col])),
                 None,
             )
         if found is not None:

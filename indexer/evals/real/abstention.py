@@ -37,19 +37,16 @@ def abstention_scores(clf: TaxonomyClassifier, rows, vecs) -> tuple[list[str], n
     return [p.best_guess for p in preds], np.array([p.support for p in preds]), np.array([p.lead for p in preds])
 
 
-def margins(clf: TaxonomyClassifier, rows, vecs) -> tuple[list[str], np.ndarray]:
-    """(best guess, distance from abstaining under the classifier's own rules): < 0 abstains."""
-    preds = clf.predict([r["text"] for r in rows], vecs)
-    return [p.best_guess for p in preds], np.array([clf.margin(p) for p in preds])
-
-
 def cut_scores(clf: TaxonomyClassifier, rows, vecs, threshold: float | None) -> tuple[list[str], np.ndarray]:
-    """What `score` reads with the cut-off 0: the classifier's own margins, or (an experiment's
-    `threshold`) the support alone shifted by it."""
+    """What `score` reads with the cut-off 0: each row's distance from abstaining under the
+    classifier's own rules (`TaxonomyClassifier.margin`), or (an experiment's `threshold`) the
+    support alone shifted by it."""
+    preds = clf.predict([r["text"] for r in rows], vecs)
     if threshold is None:
-        return margins(clf, rows, vecs)
-    best, sup = supports(clf, rows, vecs)
-    return best, sup - threshold
+        cut = np.array([clf.margin(p) for p in preds])
+    else:
+        cut = np.array([p.support for p in preds]) - threshold
+    return [p.best_guess for p in preds], cut
 
 
 def score(gold, best, support, oos_label, threshold, seed=0, prefix="") -> dict[str, dict]:
