@@ -14,7 +14,7 @@ from indexer.dryrun import dry_run, mask_email
 from indexer.sources import connector_for_file, make_connector
 from indexer.sources.base import Bad, Parsed
 from indexer.sources.diagnose import duplicate_hint, fail_fast, reason_kind
-from indexer.sources.mapped import MappingError, guess_field_map, parse_rating
+from indexer.sources.mapped import MappingError, guess_field_map, guess_text_column, parse_rating
 from indexer.sources.readers import FileOptions, open_records, sniff_delimiter
 from voxindex.model import ValidationError
 
@@ -352,6 +352,33 @@ def test_header_guessing_covers_common_names():
     assert guess_field_map(["Conversation ID", "Created at (UTC)", "User ID", "Conversation first message"]) == {
         "text": "Conversation first message", "created_at": "Created at (UTC)", "id": "Conversation ID"}
     assert guess_field_map(["Start Date (UTC)", "Submit Date (UTC)", "Comments"])["created_at"] == "Submit Date (UTC)"
+
+
+def test_a_survey_export_whose_header_is_the_question_finds_the_answers_by_their_values(tmp_path):
+    # a form tool's export names each column by its question: no header says "text"
+    path = tmp_path / "responses.csv"
+    path.write_text(
+        "#,How likely are you to recommend us? (0-10),What could we do better?,Anything else?,Start Date (UTC),Submit Date (UTC),Network ID\n"
+        "a1,3,The export to Excel times out on every large report,no,2026-02-01 09:00:00,2026-02-01 09:02:10,4f2a9c\n"
+        "a2,9,Honestly nothing; the new dashboard saved me an hour a week,,2026-02-01 10:00:00,2026-02-01 10:01:00,77b1e0\n"
+        "a3,6,Support took four days to answer a billing question,thanks,2026-02-02 11:00:00,2026-02-02 11:03:00,c0ffee\n",
+        encoding="utf-8")
+    connector = make_connector("csv")
+    good, bad = read_all(connector, path)
+    assert not bad and [p.units[0].text for p in good][0] == "The export to Excel times out on every large report"
+    assert connector.field_map["text"] == "What could we do better?"
+    assert connector.field_map["created_at"] == "Submit Date (UTC)"
+    assert "text from the values" in connector.map_note and "not used:" in connector.map_note
+    assert "Anything else?" in connector.map_note.split("not used:")[1]  # the shorter answers are named, not lost silently
+
+
+def test_a_column_counts_as_free_text_only_when_its_values_are_prose():
+    rows = [{"when": "2026-01-02 10:00", "who": "ann@example.com", "score": "7", "code": "AB-1234-XY", "why": "Too slow to load"},
+            {"when": "2026-01-03 11:00", "who": "bob@example.com", "score": "9", "code": "CD-9876-ZZ", "why": "ok"}]
+    assert guess_text_column(list(rows[0]), rows) is None  # "Too slow to load" / "ok": 2.5 words on average
+    rows[1]["why"] = "Fine, but the search misses older tickets"
+    assert guess_text_column(list(rows[0]), rows) == "why"
+    assert guess_text_column(list(rows[0]), rows, taken={"why"}) is None
 
 
 def test_a_file_without_text_or_date_column_is_refused_with_its_columns(tmp_path):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime, timezone
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +158,37 @@ def guess_field_map(columns: list[str]) -> dict[str, str]:
     return out
 
 
+VALUE_SAMPLE = 200  # records read ahead to judge a column by its values
+MIN_TEXT_WORDS = 3.0  # mean words of answers for a column to count as free text
+
+
+def _words(value: Any) -> int:
+    """Words of a free-text value; 0 for what is not prose (numbers, dates, ids, emails)."""
+    if not isinstance(value, str):
+        return 0
+    tokens = value.split()
+    letters = sum(ch.isalpha() for ch in value)
+    return len(tokens) if letters >= 0.5 * len(value.replace(" ", "")) else 0
+
+
+def guess_text_column(columns: list[str], samples: list[dict], taken: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """The free-text column judged from its values, for exports whose header names no text column
+    (a survey names its columns by the question asked: "What could we do better?"): among the
+    columns not taken, the one whose non-empty sampled values have the most words on average,
+    if that is at least MIN_TEXT_WORDS. Pure."""
+    best, best_words = None, MIN_TEXT_WORDS
+    for col in columns:
+        if col in taken or _norm(col).endswith("_id"):
+            continue
+        values = [v for v in (lookup(r, col) for r in samples) if not blank(v)]
+        if not values:
+            continue
+        mean = sum(_words(v) for v in values) / len(values)
+        if mean >= best_words and (best is None or mean > best_words):
+            best, best_words = col, mean
+    return best
+
+
 def describe_map(field_map: dict[str, str], id_from: tuple[str, ...] = ()) -> str:
     items = [f"{k}<-{v}" for k, v in field_map.items() if not (k == "id" and id_from)]
     if id_from:
@@ -196,7 +228,9 @@ class MappedConnector(Connector):
                 also = f", or date every record by the file's modification time with --map created_at={FILE_TIME}" if key == "created_at" else ""
                 raise MappingError(f"{self.name}: no {key!r} column found{where}. Map one with --map {key}=COLUMN{also}")
 
-    def resolve_map(self, columns: list[str], strict: bool = True) -> dict[str, str]:
+    def resolve_map(self, columns: list[str], strict: bool = True, samples: list[dict] | None = None) -> dict[str, str]:
+        """The map for a file with these columns; `samples` (its first records) let a text column
+        that no header name gives away be found by its values."""
         if not columns:
             return self.field_map
         present = set(columns)
@@ -207,6 +241,11 @@ class MappedConnector(Connector):
         else:
             base = guess_field_map(columns)
             note = "guessed"
+            if "text" not in base and "text" not in self.explicit_map and samples:
+                by_values = guess_text_column(columns, samples, set(base.values()) | set(self.explicit_map.values()))
+                if by_values is not None:
+                    base["text"] = by_values
+                    note = "guessed-values"
         fm = {**base, **self.explicit_map}
         self.row_id = "id" not in fm and not self.id_from
         if self.row_id:
@@ -225,7 +264,9 @@ class MappedConnector(Connector):
         self._check_required(fm, columns)
         self.field_map = fm
         if note or self.explicit_map or self.id_from:
-            how = "guessed from the header (override with --map KEY=COLUMN)" if note == "guessed" else "field map"
+            how = {"guessed": "guessed from the header (override with --map KEY=COLUMN)",
+                   "guessed-values": "guessed from the header, and text from the values: the column with the longest "
+                                     "answers (override with --map KEY=COLUMN)"}.get(note or "", "field map")
             self.map_note = f"{self.name}: {how}: {describe_map(fm, self.id_from)}"
             unused = [c for c in columns if c not in fm.values() and c not in self.id_from]
             if unused:
@@ -247,8 +288,10 @@ class MappedConnector(Connector):
         self._occurrences = Counter()
         self._file_time = datetime.fromtimestamp(Path(path).stat().st_mtime, tz=timezone.utc)
         rf = super().open(path)
+        head = list(islice(rf.records, VALUE_SAMPLE))  # read ahead, then handed back in order
+        rf.records = chain(head, rf.records)
         try:
-            self.resolve_map(rf.columns, strict=rf.format == "csv")
+            self.resolve_map(rf.columns, strict=rf.format == "csv", samples=[r.record for r in head if r.record])
         except MappingError as exc:
             if rf.format == "xlsx" and rf.notes:  # the feedback may be on another sheet: name them
                 raise MappingError(f"{exc} (read {rf.notes[0]})") from None
