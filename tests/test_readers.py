@@ -14,7 +14,7 @@ from indexer.dryrun import dry_run, mask_email
 from indexer.sources import connector_for_file, make_connector
 from indexer.sources.base import Bad, Parsed
 from indexer.sources.diagnose import duplicate_hint, fail_fast, reason_kind
-from indexer.sources.mapped import MappingError, guess_field_map, guess_text_column, parse_rating
+from indexer.sources.mapped import MappingError, guess_field_map, guess_text_columns, parse_rating
 from indexer.sources.readers import FileOptions, open_records, sniff_delimiter
 from voxindex.model import ValidationError
 
@@ -375,10 +375,34 @@ def test_a_survey_export_whose_header_is_the_question_finds_the_answers_by_their
 def test_a_column_counts_as_free_text_only_when_its_values_are_prose():
     rows = [{"when": "2026-01-02 10:00", "who": "ann@example.com", "score": "7", "code": "AB-1234-XY", "why": "Too slow to load"},
             {"when": "2026-01-03 11:00", "who": "bob@example.com", "score": "9", "code": "CD-9876-ZZ", "why": "ok"}]
-    assert guess_text_column(list(rows[0]), rows) is None  # "Too slow to load" / "ok": 2.5 words on average
+    assert guess_text_columns(list(rows[0]), rows) == []  # "Too slow to load" / "ok": 2.5 words on average
     rows[1]["why"] = "Fine, but the search misses older tickets"
-    assert guess_text_column(list(rows[0]), rows) == "why"
-    assert guess_text_column(list(rows[0]), rows, taken={"why"}) is None
+    assert guess_text_columns(list(rows[0]), rows) == ["why"]
+    assert guess_text_columns(list(rows[0]), rows, taken={"why"}) == []
+    agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+    assert guess_text_columns(["ua"], [{"ua": agent}] * 3) == []  # many tokens, few of them words
+
+
+def test_every_answer_column_of_a_survey_is_a_unit_read_after_its_question(tmp_path):
+    path = tmp_path / "g2.csv"
+    path.write_text(
+        "Submitted,What do you like best?,What do you dislike?,Role\n"
+        "2026-03-01,The dashboards are quick to build and easy to share,Exports to PDF lose the chart colours,Manager\n"
+        "2026-03-02,Great support team that answers within the hour,,Analyst\n",
+        encoding="utf-8")
+    connector = make_connector("csv")
+    good, bad = read_all(connector, path)
+    assert not bad and connector.field_map["text"] == "What do you like best?+What do you dislike?"
+    units = [u for p in good for u in p.units]
+    assert [u.text for u in units] == ["The dashboards are quick to build and easy to share",
+                                       "Exports to PDF lose the chart colours", "Great support team that answers within the hour"]
+    assert len({u.unit_id for u in units}) == 3 and all(u.speaker_role == "customer" for u in units)
+    dislike = units[1]
+    assert dislike.context[-1].text == "What do you dislike?" and dislike.context[-1].speaker_role == "system"
+    assert "not used: Role" in connector.map_note
+    again = make_connector("csv", field_map={"text": "What do you dislike?"})
+    good, _ = read_all(again, path)
+    assert [u.text for p in good for u in p.units] == ["Exports to PDF lose the chart colours"]
 
 
 def test_a_file_without_text_or_date_column_is_refused_with_its_columns(tmp_path):

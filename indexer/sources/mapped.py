@@ -162,31 +162,44 @@ VALUE_SAMPLE = 200  # records read ahead to judge a column by its values
 MIN_TEXT_WORDS = 3.0  # mean words of answers for a column to count as free text
 
 
+TEXT_JOIN = "+"  # --map text=A+B: every answer column of a survey is a unit of its own
+
+
 def _words(value: Any) -> int:
-    """Words of a free-text value; 0 for what is not prose (numbers, dates, ids, emails)."""
+    """Words of a prose value; 0 for what is not prose (numbers, dates, ids, emails, a browser's
+    user-agent string): most of its tokens must be words."""
     if not isinstance(value, str):
         return 0
     tokens = value.split()
-    letters = sum(ch.isalpha() for ch in value)
-    return len(tokens) if letters >= 0.5 * len(value.replace(" ", "")) else 0
+    words = sum(1 for t in tokens if t.strip(".,;:!?'\"()[]-").replace("'", "").replace("’", "").isalpha())
+    return words if tokens and words >= 0.6 * len(tokens) else 0
 
 
-def guess_text_column(columns: list[str], samples: list[dict], taken: set[str] | frozenset[str] = frozenset()) -> str | None:
-    """The free-text column judged from its values, for exports whose header names no text column
-    (a survey names its columns by the question asked: "What could we do better?"): among the
-    columns not taken, the one whose non-empty sampled values have the most words on average,
-    if that is at least MIN_TEXT_WORDS. Pure."""
-    best, best_words = None, MIN_TEXT_WORDS
+def guess_text_columns(columns: list[str], samples: list[dict], taken: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """The free-text columns judged from their values, for exports whose header names no text
+    column (a survey names its columns by the question asked: "What could we do better?"): every
+    column not taken whose non-empty sampled values have at least MIN_TEXT_WORDS words on
+    average, in the file's order. Pure."""
+    found = []
     for col in columns:
         if col in taken or _norm(col).endswith("_id"):
             continue
         values = [v for v in (lookup(r, col) for r in samples) if not blank(v)]
-        if not values:
-            continue
-        mean = sum(_words(v) for v in values) / len(values)
-        if mean >= best_words and (best is None or mean > best_words):
-            best, best_words = col, mean
-    return best
+        if values and sum(_words(v) for v in values) / len(values) >= MIN_TEXT_WORDS:
+            found.append(col)
+    return found
+
+
+def text_columns(value: str, columns: list[str] | None = None) -> list[str]:
+    """The column(s) a map's `text` names: one column, or several joined by TEXT_JOIN (a header
+    that itself holds the join character is one column when the file has it)."""
+    if columns is not None and value in columns or TEXT_JOIN not in value:
+        return [value]
+    return [c.strip() for c in value.split(TEXT_JOIN) if c.strip()]
+
+
+def mapped_columns(field_map: dict[str, str], columns: list[str] | None = None) -> set[str]:
+    return {c for k, v in field_map.items() for c in (text_columns(v, columns) if k == "text" else [v])}
 
 
 def describe_map(field_map: dict[str, str], id_from: tuple[str, ...] = ()) -> str:
@@ -211,6 +224,7 @@ class MappedConnector(Connector):
         self.given = {"field_map": self.explicit_map, "id_from": list(self.id_from), "channel": channel}  # as configured
         self.map_note: str | None = None  # set when the map was guessed, for the CLI to print
         self.row_id = False
+        self.columns: list[str] | None = None  # the open file's header, once the map is settled
         self._occurrences: Counter = Counter()
         self._file_time: datetime | None = None
         if channel:
@@ -242,9 +256,9 @@ class MappedConnector(Connector):
             base = guess_field_map(columns)
             note = "guessed"
             if "text" not in base and "text" not in self.explicit_map and samples:
-                by_values = guess_text_column(columns, samples, set(base.values()) | set(self.explicit_map.values()))
-                if by_values is not None:
-                    base["text"] = by_values
+                by_values = guess_text_columns(columns, samples, set(base.values()) | set(self.explicit_map.values()))
+                if by_values:
+                    base["text"] = TEXT_JOIN.join(by_values)
                     note = "guessed-values"
         fm = {**base, **self.explicit_map}
         self.row_id = "id" not in fm and not self.id_from
@@ -253,7 +267,8 @@ class MappedConnector(Connector):
             # (many reviewers write just "Love it!" on the same day), told apart by occurrence.
             self.id_from = ROW_ID
             note = note or "derived"
-        unknown = [f"{k}={v}" for k, v in self.explicit_map.items() if v not in present and v != FILE_TIME]
+        unknown = [f"{k}={v}" for k, v in self.explicit_map.items()
+                   if any(c not in present for c in (text_columns(v, columns) if k == "text" else [v])) and v != FILE_TIME]
         if unknown and strict:  # JSON keys come from a sample of records: a sparse key may be missing
             raise MappingError(
                 f"{self.name}: --map names columns the file does not have ({', '.join(unknown)}); its columns are: {', '.join(columns)}"
@@ -263,12 +278,15 @@ class MappedConnector(Connector):
             raise MappingError(f"{self.name}: --id-from names unknown columns ({', '.join(bad_from)}); use map keys or columns: {', '.join(columns)}")
         self._check_required(fm, columns)
         self.field_map = fm
+        self.columns = list(columns)
         if note or self.explicit_map or self.id_from:
             how = {"guessed": "guessed from the header (override with --map KEY=COLUMN)",
-                   "guessed-values": "guessed from the header, and text from the values: the column with the longest "
-                                     "answers (override with --map KEY=COLUMN)"}.get(note or "", "field map")
+                   "guessed-values": "guessed from the header, and text from the values: every column of answers "
+                                     f"with {MIN_TEXT_WORDS:g}+ words on average, each answer a unit of its own "
+                                     "(override with --map KEY=COLUMN, or text=A+B)"}.get(note or "", "field map")
             self.map_note = f"{self.name}: {how}: {describe_map(fm, self.id_from)}"
-            unused = [c for c in columns if c not in fm.values() and c not in self.id_from]
+            used = mapped_columns(fm, columns)
+            unused = [c for c in columns if c not in used and c not in self.id_from]
             if unused:
                 # a dropped column is silent data loss unless it is named: a company or product
                 # column is what a detector would group by (account_id, product_area)
@@ -346,15 +364,21 @@ class MappedConnector(Connector):
             account_id=text_or_none(self._get(record, "account_id")),
             source_url=text_or_none(self._get(record, "url")),
         )
-        text = self._get(record, "text")
-        if blank(text):
-            return info, []  # a record without words: counted as empty
-        part = Part(
-            part="body",
-            speaker_role=role,
-            text=str(text),
-            author_name=text_or_none(self._get(record, "name")),
-            author_email=text_or_none(self._get(record, "email")),
-            created_at=created,
-        )
-        return info, [part]
+        name, email = text_or_none(self._get(record, "name")), text_or_none(self._get(record, "email"))
+        columns = text_columns(fm["text"], self.columns)
+        if len(columns) == 1:
+            text = lookup(record, columns[0])
+            if blank(text):
+                return info, []  # a record without words: counted as empty
+            return info, [Part(part="body", speaker_role=role, text=str(text), created_at=created,
+                               author_name=name, author_email=email)]
+        # several answer columns: each answer is a unit, read after its question (context only)
+        parts: list[Part] = []
+        for i, column in enumerate(columns, 1):
+            answer = lookup(record, column)
+            if blank(answer):
+                continue
+            parts.append(Part(part=f"q{i}", speaker_role="system", text=column, created_at=created, position=len(parts)))
+            parts.append(Part(part=f"a{i}", speaker_role=role, text=str(answer), created_at=created,
+                              position=len(parts), author_name=name, author_email=email))
+        return info, parts
