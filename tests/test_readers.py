@@ -383,6 +383,22 @@ def test_a_column_counts_as_free_text_only_when_its_values_are_prose():
     assert guess_text_columns(["ua"], [{"ua": agent}] * 3) == []  # many tokens, few of them words
 
 
+def test_a_forum_export_s_vote_score_is_not_taken_for_a_rating(tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text("id,created_utc,title,selftext,score\n"
+                    "t3_a,1767225600,Sync broke,Since the update my notes do not sync to the phone,1523\n"
+                    "t3_b,1767229200,Pricing,Why did the team plan double in price this year?,-4\n", encoding="utf-8")
+    connector = make_connector("csv")
+    good, bad = read_all(connector, path)
+    assert not bad and "rating" not in connector.field_map and all(u.rating is None for p in good for u in p.units)
+    assert "not a rating: score (values -4 to 1523: votes or counts, not a rating)" in connector.map_note
+    stars = tmp_path / "reviews.csv"
+    stars.write_text("id,date,review,score\nr1,2026-01-01,Works well on my tablet,4\nr2,2026-01-02,Crashes on start,1\n")
+    connector = make_connector("csv")
+    good, _ = read_all(connector, stars)
+    assert connector.field_map["rating"] == "score" and [p.units[0].rating for p in good] == [4.0, 1.0]
+
+
 def test_every_answer_column_of_a_survey_is_a_unit_read_after_its_question(tmp_path):
     path = tmp_path / "g2.csv"
     path.write_text(

@@ -190,6 +190,26 @@ def guess_text_columns(columns: list[str], samples: list[dict], taken: set[str] 
     return found
 
 
+RATING_RANGE = (0.0, 10.0)  # every rating scale a feedback tool uses fits: stars, CSAT, NPS
+
+
+def off_scale(column: str, samples: list[dict]) -> str | None:
+    """Why a column guessed as the rating is none, judged from sampled values (a forum export's
+    `score` counts votes: negative, or in the thousands), or None when its values fit a rating
+    scale. Pure."""
+    values = []
+    for r in samples:
+        try:
+            v = parse_rating(lookup(r, column), column)
+        except ValidationError:
+            continue  # a value that is no number is the record's own error, reported when it is read
+        if v is not None:
+            values.append(v)
+    if values and (min(values) < RATING_RANGE[0] or max(values) > RATING_RANGE[1]):
+        return f"{column} (values {min(values):g} to {max(values):g}: votes or counts, not a rating)"
+    return None
+
+
 def text_columns(value: str, columns: list[str] | None = None) -> list[str]:
     """The column(s) a map's `text` names: one column, or several joined by TEXT_JOIN (a header
     that itself holds the join character is one column when the file has it)."""
@@ -243,23 +263,16 @@ class MappedConnector(Connector):
                 raise MappingError(f"{self.name}: no {key!r} column found{where}. Map one with --map {key}=COLUMN{also}")
 
     def resolve_map(self, columns: list[str], strict: bool = True, samples: list[dict] | None = None) -> dict[str, str]:
-        """The map for a file with these columns; `samples` (its first records) let a text column
-        that no header name gives away be found by its values."""
+        """The map for a file with these columns; `samples` (its first records) let the guess read
+        values where a header says too little."""
         if not columns:
             return self.field_map
         present = set(columns)
-        default_fits = all(self.default_map.get(k) in present for k in REQUIRED_KEYS)
-        note = None
-        if default_fits:
+        note = not_rating = None
+        if all(self.default_map.get(k) in present for k in REQUIRED_KEYS):
             base = {k: v for k, v in self.default_map.items() if v in present}
         else:
-            base = guess_field_map(columns)
-            note = "guessed"
-            if "text" not in base and "text" not in self.explicit_map and samples:
-                by_values = guess_text_columns(columns, samples, set(base.values()) | set(self.explicit_map.values()))
-                if by_values:
-                    base["text"] = TEXT_JOIN.join(by_values)
-                    note = "guessed-values"
+            base, note, not_rating = self._guess(columns, samples or [])
         fm = {**base, **self.explicit_map}
         self.row_id = "id" not in fm and not self.id_from
         if self.row_id:
@@ -280,19 +293,39 @@ class MappedConnector(Connector):
         self.field_map = fm
         self.columns = list(columns)
         if note or self.explicit_map or self.id_from:
-            how = {"guessed": "guessed from the header (override with --map KEY=COLUMN)",
-                   "guessed-values": "guessed from the header, and text from the values: every column of answers "
-                                     f"with {MIN_TEXT_WORDS:g}+ words on average, each answer a unit of its own "
-                                     "(override with --map KEY=COLUMN, or text=A+B)"}.get(note or "", "field map")
-            self.map_note = f"{self.name}: {how}: {describe_map(fm, self.id_from)}"
-            used = mapped_columns(fm, columns)
-            unused = [c for c in columns if c not in used and c not in self.id_from]
-            if unused:
-                # a dropped column is silent data loss unless it is named: a company or product
-                # column is what a detector would group by (account_id, product_area)
-                self.map_note += (f"; not used: {', '.join(unused)} (keep one with --map KEY=COLUMN, "
-                                  f"e.g. account_id=COLUMN for a company, product_area=COLUMN for a product)")
+            self.map_note = self._describe(fm, columns, note, not_rating)
         return fm
+
+    def _guess(self, columns: list[str], samples: list[dict]) -> tuple[dict[str, str], str, str | None]:
+        """(map, how it was guessed, why a rating-named column is no rating): names from the
+        header; the text from the values when no header names it; a rating dropped when its values
+        fit no rating scale."""
+        base, note = guess_field_map(columns), "guessed"
+        if "text" not in base and "text" not in self.explicit_map and samples:
+            by_values = guess_text_columns(columns, samples, set(base.values()) | set(self.explicit_map.values()))
+            if by_values:
+                base["text"], note = TEXT_JOIN.join(by_values), "guessed-values"
+        not_rating = off_scale(base["rating"], samples) if "rating" in base and "rating" not in self.explicit_map else None
+        if not_rating:
+            del base["rating"]
+        return base, note, not_rating
+
+    def _describe(self, fm: dict[str, str], columns: list[str], note: str | None, not_rating: str | None) -> str:
+        how = {"guessed": "guessed from the header (override with --map KEY=COLUMN)",
+               "guessed-values": "guessed from the header, and text from the values: every column of answers "
+                                 f"with {MIN_TEXT_WORDS:g}+ words on average, each answer a unit of its own "
+                                 "(override with --map KEY=COLUMN, or text=A+B)"}.get(note or "", "field map")
+        out = f"{self.name}: {how}: {describe_map(fm, self.id_from)}"
+        if not_rating:
+            out += f"; not a rating: {not_rating}"
+        used = mapped_columns(fm, columns)
+        unused = [c for c in columns if c not in used and c not in self.id_from]
+        if unused:
+            # a dropped column is silent data loss unless it is named: a company or product
+            # column is what a detector would group by (account_id, product_area)
+            out += (f"; not used: {', '.join(unused)} (keep one with --map KEY=COLUMN, "
+                    f"e.g. account_id=COLUMN for a company, product_area=COLUMN for a product)")
+        return out
 
     def _reader_parts(self) -> dict[str, Any]:
         return self.given  # not what the header made of them: a row id or a guessed map is made again
