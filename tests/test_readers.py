@@ -352,6 +352,15 @@ def test_header_guessing_covers_common_names():
     assert guess_field_map(["Conversation ID", "Created at (UTC)", "User ID", "Conversation first message"]) == {
         "text": "Conversation first message", "created_at": "Created at (UTC)", "id": "Conversation ID"}
     assert guess_field_map(["Start Date (UTC)", "Submit Date (UTC)", "Comments"])["created_at"] == "Submit Date (UTC)"
+    # an app store console's review export: the review's language, app version name and link come along
+    play = ["Package Name", "App Version Code", "App Version Name", "Reviewer Language", "Device", "Review Submit Date and Time",
+            "Review Submit Millis Since Epoch", "Star Rating", "Review Title", "Review Text", "Developer Reply Text", "Review Link"]
+    assert guess_field_map(play) == {"text": "Review Text", "created_at": "Review Submit Date and Time", "rating": "Star Rating",
+                                     "title": "Review Title", "locale": "Reviewer Language", "app_version": "App Version Name",
+                                     "url": "Review Link"}
+    # a chat tool dates a conversation by when it started; a feature-request board calls the post's body its details
+    assert guess_field_map(["Conversation ID", "Conversation started at", "Conversation first message"])["created_at"] == "Conversation started at"
+    assert guess_field_map(["Post ID", "Title", "Details", "Author Email", "Created At"])["text"] == "Details"
 
 
 def test_a_survey_export_whose_header_is_the_question_finds_the_answers_by_their_values(tmp_path):

@@ -36,7 +36,7 @@ FILE_TIME = "@file"  # created_at for exports without any date: the file's modif
 HEADER_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "text": (
         ("text", "body", "message", "comment", "comments", "review", "review_text", "review_body", "verbatim",
-         "content", "feedback_text", "tweet", "tweet_text", "description", "response", "answer",
+         "content", "feedback_text", "tweet", "tweet_text", "description", "details", "response", "answer",
          "kommentar", "commentaire", "comentario", "commento"),
         # "feedback" last: in a review dump it may be a 0/1 flag beside the review column
         ("review", "comment", "verbatim", "message", "text", "body", "content", "feedback"),
@@ -44,8 +44,9 @@ HEADER_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "created_at": (
         ("created_at", "created", "date", "timestamp", "submitted_at", "submitted", "time", "datetime",
          "posted_at", "posted", "review_date", "date_created", "creation_date", "created_date", "sent_at",
-         "datum", "fecha", "data"),
-        ("created", "submitted", "submit", "timestamp", "date", "time"),
+         "started_at", "received_at", "datum", "fecha", "data"),
+        # "started" last: a chat export's "Conversation started at" is when the customer wrote
+        ("created", "submitted", "submit", "timestamp", "date", "time", "started"),
     ),
     "id": (
         ("id", "record_id", "review_id", "response_id", "ticket_id", "tweet_id", "post_id", "message_id",
@@ -65,9 +66,9 @@ HEADER_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "updated_at": (("updated_at", "updated", "modified", "modified_at", "last_modified"), ()),
     "account_id": (("account_id", "account", "company_id", "organization_id", "org_id", "company", "company_name",
                     "organization", "organisation", "account_name"), ()),
-    "locale": (("locale", "language", "lang"), ()),
-    "app_version": (("app_version", "version"), ()),
-    "url": (("url", "link", "permalink"), ()),
+    "locale": (("locale", "language", "lang"), ("locale", "language")),
+    "app_version": (("app_version", "app_version_name", "version", "version_name"), ()),
+    "url": (("url", "link", "permalink"), ("link",)),
     "tags": (("tags", "labels"), ()),
 }
 
