@@ -392,6 +392,31 @@ def test_a_column_counts_as_free_text_only_when_its_values_are_prose():
     assert guess_text_columns(["ua"], [{"ua": agent}] * 3) == []  # many tokens, few of them words
 
 
+def test_a_qualtrics_export_s_extra_header_rows_are_headers_and_its_questions_the_context(tmp_path):
+    path = tmp_path / "qualtrics.csv"
+    path.write_text(
+        'StartDate,EndDate,Status,IPAddress,RecordedDate,ResponseId,UserLanguage,Q1,Q2_TEXT,Q3_TEXT\n'
+        'Start Date,End Date,Response Type,IP Address,Recorded Date,Response ID,User Language,'
+        'How likely are you to recommend us?,What is the main reason for your score?,What should we build next?\n'
+        '"{""ImportId"":""startDate""}","{""ImportId"":""endDate""}","{""ImportId"":""status""}","{""ImportId"":""ipAddress""}",'
+        '"{""ImportId"":""recordedDate""}","{""ImportId"":""_recordId""}","{""ImportId"":""userLanguage""}",'
+        '"{""ImportId"":""QID1""}","{""ImportId"":""QID2_TEXT""}","{""ImportId"":""QID3_TEXT""}"\n'
+        '2026-04-01 09:00:00,2026-04-01 09:04:00,IP Address,203.0.113.9,2026-04-01 09:04:01,R_1a,EN,3,'
+        'Reports take minutes to load every morning,A faster export to spreadsheets\n'
+        '2026-04-02 10:00:00,2026-04-02 10:02:00,IP Address,203.0.113.10,2026-04-02 10:02:02,R_2b,EN,9,'
+        'The onboarding call was genuinely helpful,\n', encoding="utf-8")
+    connector = make_connector("csv")
+    rf = connector.open(path)
+    assert "2 more header rows (question text, import ids) read as headers, not records" in rf.describe()
+    good, bad = read_all(make_connector("csv"), path)
+    assert not bad and [p.record_id for p in good] == ["R_1a", "R_2b"]  # no header row became a record or a dead letter
+    units = [u for p in good for u in p.units]
+    assert [u.text for u in units] == ["Reports take minutes to load every morning", "A faster export to spreadsheets",
+                                       "The onboarding call was genuinely helpful"]
+    assert units[1].context[-1].text == "What should we build next?"  # the question, not its column id Q3_TEXT
+    assert units[0].created_at.isoformat().startswith("2026-04-01T09:04:01")  # RecordedDate, when the response was recorded
+
+
 def test_a_forum_export_s_vote_score_is_not_taken_for_a_rating(tmp_path):
     path = tmp_path / "posts.csv"
     path.write_text("id,created_utc,title,selftext,score\n"

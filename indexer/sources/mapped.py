@@ -44,7 +44,7 @@ HEADER_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "created_at": (
         ("created_at", "created", "date", "timestamp", "submitted_at", "submitted", "time", "datetime",
          "posted_at", "posted", "review_date", "date_created", "creation_date", "created_date", "sent_at",
-         "started_at", "received_at", "datum", "fecha", "data"),
+         "started_at", "received_at", "recorded_date", "datum", "fecha", "data"),
         # "started" last: a chat export's "Conversation started at" is when the customer wrote
         ("created", "submitted", "submit", "timestamp", "date", "time", "started"),
     ),
@@ -191,6 +191,22 @@ def guess_text_columns(columns: list[str], samples: list[dict], taken: set[str] 
     return found
 
 
+IMPORT_ID = re.compile(r'^\s*\{\s*"ImportId"')
+
+
+def extra_header_rows(records: list[dict]) -> tuple[int, dict[str, str]]:
+    """(how many leading records are more header rows, column -> question text) for a survey
+    tool that writes several header rows: Qualtrics puts each column's question text under its id
+    (`Q3` -> "What could we improve?"), then a row of `{"ImportId": ...}` objects. (0, {}) for any
+    other file. Pure."""
+    for i, record in enumerate(records[:3]):
+        values = [v for v in record.values() if isinstance(v, str) and v.strip()]
+        if values and sum(bool(IMPORT_ID.match(v)) for v in values) >= 0.5 * len(values):
+            questions = {c: v.strip() for c, v in records[0].items() if isinstance(v, str) and v.strip()} if i else {}
+            return i + 1, questions
+    return 0, {}
+
+
 RATING_RANGE = (0.0, 10.0)  # every rating scale a feedback tool uses fits: stars, CSAT, NPS
 
 
@@ -209,6 +225,17 @@ def off_scale(column: str, samples: list[dict]) -> str | None:
     if values and (min(values) < RATING_RANGE[0] or max(values) > RATING_RANGE[1]):
         return f"{column} (values {min(values):g} to {max(values):g}: votes or counts, not a rating)"
     return None
+
+
+def numbered_like(column: str, columns: list[str], samples: list[dict], taken: set[str]) -> list[str]:
+    """Columns named like `column` but for their numbers (`Q2_TEXT`, `Q3_TEXT`; `Comment 1`,
+    `Comment 2`) that hold prose too, in the file's order, `column` included. Pure."""
+    def shape(name: str) -> str:
+        return re.sub(r"\d+", "#", _norm(name))
+
+    if not re.search(r"\d", column):
+        return [column]
+    return [c for c in columns if c == column or (c not in taken and shape(c) == shape(column) and c in guess_text_columns([c], samples))]
 
 
 def text_columns(value: str, columns: list[str] | None = None) -> list[str]:
@@ -246,6 +273,7 @@ class MappedConnector(Connector):
         self.map_note: str | None = None  # set when the map was guessed, for the CLI to print
         self.row_id = False
         self.columns: list[str] | None = None  # the open file's header, once the map is settled
+        self.questions: dict[str, str] = {}  # column -> its question, from a survey export's second header row
         self._occurrences: Counter = Counter()
         self._file_time: datetime | None = None
         if channel:
@@ -302,10 +330,15 @@ class MappedConnector(Connector):
         header; the text from the values when no header names it; a rating dropped when its values
         fit no rating scale."""
         base, note = guess_field_map(columns), "guessed"
+        taken = set(base.values()) | set(self.explicit_map.values())
         if "text" not in base and "text" not in self.explicit_map and samples:
-            by_values = guess_text_columns(columns, samples, set(base.values()) | set(self.explicit_map.values()))
+            by_values = guess_text_columns(columns, samples, taken)
             if by_values:
                 base["text"], note = TEXT_JOIN.join(by_values), "guessed-values"
+        elif "text" in base and "text" not in self.explicit_map and samples:
+            numbered = numbered_like(base["text"], columns, samples, taken)
+            if len(numbered) > 1:
+                base["text"], note = TEXT_JOIN.join(numbered), "guessed-numbered"
         not_rating = off_scale(base["rating"], samples) if "rating" in base and "rating" not in self.explicit_map else None
         if not_rating:
             del base["rating"]
@@ -315,7 +348,10 @@ class MappedConnector(Connector):
         how = {"guessed": "guessed from the header (override with --map KEY=COLUMN)",
                "guessed-values": "guessed from the header, and text from the values: every column of answers "
                                  f"with {MIN_TEXT_WORDS:g}+ words on average, each answer a unit of its own "
-                                 "(override with --map KEY=COLUMN, or text=A+B)"}.get(note or "", "field map")
+                                 "(override with --map KEY=COLUMN, or text=A+B)",
+               "guessed-numbered": "guessed from the header; the text's numbered sibling columns with prose answers are "
+                                   "text too, each answer a unit of its own (override with --map KEY=COLUMN, or text=A+B)",
+               }.get(note or "", "field map")
         out = f"{self.name}: {how}: {describe_map(fm, self.id_from)}"
         if not_rating:
             out += f"; not a rating: {not_rating}"
@@ -341,6 +377,10 @@ class MappedConnector(Connector):
         self._file_time = datetime.fromtimestamp(Path(path).stat().st_mtime, tz=timezone.utc)
         rf = super().open(path)
         head = list(islice(rf.records, VALUE_SAMPLE))  # read ahead, then handed back in order
+        skip, self.questions = extra_header_rows([r.record or {} for r in head[:3]])
+        if skip:
+            head = head[skip:]
+            rf.notes.append(f"{skip} more header rows (question text, import ids) read as headers, not records")
         rf.records = chain(head, rf.records)
         try:
             self.resolve_map(rf.columns, strict=rf.format == "csv", samples=[r.record for r in head if r.record])
@@ -412,7 +452,8 @@ class MappedConnector(Connector):
             answer = lookup(record, column)
             if blank(answer):
                 continue
-            parts.append(Part(part=f"q{i}", speaker_role="system", text=column, created_at=created, position=len(parts)))
+            parts.append(Part(part=f"q{i}", speaker_role="system", text=self.questions.get(column, column),
+                              created_at=created, position=len(parts)))
             parts.append(Part(part=f"a{i}", speaker_role=role, text=str(answer), created_at=created,
                               position=len(parts), author_name=name, author_email=email))
         return info, parts
