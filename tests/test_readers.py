@@ -407,7 +407,7 @@ def test_a_qualtrics_export_s_extra_header_rows_are_headers_and_its_questions_th
         'The onboarding call was genuinely helpful,\n', encoding="utf-8")
     connector = make_connector("csv")
     rf = connector.open(path)
-    assert "2 more header rows (question text, import ids) read as headers, not records" in rf.describe()
+    assert "2 more header rows (question text, import ids, answer kinds) read as headers, not records" in rf.describe()
     good, bad = read_all(make_connector("csv"), path)
     assert not bad and [p.record_id for p in good] == ["R_1a", "R_2b"]  # no header row became a record or a dead letter
     units = [u for p in good for u in p.units]
@@ -415,6 +415,21 @@ def test_a_qualtrics_export_s_extra_header_rows_are_headers_and_its_questions_th
                                        "The onboarding call was genuinely helpful"]
     assert units[1].context[-1].text == "What should we build next?"  # the question, not its column id Q3_TEXT
     assert units[0].created_at.isoformat().startswith("2026-04-01T09:04:01")  # RecordedDate, when the response was recorded
+
+
+def test_a_surveymonkey_export_s_answer_kind_row_is_a_header(tmp_path):
+    path = tmp_path / "surveymonkey.csv"
+    path.write_text(
+        "Respondent ID,Collector ID,Start Date,End Date,IP Address,Email Address,Which plan are you on?,,"
+        "What is the primary reason for your score?\n"
+        ",,,,,,Response,Other (please specify),Open-Ended Response\n"
+        "114000001,4200,04/01/2026 09:00:00 AM,04/01/2026 09:03:00 AM,203.0.113.9,,Team,,The mobile app logs me out every single day\n",
+        encoding="utf-8")
+    connector = make_connector("csv", time_format=["%m/%d/%Y %I:%M:%S %p"])
+    good, bad = read_all(connector, path)
+    assert not bad and [p.record_id for p in good] == ["114000001"]
+    assert [u.text for p in good for u in p.units] == ["The mobile app logs me out every single day"]
+    assert connector.field_map["created_at"] == "End Date" and good[0].units[0].created_at.hour == 9
 
 
 def test_a_forum_export_s_vote_score_is_not_taken_for_a_rating(tmp_path):

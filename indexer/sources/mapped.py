@@ -44,13 +44,13 @@ HEADER_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "created_at": (
         ("created_at", "created", "date", "timestamp", "submitted_at", "submitted", "time", "datetime",
          "posted_at", "posted", "review_date", "date_created", "creation_date", "created_date", "sent_at",
-         "started_at", "received_at", "recorded_date", "datum", "fecha", "data"),
+         "started_at", "received_at", "recorded_date", "end_date", "datum", "fecha", "data"),
         # "started" last: a chat export's "Conversation started at" is when the customer wrote
         ("created", "submitted", "submit", "timestamp", "date", "time", "started"),
     ),
     "id": (
         ("id", "record_id", "review_id", "response_id", "ticket_id", "tweet_id", "post_id", "message_id",
-         "comment_id", "feedback_id", "conversation_id", "submission_id", "case_id", "interaction_id", "uuid",
+         "comment_id", "feedback_id", "conversation_id", "submission_id", "case_id", "interaction_id", "respondent_id", "uuid",
          "guid", "id_str"),
         (),
     ),
@@ -194,16 +194,23 @@ def guess_text_columns(columns: list[str], samples: list[dict], taken: set[str] 
 IMPORT_ID = re.compile(r'^\s*\{\s*"ImportId"')
 
 
+SUB_HEADERS = frozenset({"response", "open-ended response", "other (please specify)"})
+
+
 def extra_header_rows(records: list[dict]) -> tuple[int, dict[str, str]]:
     """(how many leading records are more header rows, column -> question text) for a survey
     tool that writes several header rows: Qualtrics puts each column's question text under its id
-    (`Q3` -> "What could we improve?"), then a row of `{"ImportId": ...}` objects. (0, {}) for any
-    other file. Pure."""
+    (`Q3` -> "What could we improve?"), then a row of `{"ImportId": ...}` objects; SurveyMonkey
+    writes a row naming each answer column's kind ("Response", "Open-Ended Response") under the
+    questions. (0, {}) for any other file. Pure."""
     for i, record in enumerate(records[:3]):
         values = [v for v in record.values() if isinstance(v, str) and v.strip()]
         if values and sum(bool(IMPORT_ID.match(v)) for v in values) >= 0.5 * len(values):
             questions = {c: v.strip() for c, v in records[0].items() if isinstance(v, str) and v.strip()} if i else {}
             return i + 1, questions
+    first = [v.strip().lower() for v in (records[0].values() if records else ()) if isinstance(v, str) and v.strip()]
+    if first and sum(v in SUB_HEADERS for v in first) >= 0.5 * len(first):
+        return 1, {}
     return 0, {}
 
 
@@ -380,7 +387,8 @@ class MappedConnector(Connector):
         skip, self.questions = extra_header_rows([r.record or {} for r in head[:3]])
         if skip:
             head = head[skip:]
-            rf.notes.append(f"{skip} more header rows (question text, import ids) read as headers, not records")
+            rf.notes.append(f"{skip} more header row{'s' if skip > 1 else ''} (question text, import ids, answer kinds) "
+                          "read as headers, not records")
         rf.records = chain(head, rf.records)
         try:
             self.resolve_map(rf.columns, strict=rf.format == "csv", samples=[r.record for r in head if r.record])
