@@ -14,7 +14,8 @@ from indexer.dryrun import dry_run, mask_email
 from indexer.sources import connector_for_file, make_connector
 from indexer.sources.base import Bad, Parsed
 from indexer.sources.diagnose import duplicate_hint, fail_fast, reason_kind
-from indexer.sources.mapped import MappingError, guess_field_map, guess_text_columns, parse_rating
+from indexer.sources.field_guess import guess_field_map, guess_text_columns, parse_rating
+from indexer.sources.mapped import MappingError
 from indexer.sources.readers import FileOptions, open_records, sniff_delimiter
 from voxindex.model import ValidationError
 
