@@ -26,45 +26,66 @@ from voxindex.model import stable_id, to_jsonable, utcnow
 STAGES = ("parse", "enrich", "validate", "index")
 PAYLOAD_MAX_CHARS = 16_384  # default of VOXINDEX_DEADLETTER_MAX_CHARS: a 5 MB record must not become a 5 MB dead letter
 
-# JSON keys whose string value names a person whatever it looks like ("author": "jo mbeki")
-_NAME_KEYS = re.compile(
-    r'("(?:name|author|author_name|requester|requester_name|customer_name|contact_name|full_name|first_name|'
-    r'last_name|display_name|nickname|user_name|username|from|reviewer|agent_name|submitted_by)"\s*:\s*")'
-    r'((?:[^"\\]|\\.)*)(")',
-    re.IGNORECASE,
-)
+# A column or key names a person when it is one of these, or says "name" beside a word for a
+# person ("Reviewer Name", "RecipientFirstName", "customer_name"); "Company Name" or "App Version
+# Name" do not. Over-redacting a dead letter costs nothing; a name left in clear is a leak.
+NAME_KEYS = frozenset({"name", "author", "author_name", "requester", "requester_name", "customer_name", "contact_name",
+                       "full_name", "first_name", "last_name", "display_name", "nickname", "user_name", "username",
+                       "from", "reviewer", "agent_name", "submitted_by", "screen_name", "profile_name", "user"})
+PERSON_WORDS = frozenset({"reviewer", "customer", "user", "author", "contact", "requester", "submitter", "assignee",
+                          "agent", "first", "last", "full", "display", "screen", "profile", "sender", "recipient",
+                          "respondent", "member", "person", "client", "buyer", "caller", "given", "family"})
+# In JSON text that does not decode (a cut-off line), a name-bearing key's string value
+_NAME_KEYS = re.compile(r'("(?:' + "|".join(sorted(NAME_KEYS)) + r')"\s*:\s*")((?:[^"\\]|\\.)*)(")', re.IGNORECASE)
 _REF = re.compile(r"^(?P<file>[^#]*)#(?:L(?P<line>\d+)|(?P<index>\d+))")
 _SHEET_ROW = re.compile(r"^[^!#]*!(?P<sheet>[^#]*)#R(?P<row>\d+)$")  # "export.xlsx!Tweets#R12"
 
 
-_NAME_KEY = re.compile(r"(?i)^(?:name|author|author_name|requester|requester_name|customer_name|contact_name|full_name|"
-                       r"first_name|last_name|display_name|nickname|user_name|username|from|reviewer|agent_name|submitted_by)$")
+def is_name_key(key: str) -> bool:
+    words = re.sub(r"[^a-z0-9]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()).strip("_")
+    if words in NAME_KEYS:
+        return True
+    parts = set(words.split("_"))
+    return bool(parts & {"name", "nickname", "username", "surname"}) and bool(parts & PERSON_WORDS)
 
 
-def _redact_json(value: Any, found: set[str], key: str | None = None) -> Any:
+def _names_in(value: Any, key: str | None = None) -> list[str]:
+    """The values a record gives under name-bearing keys, to redact wherever else they appear."""
+    if isinstance(value, dict):
+        return [n for k, v in value.items() for n in _names_in(v, str(k))]
+    if isinstance(value, list):
+        return [n for v in value for n in _names_in(v, key)]
+    return [value.strip()] if isinstance(value, str) and value.strip() and key is not None and is_name_key(key) else []
+
+
+def _redact_json(value: Any, found: set[str], key: str | None = None, names: tuple[str, ...] = ()) -> Any:
     """Each string of a decoded record redacted on its own (so a comment's "\n-- Jonathan" is seen
-    as the sign-off it is, not as JSON escapes); a name-bearing key's value is a name whatever it says."""
+    as the sign-off it is, not as JSON escapes); a name-bearing key's value is a name whatever it
+    says, and is redacted wherever else the record repeats it."""
     from indexer.enrich.redact import redact_text
 
     if isinstance(value, dict):
-        return {k: _redact_json(v, found, str(k)) for k, v in value.items()}
+        return {k: _redact_json(v, found, str(k), names) for k, v in value.items()}
     if isinstance(value, list):
-        return [_redact_json(v, found, key) for v in value]
+        return [_redact_json(v, found, key, names) for v in value]
     if isinstance(value, str) and value.strip():
-        if key is not None and _NAME_KEY.match(key):
+        if key is not None and is_name_key(key):
             found.add("PERSON")
             return "<PERSON>"
-        clean, types = redact_text(value)
+        clean, types = redact_text(value, names)
         found.update(types)
         return clean
     return value
 
 
-def redact_payload(payload: str, max_chars: int = PAYLOAD_MAX_CHARS) -> tuple[str, list[str], bool]:
+def redact_payload(payload: str, max_chars: int = PAYLOAD_MAX_CHARS, record: dict | None = None,
+                   names: tuple[str, ...] = ()) -> tuple[str, list[str], bool]:
     """(redacted payload, PII types found, truncated?). A JSON record is redacted value by value;
-    anything else (a cut-off line, a CSV row) as text, with name-bearing JSON keys' values taken
-    as names. Redaction runs before the cut, on a bit more than is kept, so a value is never cut
-    in half and left half clear."""
+    anything else (a CSV row, a cut-off line) as text, with name-bearing JSON keys' values taken
+    as names. A row the reader decoded (`record`: its columns) and `names` (the record's people,
+    when it parsed) say which values are names, since no pattern finds "Harper Fischer" between
+    two commas: they are redacted wherever they appear. Redaction runs before the cut, on a bit
+    more than is kept, so a value is never cut in half and left half clear."""
     from indexer.enrich.redact import redact_text
 
     text = payload or ""
@@ -77,8 +98,10 @@ def redact_payload(payload: str, max_chars: int = PAYLOAD_MAX_CHARS) -> tuple[st
         except ValueError:
             decoded = None
     if decoded is not None:
-        clean = json.dumps(_redact_json(decoded, found), ensure_ascii=False)
-        return clean, sorted(found), False
+        names = (*names, *_names_in(decoded))
+        return json.dumps(_redact_json(decoded, found, names=names), ensure_ascii=False), sorted(found), False
+    if isinstance(record, dict):  # a row as its file holds it, with the values of its name columns known
+        names = (*names, *_names_in(record))
     if truncated:
         text = text[: max_chars + 512]
 
@@ -89,7 +112,7 @@ def redact_payload(payload: str, max_chars: int = PAYLOAD_MAX_CHARS) -> tuple[st
         return m.group(1) + "<PERSON>" + m.group(3)
 
     text = _NAME_KEYS.sub(name_value, text)
-    clean, types = redact_text(text)
+    clean, types = redact_text(text, names)
     found.update(types)
     if truncated:
         cut = clean[:max_chars]
@@ -128,13 +151,17 @@ class DeadLetter:
     @classmethod
     def build(cls, *, connector: str, source: str, raw_ref: str, payload: str, reason: str, stage: str, run_id: str,
               source_path: str | None = None, cursor: str | None = None,
-              max_chars: int = PAYLOAD_MAX_CHARS, reader: dict[str, Any] | None = None) -> "DeadLetter":
-        """The only way a clear payload becomes a dead letter: redacted, capped, pointed to."""
+              max_chars: int = PAYLOAD_MAX_CHARS, reader: dict[str, Any] | None = None,
+              record: dict[str, Any] | None = None, names: tuple[str, ...] = ()) -> "DeadLetter":
+        """The only way a clear payload becomes a dead letter: redacted, capped, pointed to.
+        `record` is the payload as the reader decoded it, `names` the record's people: both make
+        the redaction see names that no pattern would."""
         clear = payload or ""
-        redacted, types, truncated = redact_payload(clear, max_chars)
+        redacted, types, truncated = redact_payload(clear, max_chars, record, names)
         from indexer.enrich.redact import redact_text
 
-        clean_reason, reason_types = redact_text(reason or "")
+        names = (*names, *_names_in(record or {}))
+        clean_reason, reason_types = redact_text(reason or "", names)
         line, index = parse_ref(raw_ref)
         return cls(
             connector=connector,

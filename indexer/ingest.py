@@ -198,7 +198,8 @@ class _Run:
             raise RuntimeError(f"could not write dead letters: {first.get('error')}")
         self.summary.dead_lettered += len(letters)
 
-    def letter(self, raw_ref: str, payload: str, reason: str, stage: str, cursor: str | None = None) -> DeadLetter:
+    def letter(self, raw_ref: str, payload: str, reason: str, stage: str, cursor: str | None = None,
+               record: dict | None = None, names: tuple[str, ...] = ()) -> DeadLetter:
         return DeadLetter.build(  # redacts the payload and keeps a pointer to replay it
             connector=self.connector.name,
             source=self.connector.source,
@@ -211,6 +212,8 @@ class _Run:
             cursor=cursor,
             max_chars=getattr(self.settings, "deadletter_max_chars", 16_384),
             reader=self.connector.reader_options(),
+            record=record,
+            names=names,
         )
 
     # -- the batch
@@ -345,7 +348,9 @@ class _Run:
             failed_keys.add(key)
             parsed = origin.get(key)
             ref = f"{parsed.raw_ref}/{key[1]}" if parsed else f"{key[0]}/{key[1]}"
-            letters.append(self.letter(ref, parsed.payload if parsed else "", reason, stage, parsed.cursor_value if parsed else None))
+            names = tuple(p.author_name for p in parsed.parts if p.author_name) if parsed else ()
+            letters.append(self.letter(ref, parsed.payload if parsed else "", reason, stage,
+                                       parsed.cursor_value if parsed else None, names=names))
 
         for unit, reason in failures:
             fail((unit.source_record_id, unit.provenance.record_part), reason, "enrich")
@@ -442,7 +447,7 @@ class _Run:
             s.notes.append(hint)
         try:
             self.record_run("running")
-            self.dead_letter([self.letter(b.raw_ref, b.payload, b.reason, "parse") for b in bad])
+            self.dead_letter([self.letter(b.raw_ref, b.payload, b.reason, "parse", record=b.record) for b in bad])
             cursor = None
             if cursor_path is not None:
                 cursor = with_retry(
@@ -626,7 +631,7 @@ def ingest_accounts(
     s.fields_seen = sorted(fields)
     try:
         run.record_run("running")
-        run.dead_letter([run.letter(b.raw_ref, b.payload, b.reason, "parse") for b in bad])
+        run.dead_letter([run.letter(b.raw_ref, b.payload, b.reason, "parse", record=b.record) for b in bad])
         latest = {a.record_id: a for a in good}  # a later line for the same account wins
         s.units_seen = s.with_units = len(latest)
         s.malformed, s.duplicate_id = len(bad), len(good) - len(latest)

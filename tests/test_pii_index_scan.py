@@ -75,6 +75,29 @@ def test_dead_letters_keep_a_redacted_payload_and_a_pointer_to_replay(es, settin
     assert "replay" in shown and str(path.resolve()) in shown and CARD not in shown and EMAIL not in shown
 
 
+def test_a_csv_row_dead_lettered_for_a_missing_id_keeps_no_name_from_its_columns(tmp_path):
+    """A row's name column is a name whatever it looks like: no pattern finds "Harper Fischer" in
+    ",anne@x.example,Harper Fischer,..." once the row is text, so the row is redacted by its columns."""
+    from indexer.deadletter import DeadLetter
+    from indexer.sources import make_connector
+
+    path = tmp_path / "chats.csv"
+    path.write_text("id,email,Reviewer Name,message,created_at,Company Name\n"
+                    ",harper@acme.example,Harper Fischer,\"Export is broken again. Thanks, Harper\",2026-09-09T22:26:20Z,Acme Corp\n",
+                    encoding="utf-8")
+    bad = [b for b in make_connector("csv").read(path) if not hasattr(b, "units")]
+    assert len(bad) == 1 and bad[0].record is not None and "id" in bad[0].reason
+    letter = DeadLetter.build(connector="csv", source="chat", raw_ref=bad[0].raw_ref, payload=bad[0].payload,
+                              reason=bad[0].reason, stage="parse", run_id="r", record=bad[0].record)
+    assert "Harper" not in letter.payload and "harper@" not in letter.payload
+    assert letter.payload.startswith(",<EMAIL_ADDRESS>,<PERSON>,") and "Acme Corp" in letter.payload  # a company is no person
+    assert {"PERSON", "EMAIL_ADDRESS"} <= set(letter.pii_types)
+    # a record that parsed but failed later: its people's names are known, and redacted in the raw text
+    later = DeadLetter.build(connector="csv", source="chat", raw_ref="chats.csv#L2/body", payload=bad[0].payload,
+                             reason="enrich failed", stage="enrich", run_id="r", names=("Harper Fischer",))
+    assert "Harper" not in later.payload
+
+
 def test_an_oversized_record_becomes_a_capped_dead_letter():
     from indexer.deadletter import PAYLOAD_MAX_CHARS, DeadLetter
 

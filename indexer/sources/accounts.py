@@ -94,7 +94,7 @@ class AccountsConnector:
         try:
             account = parse_account(raw.record)
         except ValidationError as exc:
-            return Bad(raw.raw_ref, raw.payload, str(exc))
+            return Bad(raw.raw_ref, raw.payload, str(exc), raw.record)
         except (TypeError, AttributeError, ValueError) as exc:
-            return Bad(raw.raw_ref, raw.payload, f"wrong type: {exc}")
+            return Bad(raw.raw_ref, raw.payload, f"wrong type: {exc}", raw.record)
         return ParsedAccount(account.account_id, raw.raw_ref, record_hash(raw.record), account, raw.payload)

@@ -74,6 +74,7 @@ class Bad:
     raw_ref: str
     payload: str
     reason: str
+    record: dict[str, Any] | None = None  # the decoded record, when it decoded: its columns tell names apart
 
 
 # ------------------------------------------------------------------ readers (thin I/O edges)
@@ -272,10 +273,10 @@ class Connector:
         try:
             info, parts = self.parse(raw.record)
         except ValidationError as exc:
-            return Bad(raw.raw_ref, raw.payload, str(exc))
+            return Bad(raw.raw_ref, raw.payload, str(exc), raw.record)
         except (TypeError, AttributeError, KeyError, ValueError) as exc:
             # a field of the wrong shape (a string where a list belongs, ...)
-            return Bad(raw.raw_ref, raw.payload, f"wrong type: {exc}")
+            return Bad(raw.raw_ref, raw.payload, f"wrong type: {exc}", raw.record)
         cursor = info.cursor or iso(info.updated_at or info.created_at)
         units = self.units_for(info, parts, raw.raw_ref, cursor)
         return Parsed(
