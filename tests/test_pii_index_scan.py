@@ -83,10 +83,15 @@ def test_a_csv_row_dead_lettered_for_a_missing_id_keeps_no_name_from_its_columns
 
     path = tmp_path / "chats.csv"
     path.write_text("id,email,Reviewer Name,message,created_at,Company Name\n"
-                    ",harper@acme.example,Harper Fischer,\"Export is broken again. Thanks, Harper\",2026-09-09T22:26:20Z,Acme Corp\n",
+                    ",harper@acme.example,Harper Fischer,\"Export is broken again. Thanks, Harper\",2026-09-09T22:26:20Z,Acme Corp\n"
+                    "c2,marco@acme.example,Marco Santos,Crashes four times a day,2026-09-11T12:50:45Z\n",  # a cell short
                     encoding="utf-8")
     bad = [b for b in make_connector("csv").read(path) if not hasattr(b, "units")]
-    assert len(bad) == 1 and bad[0].record is not None and "id" in bad[0].reason
+    assert len(bad) == 2 and bad[0].record is not None and "id" in bad[0].reason
+    assert "wrong column count" in bad[1].reason
+    short = DeadLetter.build(connector="csv", source="chat", raw_ref=bad[1].raw_ref, payload=bad[1].payload,
+                             reason=bad[1].reason, stage="parse", run_id="r", record=bad[1].record)
+    assert "Marco" not in short.payload and short.payload.startswith("c2,<EMAIL_ADDRESS>,<PERSON>,Crashes")
     letter = DeadLetter.build(connector="csv", source="chat", raw_ref=bad[0].raw_ref, payload=bad[0].payload,
                               reason=bad[0].reason, stage="parse", run_id="r", record=bad[0].record)
     assert "Harper" not in letter.payload and "harper@" not in letter.payload

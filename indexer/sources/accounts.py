@@ -90,7 +90,7 @@ class AccountsConnector:
 
     def parse_raw(self, raw: RawRecord) -> ParsedAccount | Bad:
         if raw.error is not None or raw.record is None:
-            return Bad(raw.raw_ref, raw.payload, raw.error or "undecodable record")
+            return Bad(raw.raw_ref, raw.payload, raw.error or "undecodable record", raw.partial)
         try:
             account = parse_account(raw.record)
         except ValidationError as exc:

@@ -74,7 +74,7 @@ class Bad:
     raw_ref: str
     payload: str
     reason: str
-    record: dict[str, Any] | None = None  # the decoded record, when it decoded: its columns tell names apart
+    record: dict[str, Any] | None = None  # the record's values by column, as far as it decoded: they tell names apart
 
 
 # ------------------------------------------------------------------ readers (thin I/O edges)
@@ -269,7 +269,7 @@ class Connector:
 
     def parse_raw(self, raw: RawRecord) -> Parsed | Bad:
         if raw.error is not None or raw.record is None:
-            return Bad(raw.raw_ref, raw.payload, raw.error or "undecodable record")
+            return Bad(raw.raw_ref, raw.payload, raw.error or "undecodable record", raw.partial)
         try:
             info, parts = self.parse(raw.record)
         except ValidationError as exc:

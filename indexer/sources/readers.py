@@ -42,6 +42,9 @@ class RawRecord:
     payload: str
     record: dict[str, Any] | None = None
     error: str | None = None  # set when the record cannot even be decoded
+    # an undecodable row's cells by position (a row with a cell too few or too many): never read as
+    # the record, only to tell which of its values are names when it is dead-lettered
+    partial: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -244,7 +247,8 @@ def csv_records(stream: IO[str], name: str, delimiter: str) -> tuple[list[str], 
                 row = row[: len(columns)]  # a trailing delimiter, as spreadsheets write them
             if len(row) != len(columns):
                 hint = "" if len(row) != 1 or len(columns) == 1 else " (is the delimiter right? see --delimiter)"
-                yield RawRecord(ref, payload, error=f"wrong column count: expected {len(columns)}, got {len(row)}{hint}")
+                yield RawRecord(ref, payload, error=f"wrong column count: expected {len(columns)}, got {len(row)}{hint}",
+                                partial=dict(zip(columns, row)))
                 continue
             yield RawRecord(ref, payload, dict(zip(columns, row)))
 
