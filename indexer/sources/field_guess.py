@@ -156,21 +156,22 @@ IMPORT_ID = re.compile(r'^\s*\{\s*"ImportId"')  # Qualtrics' third header row
 SUB_HEADERS = frozenset({"response", "open-ended response", "other (please specify)"})  # SurveyMonkey's second
 
 
-def extra_header_rows(records: list[dict]) -> tuple[int, dict[str, str]]:
-    """(how many leading records are more header rows, column -> question text) for a survey
+def extra_header_rows(records: list[dict]) -> tuple[int, dict[str, str], str]:
+    """(how many leading records are more header rows, column -> question text, what those rows
+    hold) for a survey
     tool that writes several header rows: Qualtrics puts each column's question text under its id
     (`Q3` -> "What could we improve?"), then a row of `{"ImportId": ...}` objects; SurveyMonkey
     writes a row naming each answer column's kind ("Response", "Open-Ended Response") under the
-    questions. (0, {}) for any other file. Pure."""
+    questions. (0, {}, "") for any other file. Pure."""
     for i, record in enumerate(records[:3]):
         values = [v for v in record.values() if isinstance(v, str) and v.strip()]
         if values and sum(bool(IMPORT_ID.match(v)) for v in values) >= 0.5 * len(values):
             questions = {c: v.strip() for c, v in records[0].items() if isinstance(v, str) and v.strip()} if i else {}
-            return i + 1, questions
+            return i + 1, questions, "question text, import ids" if i else "import ids"
     first = [v.strip().lower() for v in (records[0].values() if records else ()) if isinstance(v, str) and v.strip()]
     if first and sum(v in SUB_HEADERS for v in first) >= 0.5 * len(first):
-        return 1, {}
-    return 0, {}
+        return 1, {}, "answer kinds"
+    return 0, {}, ""
 
 
 RATING_RANGE = (0.0, 10.0)  # every rating scale a feedback tool uses fits: stars, CSAT, NPS

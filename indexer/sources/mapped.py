@@ -201,11 +201,10 @@ class MappedConnector(Connector):
         self._file_time = datetime.fromtimestamp(Path(path).stat().st_mtime, tz=timezone.utc)
         rf = super().open(path)
         head = list(islice(rf.records, VALUE_SAMPLE))  # read ahead, then handed back in order
-        skip, self.questions = extra_header_rows([r.record or {} for r in head[:3]])
+        skip, self.questions, held = extra_header_rows([r.record or {} for r in head[:3]])
         if skip:
             head = head[skip:]
-            rf.notes.append(f"{skip} more header row{'s' if skip > 1 else ''} (question text, import ids, answer kinds) "
-                          "read as headers, not records")
+            rf.notes.append(f"{skip} more header row{'s' if skip > 1 else ''} ({held}) read as headers, not records")
         rf.records = chain(head, rf.records)
         try:
             self.resolve_map(rf.columns, strict=rf.format == "csv", samples=[r.record for r in head if r.record])
