@@ -472,6 +472,20 @@ def test_every_answer_column_of_a_survey_is_a_unit_read_after_its_question(tmp_p
     assert [u.text for p in good for u in p.units] == ["Exports to PDF lose the chart colours"]
 
 
+def test_a_binary_file_is_refused_with_what_to_do_not_read_as_garbage_columns(tmp_path):
+    from indexer.sources.readers import UnreadableFile
+
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 8)
+    with pytest.raises(UnreadableFile, match="does not look like a text export.*Export the feedback as CSV"):
+        open_records(path, "csv")
+    with pytest.raises(UnreadableFile, match="does not look like a text export"):
+        open_records(path, "jsonl")
+    fine = tmp_path / "fine.csv"
+    fine.write_text("id\ttext\tcreated_at\n1\tok\t2026-01-01\n", encoding="utf-8")
+    assert open_records(fine, "csv").columns == ["id", "text", "created_at"]
+
+
 def test_a_file_without_text_or_date_column_is_refused_with_its_columns(tmp_path):
     path = tmp_path / "f.csv"
     path.write_text("alpha,beta\n1,2\n")

@@ -165,6 +165,14 @@ def _first_line(text: str | Iterable[str]) -> str:
     return ""
 
 
+def _looks_binary(first: str) -> bool:
+    """True when the first line is mostly not text: control characters (NUL above all) or bytes
+    the codec could not decode. A text export has none or a stray few."""
+    sample = first[:4096]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\r\n\f") or ch == "\ufffd")
+    return bool(sample) and bad > max(2, 0.05 * len(sample))
+
+
 def _count_outside_quotes(line: str, delim: str) -> int:
     n, quoted = 0, False
     for ch in line:
@@ -542,6 +550,10 @@ def open_records(path: str | Path, file_format: str, options: FileOptions | None
     name = path.name
     with open_text(path, codec) as fh:
         first = _first_line(_without_bom(fh))
+    if _looks_binary(first):
+        raise UnreadableFile(f"{name} does not look like a text export: its first line is mostly control characters or "
+                             f"bytes that are not {encoding} (a database dump, an archive or an image?). Export the feedback "
+                             "as CSV, JSON lines or .xlsx; if it is text in another encoding, say which with --encoding")
     if file_format == "csv":
         delimiter = options.delimiter or sniff_delimiter(first, name)
         columns, records = csv_records(open_text(path, codec), name, delimiter)
