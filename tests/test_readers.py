@@ -434,6 +434,23 @@ def test_a_surveymonkey_export_s_answer_kind_row_is_a_header(tmp_path):
     assert connector.field_map["created_at"] == "End Date" and good[0].units[0].created_at.hour == 9
 
 
+def test_an_unnamed_last_column_of_answers_is_read_and_a_trailing_delimiter_changes_no_record(tmp_path):
+    path = tmp_path / "sm.csv"
+    path.write_text("Respondent ID,End Date,What should we improve?,Which tool did you use before?,\n"
+                    ",,Open-Ended Response,Response,Other (please specify)\n"
+                    "1,2026-01-01 10:05,The search is slow on big projects,Other,We kept a shared spreadsheet of bugs\n"
+                    "2,2026-01-02 10:05,Dashboards should load faster please,Trello\n", encoding="utf-8")
+    connector = make_connector("csv")
+    good, bad = read_all(connector, path)
+    assert not bad  # the second row stops before the unnamed column: no wrong column count
+    other = [u for p in good for u in p.units if u.text.startswith("We kept")]
+    assert other and other[0].context[-1].text == "Which tool did you use before? (Other (please specify))"
+    plain = tmp_path / "plain.csv"
+    plain.write_text("review,date,\nlovely app really,2026-01-01,\n", encoding="utf-8")
+    record = next(open_records(plain, "csv").records).record
+    assert record == {"review": "lovely app really", "date": "2026-01-01"}  # as before: same row hash, same id
+
+
 def test_a_forum_export_s_vote_score_is_not_taken_for_a_rating(tmp_path):
     path = tmp_path / "posts.csv"
     path.write_text("id,created_utc,title,selftext,score\n"

@@ -152,6 +152,7 @@ def guess_text_columns(columns: list[str], samples: list[dict], taken: set[str] 
     return found
 
 
+UNNAMED = re.compile(r"^column_\d+$")  # the name the reader gives a column whose header cell is blank
 IMPORT_ID = re.compile(r'^\s*\{\s*"ImportId"')  # Qualtrics' third header row
 SUB_HEADERS = frozenset({"response", "open-ended response", "other (please specify)"})  # SurveyMonkey's second
 
@@ -170,7 +171,14 @@ def extra_header_rows(records: list[dict]) -> tuple[int, dict[str, str], str]:
             return i + 1, questions, "question text, import ids" if i else "import ids"
     first = [v.strip().lower() for v in (records[0].values() if records else ()) if isinstance(v, str) and v.strip()]
     if first and sum(v in SUB_HEADERS for v in first) >= 0.5 * len(first):
-        return 1, {}, "answer kinds"
+        # an unnamed column belongs to the question before it: "Which tool? (Other (please specify))"
+        questions, asked = {}, ""
+        for column, kind in records[0].items():
+            if UNNAMED.match(column) and asked:
+                questions[column] = f"{asked} ({kind.strip()})" if isinstance(kind, str) and kind.strip() else asked
+            elif not UNNAMED.match(column):
+                asked = column
+        return 1, questions, "answer kinds"
     return 0, {}, ""
 
 

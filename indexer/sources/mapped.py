@@ -20,6 +20,7 @@ from voxindex.model import ValidationError, iso, stable_id, utcnow
 from .base import Connector, Part, RecordInfo, blank, known_role, require, text_or_none
 from .field_guess import (
     MIN_TEXT_WORDS,
+    UNNAMED,
     VALUE_SAMPLE,
     extra_header_rows,
     guess_field_map,
@@ -146,7 +147,9 @@ class MappedConnector(Connector):
         self.field_map = fm
         self.columns = list(columns)
         if note or self.explicit_map or self.id_from:
-            self.map_note = self._describe(fm, columns, note, not_rating)
+            # an unnamed column with nothing in it is a trailing delimiter, not a column left out
+            empty = {c for c in columns if UNNAMED.match(c) and all(blank(lookup(r, c)) for r in samples or [])}
+            self.map_note = self._describe(fm, [c for c in columns if c not in empty], note, not_rating)
         return fm
 
     def _guess(self, columns: list[str], samples: list[dict]) -> tuple[dict[str, str], str, str | None]:

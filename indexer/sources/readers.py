@@ -231,9 +231,14 @@ def csv_records(stream: IO[str], name: str, delimiter: str) -> tuple[list[str], 
         stream.close()
         return [], iter([RawRecord(f"{name}#L1", tap.drain(), error=f"bad CSV header: {exc}")])
     tap.drain()
-    while header and not header[-1].strip():
-        header = header[:-1]  # "id,text,date," : a trailing delimiter, not a column
+    named = len(header)
+    while named and not header[named - 1].strip():
+        named -= 1
+    # Blank header cells at the end are a trailing delimiter ("id,text,date,"), or the unnamed
+    # columns a survey tool writes after its last question ("Other (please specify)" answers):
+    # kept as columns (column_N), and a row may stop before them.
     columns = _header_names(header)
+    least, tail = named, columns[named:]
 
     def rows() -> Iterator[RawRecord]:
         start = reader.line_num + 1
@@ -253,12 +258,18 @@ def csv_records(stream: IO[str], name: str, delimiter: str) -> tuple[list[str], 
                 continue
             if len(row) > len(columns) and not any(c.strip() for c in row[len(columns):]):
                 row = row[: len(columns)]  # a trailing delimiter, as spreadsheets write them
+            if least <= len(row) < len(columns):
+                row = row + [""] * (len(columns) - len(row))
             if len(row) != len(columns):
                 hint = "" if len(row) != 1 or len(columns) == 1 else " (is the delimiter right? see --delimiter)"
                 yield RawRecord(ref, payload, error=f"wrong column count: expected {len(columns)}, got {len(row)}{hint}",
                                 partial=dict(zip(columns, row)))
                 continue
-            yield RawRecord(ref, payload, dict(zip(columns, row)))
+            record = dict(zip(columns, row))
+            for column in tail:  # left out when blank: the record (its id and hash) is what it was before them
+                if not record[column].strip():
+                    del record[column]
+            yield RawRecord(ref, payload, record)
 
     return columns, rows()
 
