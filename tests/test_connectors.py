@@ -191,6 +191,9 @@ def test_generic_connector_takes_a_custom_field_map():
     assert isinstance(d, Bad) and d.reason == "id: required field missing" and d.raw_ref == "api#3"
     with pytest.raises(ValueError):
         parse_field_map("nonsense=col")
+    # a survey question holds commas: quoted, it stays one column
+    assert parse_field_map('text="What, if anything, should we improve?"+Q3_TEXT,created_at="Recorded, UTC"') == {
+        "text": "What, if anything, should we improve?+Q3_TEXT", "created_at": "Recorded, UTC"}
 
 
 def test_accounts_parse_with_history():

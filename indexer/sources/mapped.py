@@ -49,17 +49,35 @@ class MappingError(ValueError):
     """The file cannot be mapped as given: no text or date column, an unknown column."""
 
 
+def _split_unquoted(spec: str, sep: str) -> list[str]:
+    """`spec` split at each `sep` outside double quotes."""
+    items, current, quoted = [], [], False
+    for ch in spec:
+        if ch == '"':
+            quoted = not quoted
+        if ch == sep and not quoted:
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    items.append("".join(current))
+    return items
+
+
 def parse_field_map(spec: str | None) -> dict[str, str]:
-    """`"id=post_id,text=content"` -> {"id": "post_id", "text": "content"} (the CLI's --map)."""
+    """`"id=post_id,text=content"` -> {"id": "post_id", "text": "content"} (the CLI's --map). A
+    column whose name holds a comma is quoted, as a survey question often needs:
+    `text="What, if anything, should we improve?"+Q3` (quote the whole argument for the shell)."""
     out: dict[str, str] = {}
-    for item in (spec or "").split(","):
+    for item in _split_unquoted(spec or "", ","):
         if not item.strip():
             continue
         key, sep, column = item.partition("=")
         key = key.strip()
         if not sep or key not in MAP_KEYS or not column.strip():
             raise ValueError(f"bad field map entry {item!r}: use KEY=COLUMN with KEY one of {', '.join(MAP_KEYS)}")
-        out[key] = column.strip()
+        parts = [c.strip().strip('"').strip() for c in _split_unquoted(column, TEXT_JOIN)]
+        out[key] = TEXT_JOIN.join(parts) if key == "text" else column.strip().strip('"').strip()
     return out
 
 
