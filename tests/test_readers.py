@@ -27,6 +27,14 @@ def read_all(connector, path):
     return [i for i in items if isinstance(i, Parsed)], [i for i in items if isinstance(i, Bad)]
 
 
+def read_export(tmp_path, name, text, **options):
+    """An export file written as given, read by the generic CSV connector: (connector, good, bad)."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    connector = make_connector("csv", **options)
+    return (connector, *read_all(connector, path))
+
+
 def test_tsv_with_bom_and_textual_dates_reads_with_a_guessed_map():
     connector = make_connector("csv")
     good, bad = read_all(connector, BYO / "reviews.tsv")
@@ -366,15 +374,11 @@ def test_header_guessing_covers_common_names():
 
 def test_a_survey_export_whose_header_is_the_question_finds_the_answers_by_their_values(tmp_path):
     # a form tool's export names each column by its question: no header says "text"
-    path = tmp_path / "responses.csv"
-    path.write_text(
+    connector, good, bad = read_export(tmp_path, "responses.csv",
         "#,How likely are you to recommend us? (0-10),What could we do better?,Anything else?,Start Date (UTC),Submit Date (UTC),Network ID\n"
         "a1,3,The export to Excel times out on every large report,no,2026-02-01 09:00:00,2026-02-01 09:02:10,4f2a9c\n"
         "a2,9,Honestly nothing; the new dashboard saved me an hour a week,,2026-02-01 10:00:00,2026-02-01 10:01:00,77b1e0\n"
-        "a3,6,Support took four days to answer a billing question,thanks,2026-02-02 11:00:00,2026-02-02 11:03:00,c0ffee\n",
-        encoding="utf-8")
-    connector = make_connector("csv")
-    good, bad = read_all(connector, path)
+        "a3,6,Support took four days to answer a billing question,thanks,2026-02-02 11:00:00,2026-02-02 11:03:00,c0ffee\n")
     assert not bad and [p.units[0].text for p in good][0] == "The export to Excel times out on every large report"
     assert connector.field_map["text"] == "What could we do better?"
     assert connector.field_map["created_at"] == "Submit Date (UTC)"
@@ -435,13 +439,11 @@ def test_a_surveymonkey_export_s_answer_kind_row_is_a_header(tmp_path):
 
 
 def test_an_unnamed_last_column_of_answers_is_read_and_a_trailing_delimiter_changes_no_record(tmp_path):
-    path = tmp_path / "sm.csv"
-    path.write_text("Respondent ID,End Date,What should we improve?,Which tool did you use before?,\n"
-                    ",,Open-Ended Response,Response,Other (please specify)\n"
-                    "1,2026-01-01 10:05,The search is slow on big projects,Other,We kept a shared spreadsheet of bugs\n"
-                    "2,2026-01-02 10:05,Dashboards should load faster please,Trello\n", encoding="utf-8")
-    connector = make_connector("csv")
-    good, bad = read_all(connector, path)
+    connector, good, bad = read_export(tmp_path, "sm.csv",
+        "Respondent ID,End Date,What should we improve?,Which tool did you use before?,\n"
+        ",,Open-Ended Response,Response,Other (please specify)\n"
+        "1,2026-01-01 10:05,The search is slow on big projects,Other,We kept a shared spreadsheet of bugs\n"
+        "2,2026-01-02 10:05,Dashboards should load faster please,Trello\n")
     assert not bad  # the second row stops before the unnamed column: no wrong column count
     other = [u for p in good for u in p.units if u.text.startswith("We kept")]
     assert other and other[0].context[-1].text == "Which tool did you use before? (Other (please specify))"
@@ -452,30 +454,22 @@ def test_an_unnamed_last_column_of_answers_is_read_and_a_trailing_delimiter_chan
 
 
 def test_a_forum_export_s_vote_score_is_not_taken_for_a_rating(tmp_path):
-    path = tmp_path / "posts.csv"
-    path.write_text("id,created_utc,title,selftext,score\n"
-                    "t3_a,1767225600,Sync broke,Since the update my notes do not sync to the phone,1523\n"
-                    "t3_b,1767229200,Pricing,Why did the team plan double in price this year?,-4\n", encoding="utf-8")
-    connector = make_connector("csv")
-    good, bad = read_all(connector, path)
+    connector, good, bad = read_export(tmp_path, "posts.csv",
+        "id,created_utc,title,selftext,score\n"
+        "t3_a,1767225600,Sync broke,Since the update my notes do not sync to the phone,1523\n"
+        "t3_b,1767229200,Pricing,Why did the team plan double in price this year?,-4\n")
     assert not bad and "rating" not in connector.field_map and all(u.rating is None for p in good for u in p.units)
     assert "not a rating: score (values -4 to 1523: votes or counts, not a rating)" in connector.map_note
-    stars = tmp_path / "reviews.csv"
-    stars.write_text("id,date,review,score\nr1,2026-01-01,Works well on my tablet,4\nr2,2026-01-02,Crashes on start,1\n")
-    connector = make_connector("csv")
-    good, _ = read_all(connector, stars)
+    connector, good, _ = read_export(tmp_path, "reviews.csv",
+        "id,date,review,score\nr1,2026-01-01,Works well on my tablet,4\nr2,2026-01-02,Crashes on start,1\n")
     assert connector.field_map["rating"] == "score" and [p.units[0].rating for p in good] == [4.0, 1.0]
 
 
 def test_every_answer_column_of_a_survey_is_a_unit_read_after_its_question(tmp_path):
-    path = tmp_path / "g2.csv"
-    path.write_text(
+    connector, good, bad = read_export(tmp_path, "g2.csv",
         "Submitted,What do you like best?,What do you dislike?,Role\n"
         "2026-03-01,The dashboards are quick to build and easy to share,Exports to PDF lose the chart colours,Manager\n"
-        "2026-03-02,Great support team that answers within the hour,,Analyst\n",
-        encoding="utf-8")
-    connector = make_connector("csv")
-    good, bad = read_all(connector, path)
+        "2026-03-02,Great support team that answers within the hour,,Analyst\n")
     assert not bad and connector.field_map["text"] == "What do you like best?+What do you dislike?"
     units = [u for p in good for u in p.units]
     assert [u.text for u in units] == ["The dashboards are quick to build and easy to share",
@@ -485,7 +479,7 @@ def test_every_answer_column_of_a_survey_is_a_unit_read_after_its_question(tmp_p
     assert dislike.context[-1].text == "What do you dislike?" and dislike.context[-1].speaker_role == "system"
     assert "not used: Role" in connector.map_note
     again = make_connector("csv", field_map={"text": "What do you dislike?"})
-    good, _ = read_all(again, path)
+    good, _ = read_all(again, tmp_path / "g2.csv")
     assert [u.text for p in good for u in p.units] == ["Exports to PDF lose the chart colours"]
 
 
