@@ -262,7 +262,8 @@ def csv_records(stream: IO[str], name: str, delimiter: str) -> tuple[list[str], 
                 row = row + [""] * (len(columns) - len(row))
             if len(row) != len(columns):
                 hint = "" if len(row) != 1 or len(columns) == 1 else " (is the delimiter right? see --delimiter)"
-                yield RawRecord(ref, payload, error=f"wrong column count: expected {len(columns)}, got {len(row)}{hint}",
+                expected = f"{len(columns)}" if least == len(columns) else f"{least} to {len(columns)}"
+                yield RawRecord(ref, payload, error=f"wrong column count: expected {expected}, got {len(row)}{hint}",
                                 partial=dict(zip(columns, row)))
                 continue
             record = dict(zip(columns, row))
