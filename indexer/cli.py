@@ -42,8 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="connector for a single file: accounts, zendesk, appstore, survey, calls, jsonl, csv (default: from the file name)",
     )
     p.add_argument("--sources", metavar="A,B", help="with a directory or voxindex.yaml: only these sources (comma-separated)")
-    p.add_argument("--map", metavar="KEY=COL,...", help="field map for the generic jsonl/csv connectors, e.g. id=post_id,text=content; several answer "
-                   "columns as text=A+B; a column whose name holds a comma in double quotes (default: guessed from the header)")
+    p.add_argument("--map", metavar="KEY=COL,...", help="field map for the jsonl, csv and survey connectors, e.g. id=post_id,text=content; several answer "
+                   "columns as text=A+B; a column whose name holds a comma in double quotes; survey=@nps or "
+                   "@csat for a survey export of one kind (default: guessed from the header)")
     p.add_argument("--id-from", metavar="COLS", help="derive each record's id from these columns or map keys (e.g. text,created_at) when the export has no unique id")
     p.add_argument("--channel", help="channel for the generic jsonl/csv connectors (default community / chat)")
     p.add_argument("--time-format", metavar="FMT", action="append", help="strftime pattern for timestamps, e.g. '%%d-%%m-%%Y %%H.%%M'; repeat to try several in order")

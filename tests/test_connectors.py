@@ -121,6 +121,37 @@ def test_survey_blank_verbatim_is_read_but_yields_no_unit():
     )
 
 
+def test_a_real_nps_or_csat_export_reads_through_the_survey_connector_without_preprocessing(tmp_path):
+    """A survey tool's own export (here Delighted's columns) maps like any CSV; with no column naming
+    each response's kind, the scores say it: 0-10 is NPS, 1-5 CSAT, and the kind is the unit's tag,
+    which theme impact on NPS reads."""
+    from indexer.sources import make_connector
+    from indexer.sources.mapped import MappingError
+
+    nps = tmp_path / "delighted.csv"
+    nps.write_text("Response ID,Score,Comment,Email,Created At,Tags\n"
+                   "d1,3,Sync keeps failing on my laptop,ana@example.com,2026-05-01 10:00:00,\n"
+                   "d2,10,Love the new editor,,2026-05-02 11:00:00,\n"
+                   "d3,8,,,2026-05-02 12:00:00,\n", encoding="utf-8")
+    connector = make_connector("survey")
+    items = list(connector.read(nps))
+    parsed = [i for i in items if isinstance(i, Parsed)]
+    assert len(parsed) == 3 and not [i for i in items if isinstance(i, Bad)]
+    units = [u for p in parsed for u in p.units]
+    assert [(u.rating, u.tags, u.source) for u in units] == [(3.0, ["nps"], "survey"), (10.0, ["nps"], "survey")]
+    assert "survey kind nps throughout (the first scores run 0-10" in connector.map_note
+    csat = tmp_path / "csat.csv"
+    csat.write_text("id,rating,comment,date\nc1,2,The invoice page is confusing,2026-05-01\nc2,5,Quick answer thanks,2026-05-02\n")
+    units = [u for p in make_connector("survey").read(csat) if isinstance(p, Parsed) for u in p.units]
+    assert [u.tags for u in units] == [["csat"], ["csat"]]
+    stated = make_connector("survey", field_map={"survey": "@nps"})  # 2 and 5 fit both scales: say which
+    assert [u.tags for p in stated.read(csat) if isinstance(p, Parsed) for u in p.units] == [["nps"], ["nps"]]
+    odd = tmp_path / "odd.csv"
+    odd.write_text("id,rating,comment,date\no1,42,Huh,2026-05-01\n")
+    with pytest.raises(MappingError, match="cannot tell whether 'rating' holds NPS .* --map survey=@nps"):
+        list(make_connector("survey").read(odd))
+
+
 def test_calls_attribute_customer_and_vendor_turns():
     parsed, bad = read("calls")
     assert sorted(by_id(parsed)) == ["call_001", "call_002"]

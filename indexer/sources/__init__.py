@@ -27,6 +27,7 @@ CONNECTOR_NAMES = ("accounts", *FEEDBACK_CONNECTORS)
 
 
 GENERIC = ("jsonl", "csv")
+MAPPED = (*GENERIC, "survey")  # a field map drives these (mapped.MappedConnector): --map, --id-from
 _SUFFIX_FORMAT = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".psv": "csv", ".txt": "csv",
                   ".xlsx": "csv", ".xlsm": "csv",  # a workbook's sheet is rows under a header, like a CSV
                   ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
@@ -54,9 +55,11 @@ def make_connector(
     sheet: str | None = None,
 ) -> Connector | AccountsConnector:
     """A connector configured for one deployment's files (CLI flags or a voxindex.yaml source)."""
-    if (field_map or id_from or channel) and name not in GENERIC:
-        raise ValueError("--map, --id-from and --channel apply to the generic jsonl and csv connectors only")
-    options = {"field_map": field_map, "channel": channel, "id_from": id_from} if name in GENERIC else {}
+    if (field_map or id_from) and name not in MAPPED:
+        raise ValueError(f"--map and --id-from apply to the connectors a field map drives ({', '.join(MAPPED)}) only")
+    if channel and name not in GENERIC:
+        raise ValueError("--channel applies to the generic jsonl and csv connectors only")
+    options = {"field_map": field_map, "channel": channel, "id_from": id_from} if name in MAPPED else {}
     connector = get_connector(name, **{k: v for k, v in options.items() if v})
     if isinstance(connector, Connector):
         connector.configure(TimeParser.build(time_format, timezone), FileOptions(encoding, parse_delimiter(delimiter), sheet))

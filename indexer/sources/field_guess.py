@@ -82,7 +82,7 @@ def parse_rating(value: Any, name: str) -> float | None:
     return parse_number(value, name)
 
 
-def _norm(header: str) -> str:
+def norm_header(header: str) -> str:
     # camelCase is split first: an Amazon export's `reviewText` is review_text, and its `reviewerID`
     # (reviewer_id) must not be taken for the text because "review" is part of its name
     header = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", header)
@@ -103,7 +103,7 @@ def _partial_ok(key: str, norm: str) -> bool:
 
 def guess_field_map(columns: list[str]) -> dict[str, str]:
     """Canonical key -> column, from common header names. Each column is used once."""
-    norms = {col: _norm(col) for col in columns}
+    norms = {col: norm_header(col) for col in columns}
     by_norm: dict[str, str] = {}
     for col in columns:
         by_norm.setdefault(norms[col], col)
@@ -144,7 +144,7 @@ def guess_text_columns(columns: list[str], samples: list[dict], taken: set[str] 
     average, in the file's order. Pure."""
     found = []
     for col in columns:
-        if col in taken or _norm(col).endswith("_id"):
+        if col in taken or norm_header(col).endswith("_id"):
             continue
         values = [v for v in (lookup(r, col) for r in samples) if not blank(v)]
         if values and sum(_words(v) for v in values) / len(values) >= MIN_TEXT_WORDS:
@@ -206,7 +206,7 @@ def numbered_like(column: str, columns: list[str], samples: list[dict], taken: s
     """Columns named like `column` but for their numbers (`Q2_TEXT`, `Q3_TEXT`; `Comment 1`,
     `Comment 2`) that hold prose too, in the file's order, `column` included. Pure."""
     def shape(name: str) -> str:
-        return re.sub(r"\d+", "#", _norm(name))
+        return re.sub(r"\d+", "#", norm_header(name))
 
     if not re.search(r"\d", column):
         return [column]

@@ -38,6 +38,7 @@ __all__ = ["MappedConnector", "MappingError", "guess_field_map", "lookup", "pars
 MAP_KEYS = (
     "id", "text", "title", "created_at", "updated_at", "email", "name", "url", "locale",
     "app_version", "product_area", "rating", "account_id", "thread_id", "tags", "role",
+    "survey",  # the survey connector's kind of response (nps / csat), or @nps / @csat for a whole file
 )
 REQUIRED_KEYS = ("id", "text", "created_at")
 CUSTOMER_WORDS = ("customer", "end-user", "end_user", "user", "client")
@@ -153,7 +154,8 @@ class MappedConnector(Connector):
             self.id_from = ROW_ID
             note = note or "derived"
         unknown = [f"{k}={v}" for k, v in self.explicit_map.items()
-                   if any(c not in present for c in (text_columns(v, columns) if k == "text" else [v])) and v != FILE_TIME]
+                   if any(c not in present for c in (text_columns(v, columns) if k == "text" else [v]))
+                   and not v.startswith("@")]  # @file, @nps: constants, not columns
         if unknown and strict:  # JSON keys come from a sample of records: a sparse key may be missing
             raise MappingError(
                 f"{self.name}: --map names columns the file does not have ({', '.join(unknown)}); its columns are: {', '.join(columns)}"
