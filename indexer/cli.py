@@ -17,6 +17,7 @@ does not add up.
   voxindex ingest feedback.csv                    one file: connector and field map guessed, printed
   voxindex ingest --dry-run feedback.csv          how the first 20 records map; writes nothing
   voxindex ingest --source zendesk export.jsonl   one file with one connector
+  voxindex ingest --source survey nps.csv         any NPS/CSAT export (kind from its scores, or --map survey=@nps)
   voxindex ingest --source csv --map text=text,created_at=tweet_created \\
       --time-format '%d-%m-%Y %H.%M' --id-from text,created_at tweets.csv
 
