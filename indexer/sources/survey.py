@@ -48,35 +48,40 @@ class SurveyConnector(MappedConnector):
         self.file_kind: str | None = None  # the kind of a file with no survey column
 
     def resolve_map(self, columns: list[str], strict: bool = True, samples: list[dict] | None = None) -> dict[str, str]:
-        explicit = self.explicit_map.get("survey", "")
         fm = super().resolve_map(columns, strict=strict, samples=samples)
         self.file_kind = None
         if "survey" in fm and not fm["survey"].startswith(KIND_CONSTANT):
-            return fm
+            return fm  # each response names its kind
         if "rating" not in fm:
             raise MappingError(f"{self.name}: no score column found; the file's columns are: {', '.join(columns)}. "
                                "Map one with --map rating=COLUMN")
-        if explicit.startswith(KIND_CONSTANT):
-            self.file_kind = explicit[1:].lower()
-            if self.file_kind not in SCALES:
-                raise MappingError(f"{self.name}: --map survey={explicit} names no survey kind; use @nps or @csat")
-            return fm
+        self.file_kind = self._file_kind(fm, samples or [])
+        return fm
+
+    def _file_kind(self, fm: dict[str, str], samples: list[dict]) -> str:
+        """The one kind of a file without a survey column: stated (`--map survey=@nps`), else read
+        from its first scores, and printed with the map."""
+        stated = fm.get("survey", "")
+        if stated:
+            if stated[1:].lower() not in SCALES:
+                raise MappingError(f"{self.name}: --map survey={stated} names no survey kind; use @nps or @csat")
+            return stated[1:].lower()
         scores = []
-        for record in samples or []:
+        for record in samples:
             try:
                 score = parse_rating(lookup(record, fm["rating"]), fm["rating"])
             except ValidationError:
-                continue
+                continue  # a broken score is its record's own dead letter
             if score is not None:
                 scores.append(score)
-        self.file_kind = scale_of(scores)
-        if self.file_kind is None:
+        kind = scale_of(scores)
+        if kind is None:
             raise MappingError(f"{self.name}: cannot tell whether {fm['rating']!r} holds NPS (0-10) or CSAT (1-5) scores "
                                "from its first values; say which with --map survey=@nps or --map survey=@csat")
-        how = "0-10" if self.file_kind == "nps" else "1-5"
-        note = f"survey kind {self.file_kind} throughout (the first scores run {how}; --map survey=@nps or @csat says otherwise)"
+        note = (f"survey kind {kind} throughout (the first scores run {'0-10' if kind == 'nps' else '1-5'}; "
+                "--map survey=@nps or @csat says otherwise)")
         self.map_note = f"{self.map_note}; {note}" if self.map_note else f"{self.name}: {note}"
-        return fm
+        return kind
 
     def _guess(self, columns: list[str], samples: list[dict]) -> tuple[dict[str, str], str, str | None]:
         base, note, not_rating = super()._guess(columns, samples)
@@ -108,6 +113,6 @@ class SurveyConnector(MappedConnector):
         # record, not a review site's rating (which the generic connectors read)
         score_column = self.field_map.get("rating", "score")
         low, high = SCALES[kind]
-        info.rating = parse_number(require(record, score_column), score_column, low, high)
+        info.rating = parse_number(require({score_column: lookup(record, score_column)}, score_column), score_column, low, high)
         info.tags = [kind, *info.tags]
         return info, parts
