@@ -152,6 +152,22 @@ def test_a_real_nps_or_csat_export_reads_through_the_survey_connector_without_pr
         list(make_connector("survey").read(odd))
 
 
+def test_a_form_tool_nps_export_needs_no_map_its_question_is_the_score(tmp_path):
+    """Typeform names the score column by the NPS question and the comment column by its own
+    question: the score is found by the question and its 0-10 values, the comment by its words."""
+    from indexer.sources import make_connector
+
+    path = tmp_path / "typeform.csv"
+    path.write_text("#,How likely are you to recommend Acme to a friend?,What is the main reason for your score?,"
+                    "Submit Date (UTC),Network ID\n"
+                    "x1,2,Every export to Excel times out on large reports,2026-02-01 09:02:10,4f2a9c\n"
+                    "x2,10,The new dashboards save my team hours every week,2026-02-01 10:01:00,77b1e0\n", encoding="utf-8")
+    connector = make_connector("survey")
+    units = [u for p in connector.read(path) if isinstance(p, Parsed) for u in p.units]
+    assert connector.field_map["rating"] == "How likely are you to recommend Acme to a friend?"
+    assert [(u.rating, u.tags) for u in units] == [(2.0, ["nps"]), (10.0, ["nps"])]
+
+
 def test_calls_attribute_customer_and_vendor_turns():
     parsed, bad = read("calls")
     assert sorted(by_id(parsed)) == ["call_001", "call_002"]

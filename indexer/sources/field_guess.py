@@ -182,6 +182,23 @@ def extra_header_rows(records: list[dict]) -> tuple[int, dict[str, str], str]:
     return 0, {}, ""
 
 
+NPS_QUESTION = re.compile(r"\brecommend", re.IGNORECASE)  # "How likely are you to recommend us to a friend?"
+
+
+def nps_question_column(columns: list[str], questions: dict[str, str], samples: list[dict],
+                        taken: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """The column asking the NPS question, by its header (a form tool's export) or its question
+    text (Qualtrics' `Q1`), when its sampled values are all whole scores 0-10: a survey's score,
+    which no header calls a rating. Pure."""
+    for column in columns:
+        if column in taken or not NPS_QUESTION.search(f"{column} {questions.get(column, '')}"):
+            continue
+        values = [str(v).strip() for v in (lookup(r, column) for r in samples) if not blank(v)]
+        if values and all(v.isdigit() and int(v) <= 10 for v in values):
+            return column
+    return None
+
+
 RATING_RANGE = (0.0, 10.0)  # every rating scale a feedback tool uses fits: stars, CSAT, NPS
 
 

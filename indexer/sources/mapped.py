@@ -26,6 +26,7 @@ from .field_guess import (
     guess_field_map,
     guess_text_columns,
     lookup,
+    nps_question_column,
     numbered_like,
     off_scale,
     parse_rating,
@@ -186,6 +187,10 @@ class MappedConnector(Connector):
             numbered = numbered_like(base["text"], columns, samples, taken)
             if len(numbered) > 1:
                 base["text"], note = TEXT_JOIN.join(numbered), "guessed-numbered"
+        if "rating" not in base and "rating" not in self.explicit_map:
+            asked = nps_question_column(columns, self.questions, samples, set(base.values()) | set(self.explicit_map.values()))
+            if asked is not None:
+                base["rating"] = asked
         not_rating = off_scale(base["rating"], samples) if "rating" in base and "rating" not in self.explicit_map else None
         if not_rating:
             del base["rating"]
