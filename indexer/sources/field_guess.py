@@ -159,11 +159,10 @@ SUB_HEADERS = frozenset({"response", "open-ended response", "other (please speci
 
 def extra_header_rows(records: list[dict]) -> tuple[int, dict[str, str], str]:
     """(how many leading records are more header rows, column -> question text, what those rows
-    hold) for a survey
-    tool that writes several header rows: Qualtrics puts each column's question text under its id
-    (`Q3` -> "What could we improve?"), then a row of `{"ImportId": ...}` objects; SurveyMonkey
-    writes a row naming each answer column's kind ("Response", "Open-Ended Response") under the
-    questions. (0, {}, "") for any other file. Pure."""
+    hold) for a survey tool that writes several header rows: Qualtrics puts each column's question
+    text under its id (`Q3` -> "What could we improve?"), then a row of `{"ImportId": ...}` objects;
+    SurveyMonkey writes a row naming each answer column's kind ("Response", "Open-Ended Response")
+    under the questions. (0, {}, "") for any other file. Pure."""
     for i, record in enumerate(records[:3]):
         values = [v for v in record.values() if isinstance(v, str) and v.strip()]
         if values and sum(bool(IMPORT_ID.match(v)) for v in values) >= 0.5 * len(values):
