@@ -121,6 +121,16 @@ def test_survey_blank_verbatim_is_read_but_yields_no_unit():
     )
 
 
+def survey_units(tmp_path, name, text, **options):
+    """A survey export written as given, read by the survey connector: (connector, its units)."""
+    from indexer.sources import make_connector
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    connector = make_connector("survey", **options)
+    return connector, [u for p in connector.read(path) if isinstance(p, Parsed) for u in p.units]
+
+
 def test_a_real_nps_or_csat_export_reads_through_the_survey_connector_without_preprocessing(tmp_path):
     """A survey tool's own export (here Delighted's columns) maps like any CSV; with no column naming
     each response's kind, the scores say it: 0-10 is NPS, 1-5 CSAT, and the kind is the unit's tag,
@@ -128,24 +138,17 @@ def test_a_real_nps_or_csat_export_reads_through_the_survey_connector_without_pr
     from indexer.sources import make_connector
     from indexer.sources.mapped import MappingError
 
-    nps = tmp_path / "delighted.csv"
-    nps.write_text("Response ID,Score,Comment,Email,Created At,Tags\n"
-                   "d1,3,Sync keeps failing on my laptop,ana@example.com,2026-05-01 10:00:00,\n"
-                   "d2,10,Love the new editor,,2026-05-02 11:00:00,\n"
-                   "d3,8,,,2026-05-02 12:00:00,\n", encoding="utf-8")
-    connector = make_connector("survey")
-    items = list(connector.read(nps))
-    parsed = [i for i in items if isinstance(i, Parsed)]
-    assert len(parsed) == 3 and not [i for i in items if isinstance(i, Bad)]
-    units = [u for p in parsed for u in p.units]
+    connector, units = survey_units(tmp_path, "delighted.csv",
+        "Response ID,Score,Comment,Email,Created At,Tags\n"
+        "d1,3,Sync keeps failing on my laptop,ana@example.com,2026-05-01 10:00:00,\n"
+        "d2,10,Love the new editor,,2026-05-02 11:00:00,\n"
+        "d3,8,,,2026-05-02 12:00:00,\n")  # d3: a score without words, read and counted as empty
     assert [(u.rating, u.tags, u.source) for u in units] == [(3.0, ["nps"], "survey"), (10.0, ["nps"], "survey")]
     assert "survey kind nps throughout (the first scores run 0-10" in connector.map_note
-    csat = tmp_path / "csat.csv"
-    csat.write_text("id,rating,comment,date\nc1,2,The invoice page is confusing,2026-05-01\nc2,5,Quick answer thanks,2026-05-02\n")
-    units = [u for p in make_connector("survey").read(csat) if isinstance(p, Parsed) for u in p.units]
-    assert [u.tags for u in units] == [["csat"], ["csat"]]
-    stated = make_connector("survey", field_map={"survey": "@nps"})  # 2 and 5 fit both scales: say which
-    assert [u.tags for p in stated.read(csat) if isinstance(p, Parsed) for u in p.units] == [["nps"], ["nps"]]
+    csat = "id,rating,comment,date\nc1,2,The invoice page is confusing,2026-05-01\nc2,5,Quick answer thanks,2026-05-02\n"
+    assert [u.tags for u in survey_units(tmp_path, "csat.csv", csat)[1]] == [["csat"], ["csat"]]
+    stated = survey_units(tmp_path, "csat.csv", csat, field_map={"survey": "@nps"})[1]  # 2 and 5 fit both scales: say which
+    assert [u.tags for u in stated] == [["nps"], ["nps"]]
     odd = tmp_path / "odd.csv"
     odd.write_text("id,rating,comment,date\no1,42,Huh,2026-05-01\n")
     with pytest.raises(MappingError, match="cannot tell whether 'rating' holds NPS .* --map survey=@nps"):
@@ -155,15 +158,12 @@ def test_a_real_nps_or_csat_export_reads_through_the_survey_connector_without_pr
 def test_a_form_tool_nps_export_needs_no_map_its_question_is_the_score(tmp_path):
     """Typeform names the score column by the NPS question and the comment column by its own
     question: the score is found by the question and its 0-10 values, the comment by its words."""
-    from indexer.sources import make_connector
 
-    path = tmp_path / "typeform.csv"
-    path.write_text("#,How likely are you to recommend Acme to a friend?,What is the main reason for your score?,"
-                    "Submit Date (UTC),Network ID\n"
-                    "x1,2,Every export to Excel times out on large reports,2026-02-01 09:02:10,4f2a9c\n"
-                    "x2,10,The new dashboards save my team hours every week,2026-02-01 10:01:00,77b1e0\n", encoding="utf-8")
-    connector = make_connector("survey")
-    units = [u for p in connector.read(path) if isinstance(p, Parsed) for u in p.units]
+    connector, units = survey_units(tmp_path, "typeform.csv",
+        "#,How likely are you to recommend Acme to a friend?,What is the main reason for your score?,"
+        "Submit Date (UTC),Network ID\n"
+        "x1,2,Every export to Excel times out on large reports,2026-02-01 09:02:10,4f2a9c\n"
+        "x2,10,The new dashboards save my team hours every week,2026-02-01 10:01:00,77b1e0\n")
     assert connector.field_map["rating"] == "How likely are you to recommend Acme to a friend?"
     assert [(u.rating, u.tags) for u in units] == [(2.0, ["nps"]), (10.0, ["nps"])]
 
