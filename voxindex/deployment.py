@@ -19,7 +19,6 @@ from typing import Any
 
 CONFIG_FILE = "voxindex.yaml"
 CONNECTORS = ("zendesk", "appstore", "survey", "calls", "jsonl", "csv", "accounts")
-MAPPED = ("jsonl", "csv", "survey")  # the connectors a field map drives (indexer.sources.mapped)
 SOURCE_KEYS = (
     "connector", "path", "map", "id_from", "time_format", "timezone", "encoding", "delimiter", "sheet", "channel", "schedule",
 )
@@ -155,8 +154,11 @@ def parse_deployment(data: Any, path: Path | None = None) -> Deployment:
             raise ConfigError(f"{at}.path: required (a file or a glob such as exports/*.csv)")
         fmap = _map(spec.get("map"), f"{at}.map")
         id_from = _list(spec.get("id_from"), f"{at}.id_from")
-        if (fmap or id_from) and connector not in MAPPED:
-            raise ConfigError(f"{at}: map and id_from apply to the {', '.join(MAPPED)} connectors only")
+        if fmap or id_from:
+            from indexer.sources import MAPPED  # the connectors a field map drives
+
+            if connector not in MAPPED:
+                raise ConfigError(f"{at}: map and id_from apply to the {', '.join(MAPPED)} connectors only")
         strings = {}
         for key in ("timezone", "encoding", "delimiter", "sheet", "channel", "schedule"):
             value = spec.get(key)
