@@ -201,10 +201,8 @@ def nps_question_column(columns: list[str], questions: dict[str, str], samples: 
 RATING_RANGE = (0.0, 10.0)  # every rating scale a feedback tool uses fits: stars, CSAT, NPS
 
 
-def off_scale(column: str, samples: list[dict]) -> str | None:
-    """Why a column guessed as the rating is none, judged from sampled values (a forum export's
-    `score` counts votes: negative, or in the thousands), or None when its values fit a rating
-    scale. Pure."""
+def sampled_ratings(column: str, samples: list[dict]) -> list[float]:
+    """The column's sampled values that read as ratings. Pure."""
     values = []
     for r in samples:
         try:
@@ -213,6 +211,14 @@ def off_scale(column: str, samples: list[dict]) -> str | None:
             continue  # a value that is no number is the record's own error, reported when it is read
         if v is not None:
             values.append(v)
+    return values
+
+
+def off_scale(column: str, samples: list[dict]) -> str | None:
+    """Why a column guessed as the rating is none, judged from sampled values (a forum export's
+    `score` counts votes: negative, or in the thousands), or None when its values fit a rating
+    scale. Pure."""
+    values = sampled_ratings(column, samples)
     if values and (min(values) < RATING_RANGE[0] or max(values) > RATING_RANGE[1]):
         return f"{column} (values {min(values):g} to {max(values):g}: votes or counts, not a rating)"
     return None

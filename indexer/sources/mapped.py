@@ -104,6 +104,12 @@ def describe_map(field_map: dict[str, str], id_from: tuple[str, ...] = ()) -> st
 
 class MappedConnector(Connector):
     default_map: dict[str, str] = {}
+    # a guessed rating whose sampled values leave every rating scale is left out (a forum's votes);
+    # a connector whose score column is a score whatever its values says so, and judges them itself
+    drop_off_scale_rating = True
+    # a missing id or date is named by its canonical key ("created_at: required field missing"),
+    # or, for a connector whose files have known columns, by the column the export calls it
+    missing_by_column = False
 
     def __init__(
         self,
@@ -191,7 +197,8 @@ class MappedConnector(Connector):
             asked = nps_question_column(columns, self.questions, samples, set(base.values()) | set(self.explicit_map.values()))
             if asked is not None:
                 base["rating"] = asked
-        not_rating = off_scale(base["rating"], samples) if "rating" in base and "rating" not in self.explicit_map else None
+        not_rating = (off_scale(base["rating"], samples)
+                      if self.drop_off_scale_rating and "rating" in base and "rating" not in self.explicit_map else None)
         if not_rating:
             del base["rating"]
         return base, note, not_rating
@@ -257,7 +264,11 @@ class MappedConnector(Connector):
             if all(blank(v) for v in values):
                 raise ValidationError(f"id: the --id-from columns ({', '.join(self.id_from)}) are all empty")
             return stable_id(*(("" if v is None else str(v).strip()) for v in values))
-        return str(require({"id": lookup(record, self.field_map["id"])}, "id")).strip()
+        return str(self._required(record, "id")).strip()
+
+    def _required(self, record: dict, key: str) -> Any:
+        column = self.field_map[key]
+        return require({key: lookup(record, column)}, key, column if self.missing_by_column else key)
 
     def parse(self, record: dict[str, Any]) -> tuple[RecordInfo, list[Part]]:
         fm = self.field_map
@@ -265,7 +276,7 @@ class MappedConnector(Connector):
         if fm["created_at"] == FILE_TIME:  # an export without dates, dated as a whole on request
             created = self._file_time or utcnow()
         else:
-            created = self.time(require({"created_at": lookup(record, fm["created_at"])}, "created_at"), fm["created_at"])
+            created = self.time(self._required(record, "created_at"), fm["created_at"])
         raw_updated = self._get(record, "updated_at")
         updated = created if blank(raw_updated) else self.time(raw_updated, fm["updated_at"])
         cursor_key = self.cursor_field if self.cursor_field in fm else "created_at"

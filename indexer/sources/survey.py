@@ -15,7 +15,7 @@ from typing import Any
 from voxindex.model import ValidationError
 
 from .base import Part, RecordInfo, blank, parse_number, require
-from .field_guess import guess_field_map, lookup, norm_header, parse_rating
+from .field_guess import lookup, norm_header, sampled_ratings
 from .mapped import MappedConnector, MappingError
 
 SCALES = {"nps": (0, 10), "csat": (1, 5)}
@@ -42,6 +42,8 @@ class SurveyConnector(MappedConnector):
         "id": "response_id", "text": "verbatim", "created_at": "submitted_at", "email": "email",
         "rating": "score", "locale": "locale", "survey": "survey",
     }
+    drop_off_scale_rating = False  # a survey's score column is its score: `_file_kind` judges its scale
+    missing_by_column = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,15 +68,7 @@ class SurveyConnector(MappedConnector):
             if stated[1:].lower() not in SCALES:
                 raise MappingError(f"{self.name}: --map survey={stated} names no survey kind; use @nps or @csat")
             return stated[1:].lower()
-        scores = []
-        for record in samples:
-            try:
-                score = parse_rating(lookup(record, fm["rating"]), fm["rating"])
-            except ValidationError:
-                continue  # a broken score is its record's own dead letter
-            if score is not None:
-                scores.append(score)
-        kind = scale_of(scores)
+        kind = scale_of(sampled_ratings(fm["rating"], samples))
         if kind is None:
             raise MappingError(f"{self.name}: cannot tell whether {fm['rating']!r} holds NPS (0-10) or CSAT (1-5) scores "
                                "from its first values; say which with --map survey=@nps or --map survey=@csat")
@@ -85,8 +79,6 @@ class SurveyConnector(MappedConnector):
 
     def _guess(self, columns: list[str], samples: list[dict]) -> tuple[dict[str, str], str, str | None]:
         base, note, not_rating = super()._guess(columns, samples)
-        if not_rating:  # a survey's score column is its score: whether it fits a scale is resolve_map's to say
-            base["rating"], not_rating = guess_field_map(columns)["rating"], None
         taken = set(base.values()) | set(self.explicit_map.values())
         kind = next((c for c in columns if norm_header(c) in SURVEY_COLUMNS and c not in taken), None)
         if kind is not None:
@@ -94,10 +86,6 @@ class SurveyConnector(MappedConnector):
         return base, note, not_rating
 
     def parse(self, record: dict[str, Any]) -> tuple[RecordInfo, list[Part]]:
-        for key in ("id", "created_at"):  # a missing one is named by its column, as the export calls it
-            column = self.field_map.get(key)
-            if column and not column.startswith("@") and not (key == "id" and self.id_from):
-                require({column: lookup(record, column)}, column)
         info, parts = super().parse(record)
         column = self.field_map.get("survey", "")
         if self.file_kind is not None or column.startswith(KIND_CONSTANT):
