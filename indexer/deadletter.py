@@ -21,6 +21,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from indexer.sources.field_guess import norm_header
 from voxindex.model import stable_id, to_jsonable, utcnow
 
 STAGES = ("parse", "enrich", "validate", "index")
@@ -42,7 +43,7 @@ _SHEET_ROW = re.compile(r"^[^!#]*!(?P<sheet>[^#]*)#R(?P<row>\d+)$")  # "export.x
 
 
 def is_name_key(key: str) -> bool:
-    words = re.sub(r"[^a-z0-9]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()).strip("_")
+    words = norm_header(key)  # "RecipientFirstName" -> recipient_first_name
     if words in NAME_KEYS:
         return True
     parts = set(words.split("_"))
@@ -78,14 +79,14 @@ def _redact_json(value: Any, found: set[str], key: str | None = None, names: tup
     return value
 
 
-def redact_payload(payload: str, max_chars: int = PAYLOAD_MAX_CHARS, record: dict | None = None,
+def redact_payload(payload: str, max_chars: int = PAYLOAD_MAX_CHARS,
                    names: tuple[str, ...] = ()) -> tuple[str, list[str], bool]:
     """(redacted payload, PII types found, truncated?). A JSON record is redacted value by value;
     anything else (a CSV row, a cut-off line) as text, with name-bearing JSON keys' values taken
-    as names. A row the reader decoded (`record`: its columns) and `names` (the record's people,
-    when it parsed) say which values are names, since no pattern finds "Harper Fischer" between
-    two commas: they are redacted wherever they appear. Redaction runs before the cut, on a bit
-    more than is kept, so a value is never cut in half and left half clear."""
+    as names. `names` (the values of a decoded row's name columns, the record's people when it
+    parsed) are redacted wherever they appear, since no pattern finds "Harper Fischer" between two
+    commas. Redaction runs before the cut, on a bit more than is kept, so a value is never cut in
+    half and left half clear."""
     from indexer.enrich.redact import redact_text
 
     text = payload or ""
@@ -100,8 +101,6 @@ def redact_payload(payload: str, max_chars: int = PAYLOAD_MAX_CHARS, record: dic
     if decoded is not None:
         names = (*names, *_names_in(decoded))
         return json.dumps(_redact_json(decoded, found, names=names), ensure_ascii=False), sorted(found), False
-    if isinstance(record, dict):  # a row as its file holds it, with the values of its name columns known
-        names = (*names, *_names_in(record))
     if truncated:
         text = text[: max_chars + 512]
 
@@ -157,10 +156,10 @@ class DeadLetter:
         `record` is the payload as the reader decoded it, `names` the record's people: both make
         the redaction see names that no pattern would."""
         clear = payload or ""
-        redacted, types, truncated = redact_payload(clear, max_chars, record, names)
+        names = (*names, *_names_in(record or {}))  # a row's name columns: known names wherever they recur
+        redacted, types, truncated = redact_payload(clear, max_chars, names)
         from indexer.enrich.redact import redact_text
 
-        names = (*names, *_names_in(record or {}))
         clean_reason, reason_types = redact_text(reason or "", names)
         line, index = parse_ref(raw_ref)
         return cls(
