@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.enrich.sentiment import IntentModel, taxonomy_intents
+from indexer.enrich.sentiment import IntentModel, taxonomy_hints
 from indexer.models.sentiment_model import ARTIFACT_DIR, available, get_model
 
 CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
@@ -81,7 +81,7 @@ def test_intent_priors_come_from_the_taxonomy_file(tmp_path):
         "version: '1'\nthemes:\n  money:\n    intent: complaint\n    sub_themes:\n"
         "      refund-delay:\n        intent: complaint\n      kudos:\n        intent: praise\n"
         "      other: {}\n", encoding="utf-8")
-    priors = taxonomy_intents(path)
+    priors = taxonomy_hints(path)[0]
     assert priors == {"money": "complaint", "refund-delay": "complaint", "kudos": "praise"}
     model = IntentModel(None, priors)
     neutral_text = "I have a note about my account"
@@ -90,14 +90,13 @@ def test_intent_priors_come_from_the_taxonomy_file(tmp_path):
 
 
 def test_severity_floors_come_from_the_taxonomy_file_not_from_sub_theme_names(tmp_path):
-    from indexer.enrich.sentiment import taxonomy_severity_floors
     from indexer.enrich.taxonomy import load_taxonomy
 
     path = tmp_path / "taxonomy.yaml"
     path.write_text(
         "version: '1'\nthemes:\n  access:\n    sub_themes:\n"
         "      login-broken: {description: cannot sign in, severity: high}\n      outage: {}\n", encoding="utf-8")
-    floors = taxonomy_severity_floors(path)
+    floors = taxonomy_hints(path)[1]
     assert floors == {"login-broken": "high"}
     model = IntentModel(None, {}, floors)
     text = "The sign in page gives me an error"

@@ -56,16 +56,6 @@ def taxonomy_hints(path=None) -> tuple[dict[str, str], dict[str, str]]:
     return tax.intent_priors, tax.severity_floors
 
 
-def taxonomy_intents(path=None) -> dict[str, str]:
-    """Sub-theme (and theme) name -> the intent it usually carries, from optional `intent:` fields."""
-    return taxonomy_hints(path)[0]
-
-
-def taxonomy_severity_floors(path=None) -> dict[str, str]:
-    """Sub-theme -> the least severity of a problem reported about it, from optional `severity:` fields."""
-    return taxonomy_hints(path)[1]
-
-
 @lru_cache(maxsize=1)
 def _vader():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer

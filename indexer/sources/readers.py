@@ -238,7 +238,7 @@ def csv_records(stream: IO[str], name: str, delimiter: str) -> tuple[list[str], 
     # columns a survey tool writes after its last question ("Other (please specify)" answers):
     # kept as columns (column_N), and a row may stop before them.
     columns = _header_names(header)
-    least, tail = named, columns[named:]
+    tail = columns[named:]  # the unnamed ones
 
     def rows() -> Iterator[RawRecord]:
         start = reader.line_num + 1
@@ -258,11 +258,11 @@ def csv_records(stream: IO[str], name: str, delimiter: str) -> tuple[list[str], 
                 continue
             if len(row) > len(columns) and not any(c.strip() for c in row[len(columns):]):
                 row = row[: len(columns)]  # a trailing delimiter, as spreadsheets write them
-            if least <= len(row) < len(columns):
+            if named <= len(row) < len(columns):
                 row = row + [""] * (len(columns) - len(row))
             if len(row) != len(columns):
                 hint = "" if len(row) != 1 or len(columns) == 1 else " (is the delimiter right? see --delimiter)"
-                expected = f"{len(columns)}" if least == len(columns) else f"{least} to {len(columns)}"
+                expected = f"{len(columns)}" if named == len(columns) else f"{named} to {len(columns)}"
                 yield RawRecord(ref, payload, error=f"wrong column count: expected {expected}, got {len(row)}{hint}",
                                 partial=dict(zip(columns, row)))
                 continue
